@@ -1,0 +1,3 @@
+"""oneplan: open-source Sales & Operations Planning."""
+
+__version__ = "0.1.0"
