@@ -1,0 +1,1 @@
+"""Pure planning engines: frames in, frames out; no database, no web, no global state."""
