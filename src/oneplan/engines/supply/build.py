@@ -1,0 +1,288 @@
+"""Vectorised construction of the supply LP in whole blocks over item x location x period.
+
+Columns (all >= 0): ``make``, ``subcontract``, ``inventory``, ``backlog``, ``lost_sales`` and
+``safety_stock_shortfall`` per node and period; ``transfer`` per lane arc and ship period;
+``machine_overtime`` and ``capacity_relaxation`` per resource and period; ``workforce``,
+``hires``, ``layoffs``, ``overtime`` per labour pool and period; one penalised slack column per
+soft or relaxable limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from oneplan.engines.supply.index import Block, ModelBuilder
+from oneplan.engines.supply.problem import SupplyProblem
+
+Objective = Literal["cost", "margin"]
+
+
+@dataclass(frozen=True)
+class SoftLimit:
+    """A limit written as ``variable[pos] + slack >= bound`` (lower) or ``- slack <= bound``."""
+
+    name: str
+    grid: Literal["node", "pool"]
+    positions: np.ndarray
+    bound: np.ndarray
+    rows: Block
+    slack: Block
+    relaxation: bool
+
+
+@dataclass
+class SupplyModel:
+    """The built LP plus the coordinates needed to read its solution back."""
+
+    problem: SupplyProblem
+    builder: ModelBuilder
+    objective: Objective
+    unconstrained: bool
+    soft: dict[str, SoftLimit] = field(default_factory=dict)
+    capacity_resources: np.ndarray = field(default_factory=lambda: np.array([], int))
+
+    def col(self, name: str) -> Block:
+        return self.builder.columns[name]
+
+
+def _soft(
+    model: SupplyModel,
+    name: str,
+    variable: Block,
+    mask: np.ndarray,
+    bound: np.ndarray,
+    *,
+    lower: bool,
+    penalty: float | np.ndarray,
+    relaxation: bool = True,
+) -> None:
+    """Add a penalised limit on ``variable`` at the masked grid positions."""
+    b = model.builder
+    positions = np.flatnonzero(mask)
+    if positions.size == 0:
+        return
+    values = np.broadcast_to(bound, mask.shape).ravel()[positions]
+    cost = np.broadcast_to(penalty, mask.shape).ravel()[positions]
+    slack = b.add_columns(f"{name}_slack", (positions.size,), cost=cost)
+    if lower:
+        rows = b.add_rows(name, (positions.size,), lower=values)
+    else:
+        rows = b.add_rows(name, (positions.size,), upper=values)
+    local = np.arange(positions.size)
+    b.add_terms(rows, local, variable.index().ravel()[positions], 1.0)
+    b.add_terms(rows, local, slack.index(), 1.0 if lower else -1.0)
+    grid: Literal["node", "pool"] = "pool" if variable.name in POOL_BLOCKS else "node"
+    model.soft[name] = SoftLimit(name, grid, positions, values, rows, slack, relaxation)
+
+
+POOL_BLOCKS = {"workforce", "hires", "layoffs", "overtime"}
+
+
+def _backlog_cap(p: SupplyProblem) -> np.ndarray:
+    """Largest backlog allowed: demand of the last ``k`` periods (plus the opening backlog
+    while it is still within ``k`` periods); ``k = 0`` forbids backlog."""
+    k = np.maximum(p.max_backlog_periods, 0)[:, None]
+    cum = np.concatenate([np.zeros((p.n_nodes, 1)), np.cumsum(p.demand, axis=1)], axis=1)
+    t = np.arange(p.n_periods)[None, :]
+    start = np.maximum(t + 1 - k, 0)
+    window = np.take_along_axis(cum, t + 1 + 0 * k, 1) - np.take_along_axis(cum, start, 1)
+    opening = np.where(t + 1 - k < 0, p.start_backlog[:, None], 0.0)
+    return np.asarray(window + opening, float)
+
+
+def build_model(
+    p: SupplyProblem,
+    *,
+    objective: Objective = "cost",
+    unconstrained: bool = False,
+    integer_workforce: bool = False,
+) -> SupplyModel:
+    """Build the LP for ``p``; see the module docstring for the blocks."""
+    b = ModelBuilder()
+    m = SupplyModel(p, b, objective, unconstrained)
+    n, t_len = p.n_nodes, p.n_periods
+    grid = (n, t_len)
+    t = np.arange(t_len)
+    penalty = p.relaxation_penalty
+    price = np.nan_to_num(p.price)
+    margin = objective == "margin"
+
+    make_cost = p.material_cost + p.unit_labour_cost
+    make = b.add_columns(
+        "make", grid, cost=make_cost, upper=np.where(p.producible, np.inf, 0.0)[:, None]
+    )
+    sub = b.add_columns(
+        "subcontract", grid, cost=np.nan_to_num(p.subcontract_cost), upper=p.subcontract_limit
+    )
+    inv = b.add_columns("inventory", grid, cost=p.holding_cost)
+    backlog_cost = p.backlog_cost.copy()
+    if margin:  # backlog still open at the horizon end is revenue never earned
+        backlog_cost[:, -1] += price[:, -1]
+    # Backlog only ever holds demand that has come in: without this bound a plan could "owe"
+    # phantom units while stock sits on the shelf to meet a minimum.
+    owed = p.start_backlog[:, None] + np.cumsum(p.demand, axis=1)
+    backlog = b.add_columns("backlog", grid, cost=backlog_cost, upper=owed)
+    lost_allowed = ~np.isnan(p.lost_sales_cost) | margin
+    lost_cost = np.nan_to_num(p.lost_sales_cost) + (price if margin else 0.0)
+    lost = b.add_columns(
+        "lost_sales", grid, cost=lost_cost, upper=np.where(lost_allowed, p.demand, 0.0)
+    )
+    arcs = p.arc_from.size
+    arrival = t[None, :] + p.arc_lead[:, None]
+    ship = b.add_columns(
+        "transfer",
+        (arcs, t_len),
+        cost=p.arc_cost[:, None],
+        upper=np.where(arrival < t_len, np.inf, 0.0),
+    )
+
+    # Inventory balance: inv - backlog - (inv - backlog)[t-1] - make - sub - arrivals
+    # + departures - lost = -demand (opening stock and backlog enter the first period's bound).
+    rhs = -p.demand.copy()
+    rhs[:, 0] += p.on_hand - p.start_backlog
+    bal = b.add_rows("balance", grid, lower=rhs, upper=rhs)
+    b.add_grid_terms(bal, inv, 1.0)
+    b.add_grid_terms(bal, backlog, -1.0)
+    nxt = (np.arange(n)[:, None] * t_len + t[None, :-1] + 1).ravel()
+    b.add_terms(bal, nxt, inv.index()[:, :-1], -1.0)
+    b.add_terms(bal, nxt, backlog.index()[:, :-1], 1.0)
+    for col in (make, sub, lost):
+        b.add_grid_terms(bal, col, -1.0)
+    ok = arrival < t_len
+    b.add_terms(bal, (p.arc_from[:, None] * t_len + t[None, :]), ship.index(), 1.0)
+    b.add_terms(bal, (p.arc_to[:, None] * t_len + arrival)[ok], ship.index()[ok], -1.0)
+
+    _resources(m, integer_workforce)
+
+    ss_penalty = np.maximum(p.backlog_cost, p.holding_cost)
+    _soft(
+        m,
+        "safety_stock",
+        inv,
+        p.safety_stock > 0,
+        p.safety_stock,
+        lower=True,
+        penalty=ss_penalty,
+        relaxation=False,
+    )
+    _soft(
+        m, "min_inventory", inv, p.min_inventory > 0, p.min_inventory, lower=True, penalty=penalty
+    )
+    _soft(
+        m,
+        "max_inventory",
+        inv,
+        np.isfinite(p.max_inventory),
+        p.max_inventory,
+        lower=False,
+        penalty=penalty,
+    )
+    last = np.zeros(grid, bool)
+    last[:, -1] = True
+    _soft(
+        m,
+        "ending_inventory",
+        inv,
+        last & (p.ending_inventory > 0)[:, None],
+        p.ending_inventory[:, None],
+        lower=True,
+        penalty=penalty,
+    )
+    capped = np.broadcast_to((p.max_backlog_periods >= 0)[:, None], grid)
+    _soft(m, "max_backlog", backlog, capped, _backlog_cap(p), lower=False, penalty=penalty)
+    if p.zero_ending_backlog:
+        _soft(m, "ending_backlog", backlog, last, np.zeros(grid), lower=False, penalty=penalty)
+    return m
+
+
+def _resources(m: SupplyModel, integer_workforce: bool) -> None:
+    """Machine and supplier capacity rows, labour-pool rows and workforce dynamics."""
+    p, b = m.problem, m.builder
+    t_len = p.n_periods
+    t = np.arange(t_len)
+    make = m.col("make")
+    r_count, pools = p.resource_code.size, p.pool_resource.size
+    pooled = np.zeros(r_count, bool)
+    pooled[p.pool_resource] = True
+    plain = np.flatnonzero(~pooled)
+    m.capacity_resources = plain
+    penalty = p.relaxation_penalty
+
+    # usage[m] * make[node[m], t] placed in row (resource slot, t) of a block.
+    def usage_terms(rows: Block, slot_of_resource: np.ndarray) -> None:
+        keep = slot_of_resource[p.routing_resource] >= 0
+        slot = slot_of_resource[p.routing_resource][keep]
+        local = slot[:, None] * t_len + t[None, :]
+        cols = make.index()[p.routing_node[keep]]
+        b.add_terms(rows, local, cols, np.repeat(p.routing_usage[keep], t_len))
+
+    if plain.size:
+        overtime_hours = p.overtime_hours[plain]
+        ot = b.add_columns(
+            "machine_overtime",
+            (plain.size, t_len),
+            cost=p.machine_overtime_cost,
+            upper=overtime_hours,
+        )
+        slack = b.add_columns("capacity_relaxation", (plain.size, t_len), cost=penalty)
+        if not m.unconstrained:
+            cap = b.add_rows("capacity", (plain.size, t_len), upper=p.capacity[plain])
+            slot = np.full(r_count, -1)
+            slot[plain] = np.arange(plain.size)
+            usage_terms(cap, slot)
+            b.add_grid_terms(cap, ot, -1.0)
+            b.add_grid_terms(cap, slack, -1.0)
+    if not pools:
+        return
+    shape = (pools, t_len)
+    hpw = p.hours_per_worker[:, None]
+    work = b.add_columns(
+        "workforce", shape, cost=p.regular_wage[:, None] * hpw, integer=integer_workforce
+    )
+    hires = b.add_columns("hires", shape, cost=p.hiring_cost[:, None], integer=integer_workforce)
+    layoffs = b.add_columns(
+        "layoffs", shape, cost=p.layoff_cost[:, None], integer=integer_workforce
+    )
+    overtime = b.add_columns("overtime", shape, cost=p.overtime_wage[:, None])
+    slack = b.add_columns("labour_relaxation", shape, cost=penalty)
+    if not m.unconstrained:
+        # Hours used <= workforce x regular hours + overtime hours (+ relaxation).
+        hours = b.add_rows("labour_hours", shape, upper=0.0)
+        slot = np.full(r_count, -1)
+        slot[p.pool_resource] = np.arange(pools)
+        usage_terms(hours, slot)
+        b.add_grid_terms(hours, work, -np.repeat(p.hours_per_worker, t_len))
+        b.add_grid_terms(hours, overtime, -1.0)
+        b.add_grid_terms(hours, slack, -1.0)
+    limit = b.add_rows("overtime_limit", shape, upper=0.0)
+    b.add_grid_terms(limit, overtime, 1.0)
+    b.add_grid_terms(limit, work, -np.repeat(p.overtime_limit, t_len))
+    rhs = np.zeros(shape)
+    rhs[:, 0] = p.headcount
+    flow = b.add_rows("workforce_balance", shape, lower=rhs, upper=rhs)
+    b.add_grid_terms(flow, work, 1.0)
+    b.add_grid_terms(flow, hires, -1.0)
+    b.add_grid_terms(flow, layoffs, 1.0)
+    nxt = (np.arange(pools)[:, None] * t_len + t[None, :-1] + 1).ravel()
+    b.add_terms(flow, nxt, work.index()[:, :-1], -1.0)
+    _soft(
+        m,
+        "min_headcount",
+        work,
+        np.broadcast_to((p.min_headcount > 0)[:, None], shape),
+        p.min_headcount[:, None],
+        lower=True,
+        penalty=penalty,
+    )
+    _soft(
+        m,
+        "max_headcount",
+        work,
+        np.broadcast_to(np.isfinite(p.max_headcount)[:, None], shape),
+        p.max_headcount[:, None],
+        lower=False,
+        penalty=penalty,
+    )

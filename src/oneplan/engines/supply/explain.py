@@ -1,0 +1,304 @@
+"""Why the plan looks the way it does, as frames a planner can read.
+
+Shadow prices follow one sign rule: the money the plan gains (lower cost, or higher margin)
+when a limit's right-hand side rises by one unit, i.e. ``-dual`` of the row in HiGHS's
+minimisation. One more hour on a bottleneck is worth a positive amount; one more unit of
+minimum inventory costs money, so its shadow price is negative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from oneplan.engines.supply.build import SupplyModel
+from oneplan.engines.supply.results import TOLERANCE, resource_hours, values
+
+CAUSE_CAPACITY = "capacity"
+CAUSE_NO_CAPACITY = "no capacity defined"
+CAUSE_NO_SOURCE = "no supply source"
+CAUSE_ECONOMICS = "cheaper to leave unmet"
+
+
+def _row_value(model: SupplyModel, duals: np.ndarray | None, name: str) -> np.ndarray | None:
+    block = model.builder.rows.get(name)
+    if block is None or duals is None:
+        return None
+    return -block.take(duals)
+
+
+def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | None) -> pd.DataFrame:
+    """Every resource and period: capacity, hours used, overtime, relaxation, shadow price."""
+    p = model.problem
+    r_all, t_len = p.resource_code.size, p.n_periods
+    used = resource_hours(model, x)
+    capacity = p.capacity.copy()
+    overtime_available = p.overtime_hours.copy()
+    overtime_used = np.zeros((r_all, t_len))
+    relaxed = np.zeros((r_all, t_len))
+    shadow = np.full((r_all, t_len), np.nan)
+    plain = model.capacity_resources
+    if plain.size:
+        overtime_used[plain] = values(model, x, "machine_overtime", (plain.size, t_len))
+        relaxed[plain] = values(model, x, "capacity_relaxation", (plain.size, t_len))
+        if (v := _row_value(model, duals, "capacity")) is not None:
+            shadow[plain] = v
+    pools = p.pool_resource
+    if pools.size:
+        work = values(model, x, "workforce", (pools.size, t_len))
+        capacity[pools] = work * p.hours_per_worker[:, None]
+        overtime_available[pools] = work * p.overtime_limit[:, None]
+        overtime_used[pools] = values(model, x, "overtime", (pools.size, t_len))
+        relaxed[pools] = values(model, x, "labour_relaxation", (pools.size, t_len))
+        if (v := _row_value(model, duals, "labour_hours")) is not None:
+            shadow[pools] = v
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(capacity > 0, used / capacity, np.where(used > TOLERANCE, np.inf, 0.0))
+    return pd.DataFrame(
+        {
+            "resource": np.repeat(p.resource_code, t_len),
+            "kind": np.repeat(p.resource_kind, t_len),
+            "period": np.tile(p.periods.to_numpy(), r_all),
+            "capacity": capacity.ravel(),
+            "overtime_available": overtime_available.ravel(),
+            "used": used.ravel(),
+            "overtime_used": overtime_used.ravel(),
+            "relaxed": relaxed.ravel(),
+            "utilisation": share.ravel(),
+            "shadow_price": shadow.ravel(),
+        }
+    )
+
+
+def _unit(row: str, kind: str) -> str:
+    """How one unit of a resource row's right-hand side reads in a sentence."""
+    if row == "overtime_limit":
+        return "overtime hour allowed in"
+    if row == "labour_hours":
+        return "labour hour in"
+    return "unit from supplier" if kind == "supplier" else "hour on"
+
+
+def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
+    """Rows with a non-zero shadow price, named in business words."""
+    columns = [
+        "constraint",
+        "name",
+        "resource",
+        "item",
+        "location",
+        "period",
+        "shadow_price",
+        "meaning",
+    ]
+    if duals is None:
+        return pd.DataFrame(columns=columns)
+    p = model.problem
+    labels = p.period_labels
+    cur = f" {p.currency}" if p.currency else ""
+    parts = []
+    resource_rows = (
+        ("capacity", model.capacity_resources),
+        ("labour_hours", p.pool_resource),
+        ("overtime_limit", p.pool_resource),
+    )
+    for kind, rows in resource_rows:
+        value = _row_value(model, duals, kind)
+        if value is None:
+            continue
+        r, t = np.nonzero(np.abs(value) > TOLERANCE)
+        res = p.resource_code[rows[r]]
+        unit = [_unit(kind, k) for k in p.resource_kind[rows[r]]]
+        price = value[r, t]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": kind,
+                    "name": [f"{kind}[{a}, {b}]" for a, b in zip(res, labels[t], strict=True)],
+                    "resource": res,
+                    "item": None,
+                    "location": None,
+                    "period": p.periods[t],
+                    "shadow_price": price,
+                    "meaning": [
+                        f"one more {u} {a} in {b} is worth {v:,.2f}{cur}"
+                        for u, a, b, v in zip(unit, res, labels[t], price, strict=True)
+                    ],
+                }
+            )
+        )
+    for soft in model.soft.values():
+        value = -soft.rows.take(duals)
+        hit = np.flatnonzero(np.abs(value) > TOLERANCE)
+        pos = soft.positions[hit]
+        ent, t = np.divmod(pos, p.n_periods)
+        if soft.grid == "pool":
+            who = p.resource_code[p.pool_resource[ent]]
+            item, loc, res = None, None, who
+        else:
+            item, loc, res = p.node_item[ent], p.node_location[ent], None
+            who = np.char.add(np.char.add(item.astype(str), "@"), loc.astype(str))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": soft.name,
+                    "name": [f"{soft.name}[{a}, {b}]" for a, b in zip(who, labels[t], strict=True)],
+                    "resource": res,
+                    "item": item,
+                    "location": loc,
+                    "period": p.periods[t],
+                    "shadow_price": value[hit],
+                    "meaning": [
+                        f"raising {soft.name} of {a} in {b} by one changes the plan's value by "
+                        f"{v:,.2f}{cur}"
+                        for a, b, v in zip(who, labels[t], value[hit], strict=True)
+                    ],
+                }
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(parts, ignore_index=True)[columns]
+    return frame.sort_values("shadow_price", key=np.abs, ascending=False, ignore_index=True)
+
+
+def marginal_cost_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
+    """Cost of serving one more unit of demand per item, location and period (balance dual)."""
+    p = model.problem
+    value = _row_value(model, duals, "balance")
+    # The balance right-hand side is -demand, so one more unit of demand costs -dual.
+    cost = np.full((p.n_nodes, p.n_periods), np.nan) if value is None else value
+    return pd.DataFrame(
+        {
+            "item": np.repeat(p.node_item, p.n_periods),
+            "location": np.repeat(p.node_location, p.n_periods),
+            "period": np.tile(p.periods.to_numpy(), p.n_nodes),
+            "marginal_cost": cost.ravel(),
+        }
+    )
+
+
+def unmet_demand_frame(model: SupplyModel, plan: pd.DataFrame, util: pd.DataFrame) -> pd.DataFrame:
+    """Backlog and lost sales with their cause.
+
+    The cause is the binding resource on the item's routing (or on the routing of a location
+    that ships to it) in the periods up to the shortage, the one with the highest shadow price;
+    a resource counts as binding when its row has a positive shadow price, or, without duals
+    (integer workforce), when it is fully used.
+    """
+    p = model.problem
+    unmet = plan[(plan["backlog"] > 1e-6) | (plan["lost_sales"] > 1e-6)]
+    columns = [
+        "item",
+        "location",
+        "period",
+        "backlog",
+        "lost_sales",
+        "cause",
+        "resource",
+        "shadow_price",
+        "detail",
+    ]
+    if unmet.empty:
+        return pd.DataFrame(columns=columns)
+    t_len = p.n_periods
+    price = util["shadow_price"].to_numpy().reshape(-1, t_len)
+    full = (util["utilisation"].to_numpy() >= 1 - 1e-6).reshape(-1, t_len)
+    score = np.where(np.isnan(price), np.where(full, 1.0, 0.0), np.maximum(price, 0.0))
+    if model.unconstrained:  # no capacity row exists, so none can be the cause
+        score = np.zeros_like(score)
+    running = np.maximum.accumulate(score, axis=1) if score.size else score
+    # The resources that can feed a node: its own routing plus that of nodes shipping to it.
+    edges = pd.DataFrame({"node": p.routing_node, "resource": p.routing_resource})
+    fed = pd.DataFrame({"node": p.arc_to, "source": p.arc_from}).merge(
+        edges.rename(columns={"node": "source"}), on="source"
+    )[["node", "resource"]]
+    feeds = pd.concat([edges, fed]).drop_duplicates()
+    key = pd.MultiIndex.from_arrays([p.node_item, p.node_location])
+    node = key.get_indexer(pd.MultiIndex.from_frame(unmet[["item", "location"]]))
+    t = p.periods.get_indexer(pd.DatetimeIndex(unmet["period"]))
+    rows = pd.DataFrame({"row": np.arange(len(unmet)), "node": node, "t": t}).merge(
+        feeds, on="node"
+    )
+    rows["score"] = (
+        running[rows["resource"].to_numpy(int), rows["t"].to_numpy(int)] if len(rows) else []
+    )
+    best = rows.sort_values("score", ascending=False).drop_duplicates("row").set_index("row")
+    out = unmet[["item", "location", "period", "backlog", "lost_sales"]].reset_index(drop=True)
+    score_of = best["score"].reindex(out.index).fillna(0.0).to_numpy()
+    res_of = best["resource"].reindex(out.index)
+    has_route = np.isin(node, feeds["node"].to_numpy())
+    binding = score_of > TOLERANCE
+    names = np.concatenate([p.resource_code, np.array([None], dtype=object)])  # -1: none
+    out["resource"] = names[np.where(binding, res_of.fillna(-1).astype(int), -1)]
+    out["shadow_price"] = np.where(binding & ~np.isnan(price).all(), score_of, np.nan)
+    source = p.producible[node] | np.isin(node, p.arc_to)
+    out["cause"] = np.select(
+        [binding, ~source, ~has_route],
+        [CAUSE_CAPACITY, CAUSE_NO_SOURCE, CAUSE_NO_CAPACITY],
+        CAUSE_ECONOMICS,
+    )
+    detail = {
+        CAUSE_CAPACITY: "resource on its routing was binding up to this month",
+        CAUSE_NO_SOURCE: "no routing and no lane supplies this item here",
+        CAUSE_NO_CAPACITY: "no resource limits this item; unmet costs less than supply",
+        CAUSE_ECONOMICS: "capacity was free; backlog or lost sales cost less than building ahead",
+    }
+    out["detail"] = out["cause"].map(detail)
+    return out[columns]
+
+
+def relaxation_frame(model: SupplyModel, x: np.ndarray) -> pd.DataFrame:
+    """What had to give: each broken hard limit, by how much, and the penalty it cost."""
+    p = model.problem
+    labels = np.asarray(p.periods)
+    parts = []
+    for soft in model.soft.values():
+        if not soft.relaxation:
+            continue
+        amount = soft.slack.take(x)
+        hit = np.flatnonzero(amount > 1e-6)
+        ent, t = np.divmod(soft.positions[hit], p.n_periods)
+        pool = soft.grid == "pool"
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": soft.name,
+                    "resource": p.resource_code[p.pool_resource[ent]] if pool else None,
+                    "item": None if pool else p.node_item[ent],
+                    "location": None if pool else p.node_location[ent],
+                    "period": labels[t],
+                    "limit": soft.bound[hit],
+                    "relaxed_by": amount[hit],
+                }
+            )
+        )
+    for block, limit, rows in (
+        ("capacity_relaxation", "capacity", model.capacity_resources),
+        ("labour_relaxation", "labour_hours", p.pool_resource),
+    ):
+        amount = values(model, x, block, (rows.size, p.n_periods))
+        r, t = np.nonzero(amount > 1e-6)
+        cap = p.capacity[rows[r], t] if limit == "capacity" else np.full(r.size, np.nan)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "constraint": limit,
+                    "resource": p.resource_code[rows[r]],
+                    "item": None,
+                    "location": None,
+                    "period": labels[t],
+                    "limit": cap,
+                    "relaxed_by": amount[r, t],
+                }
+            )
+        )
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            columns=["constraint", "resource", "item", "location", "period", "limit", "relaxed_by"]
+        )
+    )
+    frame["penalty_cost"] = frame["relaxed_by"].astype(float) * p.relaxation_penalty
+    return frame

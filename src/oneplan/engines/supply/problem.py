@@ -1,0 +1,282 @@
+"""The supply problem: typed per-period arrays resolved from the data-package tables.
+
+A *node* is one item at one location (the place where inventory is kept and demand is met);
+every node-level array has shape ``(nodes, periods)`` or ``(nodes,)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from oneplan.engines.supply.tables import (
+    SupplyInputError,
+    capacities,
+    effective_dated,
+    lanes,
+    month_starts,
+    node_frame,
+    numeric,
+    policies,
+    require,
+    routings,
+    workforce,
+)
+
+__all__ = ["SupplyInputError", "SupplyProblem", "problem_from_tables"]
+
+DEFAULT_RELAXATION_PENALTY = 1.0e6
+"""Cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
+
+
+@dataclass(frozen=True)
+class SupplyProblem:
+    """Everything the supply LP needs, as aligned numpy arrays.
+
+    Node arrays are indexed ``[node, period]``; resource arrays ``[resource, period]``;
+    labour-pool arrays ``[pool]``; routing and lane arrays are flat edge lists.
+    Missing limits are encoded as ``0`` (lower limits) or ``inf`` (upper limits); a missing
+    cost that forbids a decision (subcontracting, lost sales) is ``nan``.
+    """
+
+    periods: pd.DatetimeIndex
+    node_item: np.ndarray
+    node_location: np.ndarray
+    demand: np.ndarray
+    on_hand: np.ndarray
+    start_backlog: np.ndarray
+    material_cost: np.ndarray
+    unit_labour_cost: np.ndarray
+    holding_cost: np.ndarray
+    backlog_cost: np.ndarray
+    lost_sales_cost: np.ndarray
+    subcontract_cost: np.ndarray
+    subcontract_limit: np.ndarray
+    price: np.ndarray
+    producible: np.ndarray
+    safety_stock: np.ndarray
+    min_inventory: np.ndarray
+    max_inventory: np.ndarray
+    max_backlog_periods: np.ndarray
+    ending_inventory: np.ndarray
+    resource_code: np.ndarray
+    resource_kind: np.ndarray
+    capacity: np.ndarray
+    overtime_hours: np.ndarray
+    routing_node: np.ndarray
+    routing_resource: np.ndarray
+    routing_usage: np.ndarray
+    pool_resource: np.ndarray
+    headcount: np.ndarray
+    hours_per_worker: np.ndarray
+    regular_wage: np.ndarray
+    overtime_wage: np.ndarray
+    overtime_limit: np.ndarray
+    hiring_cost: np.ndarray
+    layoff_cost: np.ndarray
+    min_headcount: np.ndarray
+    max_headcount: np.ndarray
+    arc_from: np.ndarray
+    arc_to: np.ndarray
+    arc_lead: np.ndarray
+    arc_cost: np.ndarray
+    item_family: dict[str, str] = field(default_factory=dict)
+    zero_ending_backlog: bool = False
+    machine_overtime_cost: float = 0.0
+    relaxation_penalty: float = DEFAULT_RELAXATION_PENALTY
+    currency: str = ""
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.node_item.size)
+
+    @property
+    def n_periods(self) -> int:
+        return int(self.periods.size)
+
+    @property
+    def period_labels(self) -> np.ndarray:
+        """Periods as ``YYYY-MM`` strings, the planner's way of naming a month."""
+        return np.asarray(self.periods.strftime("%Y-%m"), dtype=object)
+
+    def __post_init__(self) -> None:
+        shape = (self.n_nodes, self.n_periods)
+        for name in ("demand", "material_cost", "holding_cost", "backlog_cost", "price"):
+            if getattr(self, name).shape != shape:
+                raise SupplyInputError(f"{name}: expected shape {shape}")
+        if (self.demand < 0).any():
+            raise SupplyInputError("demand.quantity: negative demand")
+
+
+def _periods(params: dict[str, str], periods: object) -> pd.DatetimeIndex:
+    if isinstance(periods, pd.DatetimeIndex):
+        return month_starts(pd.Series(periods)).pipe(pd.DatetimeIndex)
+    if isinstance(periods, Sequence) and not isinstance(periods, str):
+        return pd.DatetimeIndex(month_starts(pd.Series(list(periods))))
+    start = params.get("plan_start")
+    horizon = periods if isinstance(periods, int) else params.get("horizon_periods")
+    if start is None or horizon is None:
+        raise SupplyInputError(
+            "parameters: plan_start and horizon_periods are needed when periods are not given"
+        )
+    first = month_starts(pd.Series([start])).iloc[0]
+    return pd.date_range(first, periods=int(horizon), freq="MS")
+
+
+def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None) -> SupplyProblem:
+    """Resolve data-package tables into a :class:`SupplyProblem`.
+
+    ``periods`` is a list of months, an int horizon counted from ``parameters.plan_start``,
+    or ``None`` (``plan_start`` and ``horizon_periods`` from ``parameters``).
+
+    >>> t = {"demand": pd.DataFrame({"item": ["A"], "location": ["P"],
+    ...      "period": ["2027-01"], "quantity": [5.0]})}
+    >>> p = problem_from_tables(t, ["2027-01"])
+    >>> p.demand.tolist(), bool(p.producible[0])
+    ([[5.0]], True)
+    """
+    params_frame = tables.get("parameters")
+    params: dict[str, str] = {}
+    if params_frame is not None and len(params_frame):
+        require(params_frame, "parameters", ["name", "value"])
+        names, settings = params_frame["name"].astype(str), params_frame["value"].astype(str)
+        params = dict(zip(names, settings, strict=True))
+    months = _periods(params, periods)
+    nodes = node_frame(tables)
+    n_nodes, n_periods = len(nodes), len(months)
+    key = pd.MultiIndex.from_frame(nodes[["item", "location"]])
+
+    def grid(frame: pd.DataFrame, value: str, fill: float) -> np.ndarray:
+        """Pivot (item, location, period, value) rows onto the node x period grid."""
+        out = np.full((n_nodes, n_periods), fill)
+        if frame.empty:
+            return out
+        rows = key.get_indexer(pd.MultiIndex.from_frame(frame[["item", "location"]]))
+        cols = months.get_indexer(pd.DatetimeIndex(frame["period"]))
+        ok = (rows >= 0) & (cols >= 0)
+        out[rows[ok], cols[ok]] = frame[value].to_numpy(float)[ok]
+        return out
+
+    demand = np.zeros((n_nodes, n_periods))
+    if (raw := tables.get("demand")) is not None and len(raw):
+        require(raw, "demand", ["item", "location", "period", "quantity"])
+        rows_in = raw.assign(
+            item=raw["item"].astype(str),
+            location=raw["location"].astype(str),
+            period=month_starts(raw["period"]),
+            quantity=numeric(raw, "demand", "quantity"),
+        )
+        summed = rows_in.groupby(["item", "location", "period"])["quantity"].sum()
+        demand = grid(summed.reset_index(), "quantity", 0.0)
+
+    on_hand = np.zeros(n_nodes)
+    start_backlog = np.zeros(n_nodes)
+    if (inv := tables.get("inventory")) is not None and len(inv):
+        require(inv, "inventory", ["item", "location", "on_hand"])
+        rows = key.get_indexer(pd.MultiIndex.from_frame(inv[["item", "location"]].astype(str)))
+        np.add.at(on_hand, rows, numeric(inv, "inventory", "on_hand").to_numpy())
+        if "backlog" in inv:
+            np.add.at(
+                start_backlog, rows, numeric(inv, "inventory", "backlog").fillna(0).to_numpy()
+            )
+    if (orders := tables.get("customer_orders")) is not None and len(orders):
+        require(orders, "customer_orders", ["item", "location", "quantity", "requested_date"])
+        late = pd.to_datetime(orders["requested_date"]) < months[0]
+        o = orders[late.to_numpy()]
+        rows = key.get_indexer(pd.MultiIndex.from_frame(o[["item", "location"]].astype(str)))
+        np.add.at(start_backlog, rows, numeric(o, "customer_orders", "quantity").to_numpy())
+
+    # Standard costs, effective-dated per node and month.
+    cost_cols = ["material_cost", "labour_cost", "holding_cost", "backlog_cost", "lost_sales_cost"]
+    cost_cols += ["subcontract_cost", "subcontract_limit"]
+    costs = effective_dated(
+        tables.get("item_costs"), "item_costs", ["item", "location"], cost_cols, nodes, months
+    )
+
+    price = np.full((n_nodes, n_periods), np.nan)
+    if (pr := tables.get("prices")) is not None and len(pr):
+        require(pr, "prices", ["item", "channel", "valid_from", "price"])
+        pr = pr[pr["channel"].astype(str) == "all"]
+        price = effective_dated(pr, "prices", ["item"], ["price"], nodes, months)["price"]
+
+    res = capacities(tables, months)
+    route = routings(tables, key, res["code"])
+    pools = workforce(tables, res["code"])
+    pol = policies(tables, key, demand, months)
+    arcs = lanes(tables, nodes)
+
+    routed_items = set(nodes["item"].to_numpy()[route["node"]])
+    has_route = np.zeros(n_nodes, bool)
+    has_route[route["node"]] = True
+    inbound = np.zeros(n_nodes, bool)
+    inbound[arcs["to"]] = True
+    # An item with no routing anywhere is made without a capacity limit where it is not supplied
+    # by a lane, so a plan still exists; the explanation calls this "no capacity defined".
+    unrouted = ~nodes["item"].isin(routed_items).to_numpy()
+    producible = has_route | (unrouted & ~inbound)
+
+    # Labour already paid by a workforce pool's wages is not charged again per unit.
+    pooled = np.isin(route["resource"], pools["resource"])
+    pooled_node = np.zeros(n_nodes, bool)
+    pooled_node[route["node"][pooled]] = True
+    unit_labour = np.where(pooled_node[:, None], 0.0, np.nan_to_num(costs["labour_cost"]))
+
+    sub_cost = costs["subcontract_cost"]
+    sub_limit = np.where(
+        np.isnan(sub_cost), 0.0, np.nan_to_num(costs["subcontract_limit"], nan=np.inf)
+    )
+    family = {}
+    if (items := tables.get("items")) is not None and "family" in items:
+        family = dict(zip(items["code"].astype(str), items["family"].astype(str), strict=True))
+    flag = params.get("zero_ending_backlog", "false").strip().lower() in {"1", "true", "yes"}
+    return SupplyProblem(
+        periods=months,
+        node_item=nodes["item"].to_numpy(object),
+        node_location=nodes["location"].to_numpy(object),
+        demand=demand,
+        on_hand=on_hand,
+        start_backlog=start_backlog,
+        material_cost=np.nan_to_num(costs["material_cost"]),
+        unit_labour_cost=unit_labour,
+        holding_cost=np.nan_to_num(costs["holding_cost"]),
+        backlog_cost=np.nan_to_num(costs["backlog_cost"]),
+        lost_sales_cost=costs["lost_sales_cost"],
+        subcontract_cost=sub_cost,
+        subcontract_limit=sub_limit,
+        price=price,
+        producible=producible,
+        safety_stock=pol["safety_stock"],
+        min_inventory=pol["min_inventory"],
+        max_inventory=pol["max_inventory"],
+        max_backlog_periods=pol["max_backlog_periods"],
+        ending_inventory=pol["ending_inventory"],
+        resource_code=res["code"],
+        resource_kind=res["kind"],
+        capacity=res["capacity"],
+        overtime_hours=res["overtime"],
+        routing_node=route["node"],
+        routing_resource=route["resource"],
+        routing_usage=route["usage"],
+        pool_resource=pools["resource"],
+        headcount=pools["headcount"],
+        hours_per_worker=pools["hours_per_worker"],
+        regular_wage=pools["regular_wage"],
+        overtime_wage=pools["overtime_wage"],
+        overtime_limit=pools["overtime_limit_per_worker"],
+        hiring_cost=pools["hiring_cost"],
+        layoff_cost=pools["layoff_cost"],
+        min_headcount=pools["min_headcount"],
+        max_headcount=pools["max_headcount"],
+        arc_from=arcs["from"],
+        arc_to=arcs["to"],
+        arc_lead=arcs["lead"],
+        arc_cost=arcs["cost"],
+        item_family=family,
+        zero_ending_backlog=flag,
+        machine_overtime_cost=float(params.get("machine_overtime_cost", 0.0)),
+        relaxation_penalty=float(params.get("relaxation_penalty", DEFAULT_RELAXATION_PENALTY)),
+        currency=params.get("currency", ""),
+    )

@@ -1,0 +1,147 @@
+"""Explanations checked against values worked out by hand."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from oneplan.engines.supply import problem_from_tables, solve_supply
+
+MONTHS = ["2027-01", "2027-02", "2027-03"]
+
+
+def bottleneck_tables() -> dict[str, pd.DataFrame]:
+    """Item A needs 1 hour on press M (100 h/month) and 0.5 h on lathe L (1,000 h/month).
+    Demand 50 / 200 / 0; material 10, holding 1 and backlog 4 per unit per month.
+    Item C has no routing and loses sales because they cost less (1) than material (10).
+    Backlog must be cleared by the end of March."""
+    return {
+        "parameters": pd.DataFrame(
+            {"name": ["currency", "zero_ending_backlog"], "value": ["EUR", "true"]}
+        ),
+        "demand": pd.DataFrame(
+            {
+                "item": ["A"] * 3 + ["C"] * 3,
+                "location": "P",
+                "period": MONTHS * 2,
+                "quantity": [50, 200, 0, 5, 5, 5],
+            }
+        ),
+        "resources": pd.DataFrame(
+            {
+                "code": ["M", "L"],
+                "kind": "machine",
+                "location": "P",
+                "capacity_per_period": [100.0, 1000.0],
+            }
+        ),
+        "routings": pd.DataFrame(
+            {
+                "item": ["A", "A"],
+                "location": "P",
+                "resource": ["M", "L"],
+                "usage_per_unit": [1.0, 0.5],
+            }
+        ),
+        "item_costs": pd.DataFrame(
+            {
+                "item": ["A", "C"],
+                "location": "P",
+                "valid_from": "2027-01",
+                "material_cost": 10.0,
+                "holding_cost": 1.0,
+                "backlog_cost": [4.0, 50.0],
+                "lost_sales_cost": [None, 1.0],
+            }
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def plan():  # type: ignore[no-untyped-def]
+    return solve_supply(problem_from_tables(bottleneck_tables(), MONTHS))
+
+
+def test_hand_computed_plan(plan) -> None:  # type: ignore[no-untyped-def]
+    a = plan.plan[plan.plan["item"] == "A"]
+    # Build 100 / 100 / 50: 50 held from January, 50 late in February, caught up in March.
+    assert a["production"].tolist() == pytest.approx([100, 100, 50])
+    assert a["end_inventory"].tolist() == pytest.approx([50, 0, 0])
+    assert a["backlog"].tolist() == pytest.approx([0, 50, 0])
+    # 10*250 + 1*50 + 4*50 + C's 15 lost sales at 1
+    assert plan.objective_value == pytest.approx(2765.0)
+
+
+def test_shadow_price_of_the_bottleneck(plan) -> None:  # type: ignore[no-untyped-def]
+    util = plan.utilisation.set_index(["resource", "period"])
+    press = util.loc["M"]
+    assert press["utilisation"].tolist() == pytest.approx([1.0, 1.0, 0.5])
+    # February: one more hour turns one unit of backlog (4) into on-time supply; material
+    # moves from March to February at the same price.  January: the same unit, but held one
+    # month (1) first: 4 - 1 = 3.  March has spare hours: 0.
+    assert press["shadow_price"].tolist() == pytest.approx([3.0, 4.0, 0.0])
+    assert util.loc["L", "shadow_price"].tolist() == pytest.approx([0.0, 0.0, 0.0])
+    binding = plan.binding_constraints
+    row = binding[binding["name"] == "capacity[M, 2027-02]"].iloc[0]
+    assert row["shadow_price"] == pytest.approx(4.0)
+    assert row["meaning"] == "one more hour on M in 2027-02 is worth 4.00 EUR"
+    assert set(binding.loc[binding["constraint"] == "capacity", "resource"]) == {"M"}
+
+
+def test_unmet_demand_is_attributed_to_the_bottleneck(plan) -> None:  # type: ignore[no-untyped-def]
+    unmet = plan.unmet_demand.set_index("item")
+    a = unmet.loc["A"]
+    assert a["period"] == pd.Timestamp("2027-02-01")
+    assert a["backlog"] == pytest.approx(50.0)
+    assert a["cause"] == "capacity"
+    assert a["resource"] == "M"
+    assert a["shadow_price"] == pytest.approx(4.0)
+    c = unmet.loc["C"]
+    assert c["lost_sales"].tolist() == pytest.approx([5.0, 5.0, 5.0])
+    assert (c["cause"] == "no capacity defined").all()
+
+
+def test_marginal_cost_of_supply(plan) -> None:  # type: ignore[no-untyped-def]
+    mc = plan.marginal_cost[plan.marginal_cost["item"] == "A"]["marginal_cost"]
+    # March: build it (10).  February: it waits a month and is built in March (10 + 4).
+    # January: take a unit held for February (saving 1 holding), February then waits: 14 - 1.
+    assert mc.tolist() == pytest.approx([13.0, 14.0, 10.0])
+    c = plan.marginal_cost[plan.marginal_cost["item"] == "C"]["marginal_cost"]
+    # C's lost sales sit at their limit (all of demand), so the dual is degenerate: any value
+    # between losing one sale less (1) and building one more (10) is a valid price.
+    assert ((c >= 1.0 - 1e-9) & (c <= 10.0 + 1e-9)).all()
+
+
+def test_unconstrained_plan_shows_the_gap(plan) -> None:  # type: ignore[no-untyped-def]
+    free = solve_supply(problem_from_tables(bottleneck_tables(), MONTHS), unconstrained=True)
+    a = free.plan[free.plan["item"] == "A"]
+    assert a["production"].tolist() == pytest.approx([50, 200, 0])
+    assert free.objective_value == pytest.approx(2515.0)
+    assert free.binding_constraints["constraint"].ne("capacity").all()
+
+
+def test_integer_plans_name_the_full_resource_without_duals() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_textbook import red_tomato_tables
+
+    tables = red_tomato_tables()
+    plan = solve_supply(problem_from_tables(tables), integer_workforce=True)
+    unmet = plan.unmet_demand
+    assert len(unmet) and (unmet["cause"] == "capacity").all()
+    assert (unmet["resource"] == "assembly").all()
+    assert unmet["shadow_price"].isna().all()
+    assert plan.marginal_cost["marginal_cost"].isna().all()
+    assert np.isnan(plan.utilisation["shadow_price"]).all()
+
+
+def test_unconstrained_shortages_are_not_blamed_on_capacity() -> None:
+    tables = bottleneck_tables()
+    tables["item_costs"]["lost_sales_cost"] = [2.0, 1.0]  # losing A is cheaper than making it
+    free = solve_supply(problem_from_tables(tables, MONTHS), unconstrained=True)
+    assert len(free.unmet_demand)
+    assert (free.unmet_demand["cause"] != "capacity").all()
+    assert free.unmet_demand["resource"].isna().all()
