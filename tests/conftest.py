@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -64,9 +65,7 @@ def postgres_engine(postgres_server: str, settings: Settings) -> Iterator[sa.Eng
     admin = sa.create_engine(postgres_server)
     with admin.begin() as connection:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = sa.create_engine(
-        postgres_server, connect_args={"options": f"-csearch_path={schema}"}
-    )
+    engine = sa.create_engine(postgres_server, connect_args={"options": f"-csearch_path={schema}"})
     yield engine
     engine.dispose()
     with admin.begin() as connection:
@@ -88,3 +87,23 @@ def bare_engine(request: pytest.FixtureRequest) -> sa.Engine:
     """An empty SQLite database with no schema at all."""
     db: sa.Engine = request.getfixturevalue("sqlite_engine")
     return db
+
+
+@pytest.fixture(scope="session")
+def demo_frames() -> dict[str, pd.DataFrame]:
+    """A small demo company (30 items), built once per test session."""
+    from oneplan.demo import build_demo_company
+
+    return build_demo_company(items=30, seed=11)
+
+
+@pytest.fixture(scope="session")
+def demo_csv(
+    tmp_path_factory: pytest.TempPathFactory, demo_frames: dict[str, pd.DataFrame]
+) -> Path:
+    """The small demo company written as a folder of CSV files (read-only: copy it to change it)."""
+    from oneplan.datapack import package_schema, write_package
+
+    path = tmp_path_factory.mktemp("demo") / "package"
+    write_package(demo_frames, path, format="csv", schema=package_schema())
+    return path

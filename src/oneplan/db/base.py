@@ -50,11 +50,15 @@ def code(comment: str, **info: Any) -> Mapped[Any]:
 
 
 def ref(target: str, comment: str, *, key: bool = False, required: bool = True, **info: Any) -> Any:
-    """A reference to another package table's code."""
+    """A reference to another package table's code.
+
+    Non-key references get an index: the database checks them from the parent's side too (on
+    deletes, and on SQLite while deferred references are pending), which scans without one."""
     return mapped_column(
         sa.String(64),
         sa.ForeignKey(target),
         primary_key=key,
+        index=not key,
         nullable=not (required or key),
         comment=comment,
         info=info,

@@ -13,6 +13,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
 from oneplan.db.base import PROVENANCE_COLUMNS
@@ -51,17 +53,15 @@ def _upsert_sql(table: sa.Table, columns: list[str], source: str, distinct: str)
     )
 
 
-def _db_values(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
-    """Values as the driver wants them: dates as ISO text, missing as None."""
-    out = {}
-    for name in frame.columns:
-        column = frame[name]
+def _dates_as_text(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """Dates as ISO text, the form both databases read; rows in key order, which keeps the
+    B-tree inserts of the primary key append-mostly."""
+    out = frame.sort_values(_key_columns(table), ignore_index=True)
+    for name in out.columns:
         if isinstance(table.c[name].type, sa.Date):
-            dates = pd.to_datetime(column)
-            out[name] = dates.dt.strftime("%Y-%m-%d").astype(object).where(dates.notna(), None)
-        else:
-            out[name] = column.astype(object).where(column.notna(), None)
-    return pd.DataFrame(out, index=frame.index)
+            dates = pd.to_datetime(out[name])
+            out[name] = dates.dt.strftime("%Y-%m-%d")  # NaT stays missing
+    return out
 
 
 def count_rows(connection: sa.Connection, table: sa.Table) -> int:
@@ -76,7 +76,7 @@ def upsert_frame(
         return UpsertCount(0, 0)
     before = count_rows(connection, table)
     columns = list(frame.columns)
-    values = _db_values(frame, table)
+    values = _dates_as_text(frame, table)
     if connection.dialect.name == "postgresql":
         touched = _upsert_postgresql(connection, table, columns, values, stamp)
     else:
@@ -96,7 +96,9 @@ def _upsert_generic(
     sql = _upsert_sql(table, columns, f"VALUES ({placeholders})", "IS NOT")
     at = stamp.at.isoformat(sep=" ")
     tail = np.array([stamp.import_id, at, stamp.user, at, stamp.user], dtype=object)
-    rows = np.hstack([values.to_numpy(dtype=object), np.tile(tail, (len(values), 1))])
+    cells = values.to_numpy(dtype=object)
+    cells[pd.isna(cells)] = None
+    rows = np.hstack([cells, np.tile(tail, (len(values), 1))])
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.executemany(sql, rows.tolist())
@@ -120,11 +122,11 @@ def _upsert_postgresql(
             f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
             f"SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA"
         )
-        buffer = io.StringIO()
-        values.to_csv(buffer, index=False, header=False, na_rep="")
-        with cursor.copy(
-            f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
+        buffer = io.BytesIO()
+        arrow = pa.Table.from_pandas(values, preserve_index=False)
+        pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False))
+        copy_sql = f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        with cursor.copy(copy_sql) as copy:
             copy.write(buffer.getvalue())
         provenance = "%(import_id)s, %(at)s, %(user)s, %(at)s, %(user)s"
         source = f"SELECT {', '.join(columns)}, {provenance} FROM {staging}"

@@ -45,7 +45,7 @@ class Import(Base):
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     started_by: Mapped[str] = mapped_column(sa.String(100))
-    row_counts: Mapped[dict[str, int] | None] = mapped_column(
+    row_counts: Mapped[dict[str, dict[str, int]] | None] = mapped_column(
         sa.JSON, comment="Rows inserted and updated per table"
     )
 
@@ -416,3 +416,6 @@ def _add_checks(metadata: sa.MetaData) -> None:
 
 
 _add_checks(Base.metadata)
+
+# Plan versions live in their own module; importing it here registers them on Base.metadata.
+from oneplan.db import plans as _plans  # noqa: E402, F401

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from oneplan.db.models import Base
+import oneplan.db.models  # noqa: F401  (registers every table on Base.metadata)
+from oneplan.db.base import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 04:00:18.552019
+Create Date: 2026-11-22 04:22:02.030172
 """
 
 from collections.abc import Sequence
@@ -186,6 +186,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_items")),
     )
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_items_family"), ["family"], unique=False)
+        batch_op.create_index(batch_op.f("ix_items_like_item"), ["like_item"], unique=False)
+
     op.create_table(
         "lanes",
         sa.Column(
@@ -266,6 +270,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_resources")),
     )
+    with op.batch_alter_table("resources", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_resources_location"), ["location"], unique=False)
+
     op.create_table(
         "customer_orders",
         sa.Column(
@@ -301,6 +308,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("order_line", name=op.f("pk_customer_orders")),
     )
+    with op.batch_alter_table("customer_orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_customer_orders_customer"), ["customer"], unique=False)
+        batch_op.create_index(batch_op.f("ix_customer_orders_item"), ["item"], unique=False)
+        batch_op.create_index(batch_op.f("ix_customer_orders_location"), ["location"], unique=False)
+
     op.create_table(
         "demand",
         sa.Column("item", sa.String(length=64), nullable=False, comment="Item"),
@@ -371,6 +383,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("code", name=op.f("pk_demand_events")),
     )
+    with op.batch_alter_table("demand_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_demand_events_family"), ["family"], unique=False)
+        batch_op.create_index(batch_op.f("ix_demand_events_item"), ["item"], unique=False)
+        batch_op.create_index(batch_op.f("ix_demand_events_location"), ["location"], unique=False)
+
     op.create_table(
         "inventory",
         sa.Column("item", sa.String(length=64), nullable=False, comment="Item"),
@@ -597,6 +614,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("item", name=op.f("pk_launches")),
     )
+    with op.batch_alter_table("launches", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_launches_like_item"), ["like_item"], unique=False)
+
     op.create_table(
         "prices",
         sa.Column("item", sa.String(length=64), nullable=False, comment="Item"),
@@ -789,15 +809,35 @@ def downgrade() -> None:
     op.drop_table("resource_capacity")
     op.drop_table("production_actuals")
     op.drop_table("prices")
+    with op.batch_alter_table("launches", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_launches_like_item"))
+
     op.drop_table("launches")
     op.drop_table("item_costs")
     op.drop_table("inventory_policies")
     op.drop_table("inventory")
+    with op.batch_alter_table("demand_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_demand_events_location"))
+        batch_op.drop_index(batch_op.f("ix_demand_events_item"))
+        batch_op.drop_index(batch_op.f("ix_demand_events_family"))
+
     op.drop_table("demand_events")
     op.drop_table("demand")
+    with op.batch_alter_table("customer_orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_orders_location"))
+        batch_op.drop_index(batch_op.f("ix_customer_orders_item"))
+        batch_op.drop_index(batch_op.f("ix_customer_orders_customer"))
+
     op.drop_table("customer_orders")
+    with op.batch_alter_table("resources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_resources_location"))
+
     op.drop_table("resources")
     op.drop_table("lanes")
+    with op.batch_alter_table("items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_items_like_item"))
+        batch_op.drop_index(batch_op.f("ix_items_family"))
+
     op.drop_table("items")
     op.drop_table("budgets")
     op.drop_table("parameters")

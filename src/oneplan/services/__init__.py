@@ -1,0 +1,1 @@
+"""Services own the database transaction and turn rows into frames and back."""

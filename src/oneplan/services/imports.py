@@ -1,0 +1,146 @@
+"""Import a data package: validate everything first, then upsert it all in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from oneplan.config import Settings, get_settings
+from oneplan.datapack import (
+    PackageSchema,
+    RawPackage,
+    ReadLimits,
+    package_schema,
+    read_package,
+    validate_package,
+)
+from oneplan.db.base import Base
+from oneplan.db.bulk import Stamp, UpsertCount, upsert_frame
+from oneplan.db.models import Import
+from oneplan.db.session import unit_of_work
+from oneplan.errors import ValidationFailed
+
+# Any constant works: it only has to be the same for every oneplan process on the server.
+_IMPORT_LOCK = 0x6F6E65706C616E
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    import_id: int
+    source: str
+    format: str
+    content_hash: str
+    counts: dict[str, UpsertCount] = field(default_factory=dict)
+
+    @property
+    def inserted(self) -> int:
+        return sum(c.inserted for c in self.counts.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(c.updated for c in self.counts.values())
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 over the package's files (names and bytes), independent of the folder's location."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    for file in files:
+        digest.update(file.name.encode())
+        with file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_format(path: Path) -> str:
+    if path.is_file():
+        return path.suffix.lstrip(".").lower()
+    return "parquet" if any(path.glob("*.parquet")) else "csv"
+
+
+def known_keys(connection: sa.Connection, schema: PackageSchema) -> dict[str, set[str]]:
+    """Key values the database already holds for every single-column-keyed package table."""
+    keys: dict[str, set[str]] = {}
+    for table in schema.tables:
+        if len(table.key) != 1:
+            continue
+        column = Base.metadata.tables[table.name].c[table.key[0]]
+        keys[table.name] = set(connection.execute(sa.select(column)).scalars())
+    return keys
+
+
+def read_path(path: Path, schema: PackageSchema, settings: Settings) -> RawPackage:
+    limits = ReadLimits(
+        max_file_bytes=settings.max_file_bytes,
+        max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
+    )
+    return read_package(path, schema, limits)
+
+
+def validate_path(
+    path: Path, engine: sa.Engine | None = None, settings: Settings | None = None
+) -> dict[str, pd.DataFrame]:
+    """Read and validate a package; raise `ValidationFailed` naming every problem.
+
+    With an engine, references may also point at rows the database already holds."""
+    schema = package_schema()
+    raw = read_path(path, schema, settings or get_settings())
+    keys: dict[str, set[str]] = {}
+    if engine is not None:
+        with engine.connect() as connection:
+            keys = known_keys(connection, schema)
+    frames, problems = validate_package(raw, schema, known_keys=keys)
+    if problems:
+        raise ValidationFailed(problems)
+    return frames
+
+
+def import_package(
+    engine: sa.Engine, path: Path, *, settings: Settings | None = None
+) -> ImportReport:
+    """Import the package at `path` all or nothing; a second import waits for the first."""
+    settings = settings or get_settings()
+    schema = package_schema()
+    raw = read_path(path, schema, settings)
+    digest = content_hash(path)
+    fmt = package_format(path)
+    now = datetime.now(UTC)
+    with unit_of_work(engine, write=True) as session:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+        else:
+            # Rows may reference rows later in the same table (an item's like item).
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        frames, problems = validate_package(raw, schema, known_keys=known_keys(connection, schema))
+        if problems:
+            raise ValidationFailed(problems)
+        record = Import(
+            source=str(path),
+            format=fmt,
+            content_hash=digest,
+            status="done",
+            started_at=now,
+            finished_at=None,
+            started_by=settings.user,
+            row_counts=None,
+        )
+        session.add(record)
+        session.flush()
+        stamp = Stamp(import_id=record.id, user=settings.user, at=now)
+        counts = {}
+        for table in schema.tables:
+            if table.name in frames:
+                target = Base.metadata.tables[table.name]
+                counts[table.name] = upsert_frame(connection, target, frames[table.name], stamp)
+        record.finished_at = datetime.now(UTC)
+        record.row_counts = {
+            name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
+        }
+        return ImportReport(record.id, str(path), fmt, digest, counts)

@@ -1,0 +1,86 @@
+"""The command line end to end on a real SQLite file: demo data, validate, import, export, cycle."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from oneplan.cli.main import app
+from oneplan.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ONEPLAN_USER", "cli-user")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("validate", "import", "export", "demo-data", "cycle", "db"):
+        assert command in result.output
+
+
+def test_demo_data_then_cycle_run_imports_it(tmp_path: Path) -> None:
+    package = tmp_path / "demo"
+    result = runner.invoke(app, ["demo-data", str(package), "--items", "20"])
+    assert result.exit_code == 0, result.output
+    assert (package / "items.csv").exists()
+    result = runner.invoke(app, ["cycle", "run", str(package)])
+    assert result.exit_code == 0, result.output
+    assert "validate" in result.output and "import" in result.output
+    again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])
+    assert again.exit_code == 0, again.output
+    assert "inserted 0" in again.output and "updated 0" in again.output
+
+
+def test_validate_names_file_row_and_column(demo_csv: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(demo_csv, bad)
+    items = pd.read_csv(bad / "items.csv", dtype=str, keep_default_na=False)
+    items.loc[1, "lifecycle_status"] = "zombie"
+    items.to_csv(bad / "items.csv", index=False)
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert "items.csv, row 3, column lifecycle_status" in result.output
+    assert "zombie" in result.output
+
+
+def test_import_and_export_round_trip(demo_csv: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(demo_csv)])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(app, ["export", str(out), "--format", "xlsx"])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_unknown_step_is_a_clear_error() -> None:
+    result = runner.invoke(app, ["cycle", "run", "--step", "dance"])
+    assert result.exit_code == 3
+    assert "unknown step(s) dance" in result.output
+
+
+def test_outdated_database_is_refused(database: Path, demo_csv: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0000'")
+    result = runner.invoke(app, ["import", str(demo_csv)])
+    assert result.exit_code == 4
+    assert "run `oneplan db upgrade` first" in result.output
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT count(*) FROM items").fetchone() == (0,)
