@@ -38,7 +38,7 @@ lock:
 
 ## Regenerate docs/data-package.md and docs/datapackage.json from the models.
 docs: install
-	$(BIN)/python -m oneplan.datapack.docs docs
+	$(BIN)/python -c 'from oneplan.datapack import write_docs; write_docs("docs")'
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -87,8 +87,10 @@ the column, quoting the offending value; at most {PROBLEMS_PER_CHECK} rows are l
 and check, followed by a count of the rest. An import is all or nothing: one problem and nothing
 changes. A valid package is stored as an upsert by natural key: a row whose key already exists is
 updated, a row with a new key is added, so importing the same package twice changes nothing the
-second time. Exporting, importing and exporting again gives identical CSV and Parquet files
-(rows sorted by key, columns in the order below).
+second time, not even the rows' provenance. An import never deletes: a row that is in the
+database but not in the package stays. Every stored row records the import that wrote it last
+and who created and last changed it, and when. Exporting, importing and exporting again gives
+identical CSV and Parquet files (rows sorted by key, columns in the order below).
 
 Uploaded files are opened with care: a file larger than {_LIMITS.max_file_bytes // GIB} GiB, a
 file whose content is not what its name says (a binary file named `.csv`, a `.parquet` without
