@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from oneplan.cli.common import console, engine, handle_errors
@@ -50,8 +51,16 @@ def validate(
 def import_(path: PackagePath) -> None:
     """Import a data package all or nothing; re-importing the same package changes nothing."""
     db = engine()
-    with console.status(f"Importing {path}"):
-        report = import_package(db, path)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task(f"Reading and validating {path}", total=None)
+
+        def advance(name: str, done: int, total: int) -> None:
+            progress.update(task, description=f"Writing {name}", completed=done, total=total)
+
+        report = import_package(db, path, on_table=advance)
+        progress.update(task, description="Imported", completed=len(report.counts))
     table = Table(title=f"Import #{report.import_id} ({report.format})")
     table.add_column("table")
     table.add_column("inserted", justify="right")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,9 +103,15 @@ def validate_path(
 
 
 def import_package(
-    engine: sa.Engine, path: Path, *, settings: Settings | None = None
+    engine: sa.Engine,
+    path: Path,
+    *,
+    settings: Settings | None = None,
+    on_table: Callable[[str, int, int], None] | None = None,
 ) -> ImportReport:
-    """Import the package at `path` all or nothing; a second import waits for the first."""
+    """Import the package at `path` all or nothing; a second import waits for the first.
+
+    `on_table(name, done, total)` is called before each table is written, for progress bars."""
     settings = settings or get_settings()
     schema = package_schema()
     raw = read_path(path, schema, settings)
@@ -135,10 +142,11 @@ def import_package(
         session.flush()
         stamp = Stamp(import_id=record.id, user=settings.user, at=now)
         counts = {}
-        for table in schema.tables:
-            if table.name in frames:
-                target = Base.metadata.tables[table.name]
-                counts[table.name] = upsert_frame(connection, target, frames[table.name], stamp)
+        names = [t.name for t in schema.tables if t.name in frames]  # parents first
+        for done, name in enumerate(names):
+            if on_table is not None:
+                on_table(name, done, len(names))
+            counts[name] = upsert_frame(connection, Base.metadata.tables[name], frames[name], stamp)
         record.finished_at = datetime.now(UTC)
         record.row_counts = {
             name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
