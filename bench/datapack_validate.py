@@ -60,13 +60,13 @@ def main(rows: int = 1_000_000) -> None:
             timed(
                 f"write {fmt}",
                 rows,
-                lambda: write_package({"sales_history": frame}, target, fmt, schema),  # noqa: B023
+                lambda: write_package({"sales_history": frame}, target, fmt, schema),
             )
-            raw = timed(f"read {fmt}", rows, lambda: read_package(target, schema))  # noqa: B023
+            raw = timed(f"read {fmt}", rows, lambda: read_package(target, schema))
             frames, problems = timed(
                 f"validate ({fmt} cells)",
                 rows,
-                lambda: validate_package(raw, schema, known),  # noqa: B023
+                lambda: validate_package(raw, schema, known),
             )
             assert not problems, problems[:3]
             assert len(frames["sales_history"]) == rows
