@@ -39,7 +39,9 @@ def test_demo_data_then_cycle_run_imports_it(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo-data", str(package), "--items", "20"])
     assert result.exit_code == 0, result.output
     assert (package / "items.csv").exists()
-    result = runner.invoke(app, ["cycle", "run", str(package)])
+    result = runner.invoke(
+        app, ["cycle", "run", str(package), "--step", "validate", "-s", "import"]
+    )
     assert result.exit_code == 0, result.output
     assert "validate" in result.output and "import" in result.output
     again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])

@@ -1,0 +1,225 @@
+"""The supply step on SQLite and PostgreSQL: demand lookup, the stored version, invariants.
+
+Every check recomputes its figure from the imported tables and the stored frames alone:
+balances, capacities (broken only by listed relaxations), costs, the service level.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from oneplan.config import Settings
+from oneplan.db.session import unit_of_work
+from oneplan.errors import NotFound
+from oneplan.services.imports import import_package
+from oneplan.services.plans import save_version
+from oneplan.services.supply import (
+    FRAME_NAMES,
+    load_plan_tables,
+    on_time_share,
+    resolve_demand,
+    run_supply,
+    supply_version,
+)
+
+KEYS = ["item", "location", "period"]
+TOL = 1e-5
+
+
+def stand_in_consensus(history: pd.DataFrame, start: str = "2027-01-01") -> pd.DataFrame:
+    """Seasonal naive: each plan month repeats the same month of the last year of history."""
+    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
+    months = pd.date_range(start, periods=18, freq="MS")
+    shifted = [last.assign(period=last["period"] + pd.DateOffset(months=k)) for k in (12, 24)]
+    frame = pd.concat(shifted, ignore_index=True)
+    return frame[frame["period"].isin(months)][[*KEYS, "quantity"]].reset_index(drop=True)
+
+
+def backtest_for(consensus: pd.DataFrame, pairs: int = 4) -> pd.DataFrame:
+    """Backtest rows in the demand step's shape (error = forecast - actual) for a few pairs."""
+    rng = np.random.default_rng(3)
+    ids = consensus[["item", "location"]].drop_duplicates().head(pairs)
+    cutoffs = pd.DataFrame({"cutoff": pd.date_range("2026-01-01", periods=8, freq="MS")})
+    steps = pd.DataFrame({"horizon_step": [1, 2]})
+    frame = ids.merge(cutoffs, how="cross").merge(steps, how="cross")
+    frame["ds"] = [
+        c + pd.DateOffset(months=int(k))
+        for c, k in zip(frame["cutoff"], frame["horizon_step"], strict=True)
+    ]
+    frame["forecast"] = 100.0
+    frame["y"] = 100.0 + rng.normal(0, 20, len(frame))
+    frame["error"] = frame["forecast"] - frame["y"]
+    return frame
+
+
+def save_demand(engine: sa.Engine, frames: dict[str, pd.DataFrame], user: str) -> int:
+    with unit_of_work(engine) as session:
+        version = save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="consensus by hand",
+            frames=frames,
+            settings={},
+            summary={},
+            input_hash="-",
+            user=user,
+        )
+        return version.id
+
+
+@pytest.fixture
+def demo_db(engine: sa.Engine, demo_csv: Path, settings: Settings) -> sa.Engine:
+    import_package(engine, demo_csv, settings=settings)
+    return engine
+
+
+def test_no_demand_anywhere_is_a_clear_not_found(demo_db: sa.Engine, settings: Settings) -> None:
+    with pytest.raises(NotFound, match=r"no demand plan version.*demand table is empty"):
+        run_supply(demo_db, settings=settings)
+    with unit_of_work(demo_db, write=False) as session, pytest.raises(NotFound):
+        supply_version(session)
+
+
+def test_newest_consensus_wins_and_frames_without_consensus_are_skipped(
+    demo_db: sa.Engine, demo_frames: dict[str, pd.DataFrame], settings: Settings
+) -> None:
+    consensus = stand_in_consensus(demo_frames["sales_history"])
+    first = save_demand(demo_db, {"consensus": consensus}, "a")
+    second = save_demand(demo_db, {"consensus": consensus.assign(quantity=1.0)}, "b")
+    save_demand(demo_db, {"statistical": consensus}, "c")  # no consensus: not a demand plan
+    with unit_of_work(demo_db, write=False) as session:
+        source = resolve_demand(session, load_plan_tables(session))
+    assert second > first
+    assert source.version_id == second and source.label == f"demand plan version {second}"
+    assert source.demand["quantity"].eq(1.0).all() and source.errors is None
+
+
+def test_supply_step_stores_a_consistent_plan(
+    demo_db: sa.Engine, demo_frames: dict[str, pd.DataFrame], settings: Settings
+) -> None:
+    consensus = stand_in_consensus(demo_frames["sales_history"])
+    backtest = backtest_for(consensus)
+    demand_id = save_demand(demo_db, {"consensus": consensus, "backtest": backtest}, "planner")
+    result = run_supply(demo_db, settings=settings)
+
+    with unit_of_work(demo_db, write=False) as session:
+        version, frames = supply_version(session)
+    assert version.id == result.version_id and version.kind == "supply"
+    assert version.created_by == "tester" and version.cycle == "2027-01"
+    assert set(frames) == set(FRAME_NAMES)
+    summary = version.summary
+    assert summary["status"] == "optimal" and summary["demand_version"] == demand_id
+    plan = frames["supply_plan"].sort_values(KEYS, ignore_index=True)
+
+    # demand served is the consensus
+    assert plan["demand"].sum() == pytest.approx(consensus["quantity"].sum())
+
+    # balance per item, location and month, from the opening position of the input tables
+    tables = demo_frames
+    opening = tables["inventory"].set_index(["item", "location"])["on_hand"]
+    orders = tables["customer_orders"]
+    late = orders[orders["requested_date"] < pd.Timestamp("2027-01-01")]
+    opening = opening.sub(late.groupby(["item", "location"])["quantity"].sum(), fill_value=0)
+    net = plan["end_inventory"] - plan["backlog"]
+    flow = (
+        plan["production"]
+        + plan["subcontract"]
+        + plan["arrivals"]
+        - plan["departures"]
+        - plan["demand"]
+        + plan["lost_sales"]
+    )
+    previous = net.groupby([plan["item"], plan["location"]]).shift(1)
+    first_month = previous.isna()
+    start = pd.MultiIndex.from_frame(plan.loc[first_month, ["item", "location"]])
+    previous[first_month] = opening.reindex(start).fillna(0.0).to_numpy()
+    assert np.abs(previous + flow - net).max() < TOL
+
+    # transfers arrive and leave where the plan says
+    moves = frames["transfers"]
+    arrived = moves.groupby(["item", "to_location", "arrival_period"])["quantity"].sum()
+    left = moves.groupby(["item", "from_location", "ship_period"])["quantity"].sum()
+    index = pd.MultiIndex.from_frame(plan[KEYS])
+    assert np.abs(arrived.reindex(index).fillna(0).to_numpy() - plan["arrivals"]).max() < TOL
+    assert np.abs(left.reindex(index).fillna(0).to_numpy() - plan["departures"]).max() < TOL
+
+    # capacity: hours used, recomputed from routings, never above capacity + relaxation
+    load = plan.merge(tables["routings"], on=["item", "location"])
+    used = (
+        (load["production"] * load["usage_per_unit"])
+        .groupby([load["resource"], load["period"]])
+        .sum()
+    )
+    resources = tables["resources"].set_index("code")
+    grid = pd.MultiIndex.from_product(
+        [resources.index, sorted(plan["period"].unique())], names=["resource", "period"]
+    )
+    base = pd.Series(
+        resources["capacity_per_period"].reindex(grid.get_level_values(0)).to_numpy(), index=grid
+    )
+    override = tables["resource_capacity"].set_index(["resource", "period"])["capacity"]
+    limit = base.where(~base.index.isin(override.index), override.reindex(grid))
+    limit = limit + resources["overtime_per_period"].reindex(grid.get_level_values(0)).to_numpy()
+    crew = frames["workforce_plan"].set_index(["resource", "period"])
+    pools = crew["regular_hours"] + crew["overtime_hours"]
+    limit.loc[pools.index] = pools
+    relaxed = frames["relaxations"]
+    relaxed = relaxed[relaxed["resource"].notna()]
+    extra = relaxed.groupby(["resource", "period"])["relaxed_by"].sum() if len(relaxed) else 0.0
+    headroom = limit.add(extra, fill_value=0.0).reindex(used.index)
+    assert len(used) > 20 and (used <= headroom + TOL).all()
+    assert (used >= headroom - TOL).any()  # some resource is full: the check has teeth
+
+    # costs add up; the unconstrained plan is never dearer
+    costs = frames["cost_breakdown"]
+    assert costs.loc[costs["term"] != "revenue", "value"].sum() == pytest.approx(
+        summary["total_cost"]
+    )
+    assert summary["unconstrained_total_cost"] <= summary["total_cost"] + 1e-6
+    assert summary["service_level"] == pytest.approx(on_time_share(plan))
+    assert 0.0 < summary["service_level"] <= 1.0
+
+    # safety stock: from the inventory engine, fed into the plan
+    stock = frames["safety_stock"]
+    ids = set(backtest["item"] + "|" + backtest["location"])
+    measured = stock[(stock["item"] + "|" + stock["location"]).isin(ids)]
+    service = measured[measured["method"] == "service_level"]
+    assert len(service) and service["note"].str.contains("cycle service level").all()
+    assert stock["safety_stock"].gt(0).any()
+    fed = plan.merge(stock[[*KEYS, "safety_stock"]], on=KEYS, suffixes=("", "_engine"))
+    assert np.abs(fed["safety_stock"] - fed["safety_stock_engine"].fillna(0)).max() < TOL
+
+    # projected inventory and the capacity gap follow the plan
+    projection = frames["projected_inventory"].merge(plan, on=KEYS, suffixes=("", "_plan"))
+    position = projection["end_inventory"] - projection["backlog_plan"]
+    assert len(projection) == len(plan)
+    assert np.abs(projection["net_inventory"] - position).max() < TOL
+    assert {"days_of_supply", "below_safety_stock"} <= set(frames["projected_inventory"])
+    gap = frames["capacity_gap"]
+    assert len(gap) == len(plan)
+    assert (
+        np.abs(gap["production_gap"] - (gap["production_unconstrained"] - gap["production"])).max()
+        < TOL
+    )
+    assert dict(result.seconds)  # every phase timed
+
+
+def test_cycle_step_reports_the_stored_version(
+    demo_db: sa.Engine, demo_frames: dict[str, pd.DataFrame], settings: Settings
+) -> None:
+    from oneplan.pipeline import CycleContext, run_cycle, step_names
+
+    assert step_names().index("supply") > step_names().index("import")
+    save_demand(demo_db, {"consensus": stand_in_consensus(demo_frames["sales_history"])}, "a")
+    context = CycleContext(engine=demo_db, settings=settings)
+    (outcome,) = run_cycle(context, only=["supply"])
+    summary = dict(outcome.summary)
+    stored = context.results["supply"]
+    assert summary["version"] == f"#{stored.version_id}" and summary["status"] == "optimal"
+    assert summary["total cost"].endswith("EUR") and summary["on time"].endswith("%")
