@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -52,40 +52,67 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(database_url=f"sqlite:///{tmp_path / 'oneplan.db'}", user="tester")
 
 
-@pytest.fixture
-def sqlite_engine(settings: Settings) -> Iterator[sa.Engine]:
-    engine = create_db_engine(settings.database_url, settings)
-    yield engine
-    engine.dispose()
+EngineFactory = Callable[[str], sa.Engine]
 
 
 @pytest.fixture
-def postgres_engine(postgres_server: str, settings: Settings) -> Iterator[sa.Engine]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_server)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    engine = sa.create_engine(postgres_server, connect_args={"options": f"-csearch_path={schema}"})
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+def make_engine(
+    request: pytest.FixtureRequest, tmp_path: Path, settings: Settings
+) -> Iterator[EngineFactory]:
+    """Makes empty databases of a kind ("sqlite" or "postgresql"), each dropped after the test.
+
+    Both kinds go through `create_db_engine`, the code production uses; a PostgreSQL database is
+    a schema of its own on the test server, selected through the URL's search_path option."""
+    engines: list[sa.Engine] = []
+    schemas: list[str] = []
+
+    def make(kind: str) -> sa.Engine:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'oneplan-{len(engines)}.db'}"
+        else:
+            server = request.getfixturevalue("postgres_server")
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            with sa.create_engine(server).begin() as connection:
+                connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            schemas.append(schema)
+            url = f"{server}?options=-csearch_path%3D{schema}"
+        engine = create_db_engine(url, settings)
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    if schemas:
+        admin = sa.create_engine(POSTGRES_URL)
+        with admin.begin() as connection:
+            for schema in schemas:
+                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(make_engine: EngineFactory) -> sa.Engine:
+    return make_engine("sqlite")
+
+
+@pytest.fixture
+def postgres_engine(make_engine: EngineFactory) -> sa.Engine:
+    return make_engine("postgresql")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest) -> sa.Engine:
-    """An empty, migrated database of each kind: the same test runs on SQLite and PostgreSQL."""
-    name = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
-    db: sa.Engine = request.getfixturevalue(name)
-    migrate.upgrade(db)
-    return db
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Each test that uses it runs twice: on SQLite and on PostgreSQL."""
+    kind: str = request.param
+    return kind
 
 
 @pytest.fixture
-def bare_engine(request: pytest.FixtureRequest) -> sa.Engine:
-    """An empty SQLite database with no schema at all."""
-    db: sa.Engine = request.getfixturevalue("sqlite_engine")
+def engine(db_kind: str, make_engine: EngineFactory) -> sa.Engine:
+    """An empty, migrated database of each kind: the same test runs on SQLite and PostgreSQL."""
+    db = make_engine(db_kind)
+    migrate.upgrade(db)
     return db
 
 

@@ -78,7 +78,7 @@ def test_columns_carry_every_convention() -> None:
         "is_kit",
         "checked_at",
     )
-    assert not set(items.column_names) & PROVENANCE_COLUMNS
+    assert not set(items.column_names) & set(PROVENANCE_COLUMNS)
     assert items.column("code") == ColumnSchema("code", "string", True, True, max_length=64)
     assert items.column("family").reference == ("families", "code")
     assert items.column("family").required

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -9,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from oneplan.config import Settings
+from oneplan.datapack.write import Format
 from oneplan.db import migrate
-from oneplan.db.session import create_db_engine
 from oneplan.services.exports import export_package
 from oneplan.services.imports import import_package
 
@@ -29,18 +30,23 @@ def files_of(path: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_export_import_export_is_identical(
-    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path, fmt: str
+    engine: sa.Engine,
+    db_kind: str,
+    make_engine: Callable[[str], sa.Engine],
+    demo_csv: Path,
+    settings: Settings,
+    tmp_path: Path,
+    fmt: Format,
 ) -> None:
     import_package(engine, demo_csv, settings=settings)
     first = tmp_path / ("first.xlsx" if fmt == "xlsx" else "first")
     export_package(engine, first, fmt)
 
-    fresh = create_db_engine(f"sqlite:///{tmp_path / 'fresh.db'}", settings)
+    fresh = make_engine(db_kind)  # an empty database of the same kind
     migrate.upgrade(fresh)
     import_package(fresh, first, settings=settings)
     second = tmp_path / ("second.xlsx" if fmt == "xlsx" else "second")
     export_package(fresh, second, fmt)
-    fresh.dispose()
 
     if fmt == "xlsx":
         assert sheet_values(first) == sheet_values(second)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -11,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 
 from oneplan.config import Settings
-from oneplan.datapack import package_schema
 from oneplan.db import bulk
 from oneplan.db.models import Base
-from oneplan.errors import ValidationFailed
-from oneplan.services.imports import import_package
+from oneplan.errors import Conflict, ValidationFailed
+from oneplan.services.imports import IMPORT_LOCK, import_package
 
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
@@ -104,12 +105,16 @@ def test_failure_half_way_rolls_everything_back(
     written: list[str] = []
 
     def failing(
-        connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, stamp: bulk.Stamp
+        connection: sa.Connection,
+        table: sa.Table,
+        frame: pd.DataFrame,
+        stamp: bulk.Stamp,
+        updated: list[str] | None = None,
     ) -> bulk.UpsertCount:
         if len(written) == 5:
             raise RuntimeError("disk full")
         written.append(table.name)
-        return real(connection, table, frame, stamp)
+        return real(connection, table, frame, stamp, updated)
 
     monkeypatch.setattr("oneplan.services.imports.upsert_frame", failing)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -118,10 +123,19 @@ def test_failure_half_way_rolls_everything_back(
     assert set(table_counts(engine).values()) == {0}
 
 
-def test_concurrent_imports_wait_for_each_other(
+@contextmanager
+def writer_lock(engine: sa.Engine) -> Iterator[None]:
+    """Hold the lock an import takes, as another import in progress would."""
+    writer = engine.execution_options(oneplan_write=True)
+    with writer.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+        yield
+
+
+def test_a_second_import_waits_for_the_first(
     engine: sa.Engine, demo_csv: Path, settings: Settings
 ) -> None:
-    """Two imports at once: the second waits for the first; both land whole, once."""
     outcomes: list[object] = []
 
     def run() -> None:
@@ -130,17 +144,44 @@ def test_concurrent_imports_wait_for_each_other(
         except Exception as error:  # recorded and asserted on below
             outcomes.append(error)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == 2
-    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
-    inserted = sorted(o.inserted for o in outcomes)  # type: ignore[attr-defined]
-    assert inserted[0] == 0 and inserted[1] > 0
-    schema = package_schema()
-    counts = table_counts(engine)
-    assert counts["imports"] == 2
-    assert counts["items"] == len(pd.read_csv(demo_csv / "items.csv"))
-    assert "items" in schema
+    waiting = threading.Thread(target=run)
+    with writer_lock(engine):
+        waiting.start()
+        waiting.join(timeout=2)
+        assert waiting.is_alive(), "the import did not wait for the lock"
+        assert table_counts(engine)["items"] == 0
+    waiting.join(timeout=120)
+    assert len(outcomes) == 1 and not isinstance(outcomes[0], Exception), outcomes
+    assert table_counts(engine)["items"] == len(pd.read_csv(demo_csv / "items.csv"))
+
+
+def test_an_import_that_waits_too_long_fails_cleanly(
+    engine: sa.Engine, demo_csv: Path, settings: Settings
+) -> None:
+    impatient = settings.model_copy(update={"sqlite_busy_timeout_s": 0.3})
+    with writer_lock(engine), pytest.raises(Conflict, match="another import"):
+        import_package(engine, demo_csv, settings=impatient)
+    assert set(table_counts(engine).values()) == {0}
+
+
+def test_columns_missing_from_a_file_keep_what_the_database_holds(
+    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
+) -> None:
+    """A sales history file without revenue updates quantities and leaves revenue alone."""
+    import_package(engine, demo_csv, settings=settings)
+    history = pd.read_csv(demo_csv / "sales_history.csv", dtype=str, keep_default_na=False)
+    history.loc[0, "quantity"] = "12345"
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    history.drop(columns=["revenue"]).to_csv(partial / "sales_history.csv", index=False)
+    query = sa.text("SELECT count(revenue) FROM sales_history")
+    with engine.connect() as connection:
+        revenues = connection.execute(query).scalar_one()
+    report = import_package(engine, partial, settings=settings)
+    assert (report.inserted, report.updated) == (0, 1)
+    with engine.connect() as connection:
+        assert connection.execute(query).scalar_one() == revenues
+        assert (
+            connection.execute(sa.text("SELECT max(quantity) FROM sales_history")).scalar_one()
+            == 12345
+        )

@@ -13,7 +13,7 @@ from rich.console import Console
 from oneplan.config import get_settings
 from oneplan.db import migrate
 from oneplan.db.session import create_db_engine
-from oneplan.errors import Conflict, OneplanError
+from oneplan.errors import Conflict, OneplanError, ValidationFailed
 
 console = Console()
 errors = Console(stderr=True)
@@ -29,6 +29,13 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
+        except ValidationFailed as failed:
+            # Every problem, not the shortened message: the user fixes them all in one go.
+            count = len(failed.problems)
+            errors.print(f"[bold red]error:[/] {count} problem(s) found; nothing was changed:")
+            for problem in failed.problems:
+                errors.print(f"  - {problem}", highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(failed.exit_code) from None
         except OneplanError as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(error.exit_code) from None

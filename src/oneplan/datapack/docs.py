@@ -131,7 +131,8 @@ def _escape(text: str) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    """Whole bounds in full (`2147483647`), others in their shortest form (`0.5`)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def _type_label(col: ColumnSchema) -> str:

@@ -131,8 +131,9 @@ def _read_csv(path: Path, source: str, limits: ReadLimits, problems: list[Proble
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(column_names=placeholders, skip_rows=1),
+            # Blank lines are kept (and dropped later) so row numbers match the file's lines.
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_bad_row
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_bad_row
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(placeholders, pa.string()),
@@ -174,6 +175,8 @@ def _arrow_text(column: Any) -> Any:
         column = column.cast(kind.value_type)
         kind = kind.value_type
     text = pc.cast(column, pa.string())
+    # An empty text cell is missing, as it is in CSV and xlsx.
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     if pa.types.is_timestamp(kind):  # a date stored as a midnight timestamp is a date
         text = pc.replace_substring_regex(text, r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(\.0*)?$", r"\1")
     return text

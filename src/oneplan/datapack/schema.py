@@ -14,15 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
+from oneplan.db.base import PROVENANCE_COLUMNS as PROVENANCE_COLUMNS  # never in a package
+
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
 ColumnType = Literal["string", "integer", "number", "date", "boolean", "datetime"]
-
-#: Columns the database fills on every row; they never appear in a data package.
-PROVENANCE_COLUMNS = frozenset(
-    {"import_id", "created_at", "created_by", "updated_at", "updated_by"}
-)
 
 
 @dataclass(frozen=True)
@@ -116,8 +113,25 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+# What the database can store in an integer column: PostgreSQL's INTEGER is 32 bits.
+_INTEGER_RANGE = (-(2**31), 2**31 - 1)
+_BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _integer_bounds(column: sa.Column[Any]) -> tuple[float | None, float | None]:
+    """The tighter of the declared bounds and what the column's SQL type holds."""
+    low, high = _optional_float(column.info.get("min")), _optional_float(column.info.get("max"))
+    if _column_type(column) != "integer":
+        return low, high
+    span = _BIG_INTEGER_RANGE if isinstance(column.type, sa.BigInteger) else _INTEGER_RANGE
+    return max(low, span[0]) if low is not None else span[0], min(
+        high, span[1]
+    ) if high is not None else span[1]
+
+
 def _column_schema(column: sa.Column[Any]) -> ColumnSchema:
     info = column.info
+    low, high = _integer_bounds(column)
     references = [(fk.column.table.name, fk.column.name) for fk in column.foreign_keys]
     choices = info.get("choices")
     if choices is None and isinstance(column.type, sa.Enum) and column.type.enums:
@@ -130,9 +144,9 @@ def _column_schema(column: sa.Column[Any]) -> ColumnSchema:
         key=bool(column.primary_key),
         reference=references[0] if references else None,
         doc=column.comment or "",
-        min=_optional_float(info.get("min")),
+        min=low,
         gt=_optional_float(info.get("gt")),
-        max=_optional_float(info.get("max")),
+        max=high,
         lt=_optional_float(info.get("lt")),
         choices=tuple(str(c) for c in choices) if choices is not None else None,
         default=info.get("default"),

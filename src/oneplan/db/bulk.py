@@ -8,8 +8,9 @@ did not change is not touched: re-importing the same package changes nothing, pr
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -39,18 +40,27 @@ def _key_columns(table: sa.Table) -> list[str]:
     return [c.name for c in table.primary_key.columns]
 
 
-def _upsert_sql(table: sa.Table, columns: list[str], source: str, distinct: str) -> str:
+def _upsert_sql(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    updated: Sequence[str],
+    source: str,
+) -> str:
+    """INSERT every given column; on a key that exists, change only the `updated` columns, and
+    only when one of them differs (so an unchanged row keeps its provenance)."""
+    quote = connection.dialect.identifier_preparer.quote
+    distinct = "IS DISTINCT FROM" if connection.dialect.name == "postgresql" else "IS NOT"
+    name = quote(table.name)
     key = _key_columns(table)
-    values = [c for c in columns if c not in key]
-    changed = " OR ".join(f"{table.name}.{c} {distinct} excluded.{c}" for c in values)
-    sets = [f"{c} = excluded.{c}" for c in values]
+    values = [c for c in updated if c not in key]
+    changed = " OR ".join(f"{name}.{quote(c)} {distinct} excluded.{quote(c)}" for c in values)
+    sets = [f"{quote(c)} = excluded.{quote(c)}" for c in values]
     sets += [f"{c} = excluded.{c}" for c in ("updated_at", "updated_by", "import_id")]
-    all_columns = [*columns, *PROVENANCE_COLUMNS]
+    all_columns = ", ".join(quote(c) for c in (*columns, *PROVENANCE_COLUMNS))
     update = f"DO UPDATE SET {', '.join(sets)} WHERE {changed}" if values else "DO NOTHING"
-    return (
-        f"INSERT INTO {table.name} ({', '.join(all_columns)}) {source} "
-        f"ON CONFLICT ({', '.join(key)}) {update}"
-    )
+    conflict = ", ".join(quote(c) for c in key)
+    return f"INSERT INTO {name} ({all_columns}) {source} ON CONFLICT ({conflict}) {update}"
 
 
 def _dates_as_text(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
@@ -69,18 +79,26 @@ def count_rows(connection: sa.Connection, table: sa.Table) -> int:
 
 
 def upsert_frame(
-    connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, stamp: Stamp
+    connection: sa.Connection,
+    table: sa.Table,
+    frame: pd.DataFrame,
+    stamp: Stamp,
+    updated: Sequence[str] | None = None,
 ) -> UpsertCount:
-    """Insert new rows and update changed ones of `table`, keyed by its primary key."""
+    """Insert new rows and update changed ones of `table`, keyed by its primary key.
+
+    `updated` names the columns an existing row may change (default: all of the frame's); a
+    column the file did not carry must not overwrite what the database holds."""
     if frame.empty:
         return UpsertCount(0, 0)
     before = count_rows(connection, table)
     columns = list(frame.columns)
+    sql_updated = columns if updated is None else [c for c in columns if c in set(updated)]
     values = _dates_as_text(frame, table)
     if connection.dialect.name == "postgresql":
-        touched = _upsert_postgresql(connection, table, columns, values, stamp)
+        touched = _upsert_postgresql(connection, table, columns, sql_updated, values, stamp)
     else:
-        touched = _upsert_generic(connection, table, columns, values, stamp)
+        touched = _upsert_generic(connection, table, columns, sql_updated, values, stamp)
     inserted = count_rows(connection, table) - before
     return UpsertCount(inserted=inserted, updated=max(touched - inserted, 0))
 
@@ -89,12 +107,14 @@ def _upsert_generic(
     connection: sa.Connection,
     table: sa.Table,
     columns: list[str],
+    updated: list[str],
     values: pd.DataFrame,
     stamp: Stamp,
 ) -> int:
     placeholders = ", ".join("?" for _ in (*columns, *PROVENANCE_COLUMNS))
-    sql = _upsert_sql(table, columns, f"VALUES ({placeholders})", "IS NOT")
-    at = stamp.at.isoformat(sep=" ")
+    sql = _upsert_sql(connection, table, columns, updated, f"VALUES ({placeholders})")
+    # The text form SQLAlchemy itself writes for DateTime on SQLite: naive UTC, microseconds.
+    at = stamp.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     tail = np.array([stamp.import_id, at, stamp.user, at, stamp.user], dtype=object)
     cells = values.to_numpy(dtype=object)
     cells[pd.isna(cells)] = None
@@ -111,27 +131,29 @@ def _upsert_postgresql(
     connection: sa.Connection,
     table: sa.Table,
     columns: list[str],
+    updated: list[str],
     values: pd.DataFrame,
     stamp: Stamp,
 ) -> int:
-    staging = f"staging_{table.name}"
+    quote = connection.dialect.identifier_preparer.quote
+    staging = quote(f"staging_{table.name}")
+    column_list = ", ".join(quote(c) for c in columns)
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT {', '.join(columns)} FROM {table.name} WITH NO DATA"
+            f"SELECT {column_list} FROM {quote(table.name)} WITH NO DATA"
         )
         buffer = io.BytesIO()
         arrow = pa.Table.from_pandas(values, preserve_index=False)
         pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False))
-        copy_sql = f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-        with cursor.copy(copy_sql) as copy:
+        with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN WITH (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
         provenance = "%(import_id)s, %(at)s, %(user)s, %(at)s, %(user)s"
-        source = f"SELECT {', '.join(columns)}, {provenance} FROM {staging}"
+        source = f"SELECT {column_list}, {provenance} FROM {staging}"
         cursor.execute(
-            _upsert_sql(table, columns, source, "IS DISTINCT FROM"),
+            _upsert_sql(connection, table, columns, updated, source),
             {"import_id": stamp.import_id, "at": stamp.at, "user": stamp.user},
         )
         touched = cursor.rowcount

@@ -41,7 +41,9 @@ class Import(Base):
     source: Mapped[str] = mapped_column(sa.String(1000), comment="Path or name of the package")
     format: Mapped[str] = mapped_column(sa.String(20), comment="csv, xlsx or parquet")
     content_hash: Mapped[str] = mapped_column(sa.String(64), comment="SHA-256 of the files read")
-    status: Mapped[str] = mapped_column(sa.String(20), comment="running, done or failed")
+    status: Mapped[str] = mapped_column(
+        sa.String(20), comment="done: a failed import rolls back whole and leaves no row"
+    )
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     started_by: Mapped[str] = mapped_column(sa.String(100))
@@ -418,4 +420,5 @@ def _add_checks(metadata: sa.MetaData) -> None:
 _add_checks(Base.metadata)
 
 # Plan versions live in their own module; importing it here registers them on Base.metadata.
+from oneplan.db import demand as _demand  # noqa: E402, F401
 from oneplan.db import plans as _plans  # noqa: E402, F401

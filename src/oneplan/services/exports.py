@@ -8,36 +8,22 @@ import pandas as pd
 import sqlalchemy as sa
 
 import oneplan.db.models  # noqa: F401  (registers every table on Base.metadata)
-from oneplan.datapack import PackageSchema, TableSchema, package_schema, write_package
+from oneplan.datapack import PackageSchema, canonical_frame, package_schema, write_package
 from oneplan.datapack.write import Format
 from oneplan.db.base import Base
-
-
-def _typed(frame: pd.DataFrame, table: TableSchema) -> pd.DataFrame:
-    """The same dtypes validation gives, whatever the driver returned."""
-    for column in table.columns:
-        if column.type in ("date", "datetime"):
-            frame[column.name] = pd.to_datetime(frame[column.name])
-        elif column.type == "number":
-            frame[column.name] = frame[column.name].astype("float64")
-        elif column.type == "integer":
-            frame[column.name] = frame[column.name].astype("Int64")
-        elif column.type == "boolean":
-            frame[column.name] = frame[column.name].astype("boolean")
-    return frame
 
 
 def read_tables(
     connection: sa.Connection, schema: PackageSchema, names: list[str] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Package tables as frames with the package's columns (provenance left out)."""
+    """Package tables as frames with the package's columns and dtypes, sorted by key."""
     frames = {}
     for table in schema.tables:
         if names is not None and table.name not in names:
             continue
         db_table = Base.metadata.tables[table.name]
         columns = [db_table.c[c.name] for c in table.columns]
-        frames[table.name] = _typed(pd.read_sql(sa.select(*columns), connection), table)
+        frames[table.name] = canonical_frame(pd.read_sql(sa.select(*columns), connection), table)
     return frames
 
 

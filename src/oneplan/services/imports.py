@@ -24,10 +24,10 @@ from oneplan.db.base import Base
 from oneplan.db.bulk import Stamp, UpsertCount, upsert_frame
 from oneplan.db.models import Import
 from oneplan.db.session import unit_of_work
-from oneplan.errors import ValidationFailed
+from oneplan.errors import Conflict, ValidationFailed
 
 # Any constant works: it only has to be the same for every oneplan process on the server.
-_IMPORT_LOCK = 0x6F6E65706C616E
+IMPORT_LOCK = 0x6F6E65706C616E
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class ImportReport:
         return sum(c.updated for c in self.counts.values())
 
 
-def content_hash(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """SHA-256 over the package's files (names and bytes), independent of the folder's location."""
     digest = hashlib.sha256()
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
@@ -66,10 +66,11 @@ def package_format(path: Path) -> str:
 
 
 def known_keys(connection: sa.Connection, schema: PackageSchema) -> dict[str, set[str]]:
-    """Key values the database already holds for every single-column-keyed package table."""
+    """Key values the database already holds, for every table some column refers to."""
+    referenced = {c.reference[0] for t in schema.tables for c in t.columns if c.reference}
     keys: dict[str, set[str]] = {}
     for table in schema.tables:
-        if len(table.key) != 1:
+        if len(table.key) != 1 or table.name not in referenced:
             continue
         column = Base.metadata.tables[table.name].c[table.key[0]]
         keys[table.name] = set(connection.execute(sa.select(column)).scalars())
@@ -115,13 +116,44 @@ def import_package(
     settings = settings or get_settings()
     schema = package_schema()
     raw = read_path(path, schema, settings)
-    digest = content_hash(path)
+    digest = file_digest(path)
     fmt = package_format(path)
     now = datetime.now(UTC)
+    try:
+        return _write(engine, path, raw, schema, settings, digest, fmt, now, on_table)
+    except sa.exc.OperationalError as error:
+        if not _is_lock_timeout(error):
+            raise
+        waited = settings.sqlite_busy_timeout_s
+        raise Conflict(
+            f"another import has been writing for over {waited:g} s; nothing was changed, "
+            "try again when it is done"
+        ) from error
+
+
+def _is_lock_timeout(error: sa.exc.OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "lock timeout" in text
+
+
+def _write(
+    engine: sa.Engine,
+    path: Path,
+    raw: RawPackage,
+    schema: PackageSchema,
+    settings: Settings,
+    digest: str,
+    fmt: str,
+    now: datetime,
+    on_table: Callable[[str, int, int], None] | None,
+) -> ImportReport:
     with unit_of_work(engine, write=True) as session:
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _IMPORT_LOCK})
+            # One import at a time; a second waits as long as a second writer on SQLite would.
+            wait_ms = int(settings.sqlite_busy_timeout_s * 1000)
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
         else:
             # Rows may reference rows later in the same table (an item's like item).
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
@@ -146,7 +178,9 @@ def import_package(
         for done, name in enumerate(names):
             if on_table is not None:
                 on_table(name, done, len(names))
-            counts[name] = upsert_frame(connection, Base.metadata.tables[name], frames[name], stamp)
+            present = list(raw.tables[name].frame.columns)  # absent ones keep what the DB holds
+            target = Base.metadata.tables[name]
+            counts[name] = upsert_frame(connection, target, frames[name], stamp, updated=present)
         record.finished_at = datetime.now(UTC)
         record.row_counts = {
             name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()

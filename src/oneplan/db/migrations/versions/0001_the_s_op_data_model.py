@@ -31,7 +31,10 @@ def upgrade() -> None:
             comment="SHA-256 of the files read",
         ),
         sa.Column(
-            "status", sa.String(length=20), nullable=False, comment="running, done or failed"
+            "status",
+            sa.String(length=20),
+            nullable=False,
+            comment="done: a failed import rolls back whole and leaves no row",
         ),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
