@@ -200,12 +200,19 @@ def _number(value: Any) -> float | None:
 
 
 def _bottleneck(plan: SupplyPlan) -> dict[str, Any] | None:
-    """The capacity row with the highest shadow price; else the busiest resource-month."""
+    """The capacity row with the highest shadow price; else the busiest resource-month.
+
+    Prices set by the relaxation penalty (column ``degenerate``) are not the value of an hour,
+    so they never make a resource the top bottleneck; a broken limit shows in the relaxations.
+    """
     util = plan.utilisation
     if not len(util):
         return None
     prices = pd.to_numeric(util["shadow_price"], errors="coerce").fillna(0.0).to_numpy(float)
     busy = pd.to_numeric(util["utilisation"], errors="coerce").fillna(0.0).to_numpy(float)
+    if "degenerate" in util:
+        real = ~util["degenerate"].fillna(False).to_numpy(bool)
+        prices, busy = np.where(real, prices, 0.0), np.where(real, busy, 0.0)
     at = int(np.argmax(prices)) if prices.max() > 0 else int(np.argmax(busy))
     return {
         "resource": str(util["resource"].iloc[at]),
@@ -311,28 +318,35 @@ def load_plan_tables(session: Session) -> dict[str, pd.DataFrame]:
 def run_supply(
     engine: sa.Engine, *, settings: Settings | None = None, options: SupplyOptions | None = None
 ) -> SupplyResult:
-    """The cycle's supply step in one unit of work: read, plan, store a ``supply`` version."""
+    """The cycle's supply step: read, plan, store a ``supply`` version.
+
+    The inputs are read in one read-only unit of work and the version is stored in one short
+    write unit of work (all or nothing); the solve runs between them, outside any
+    transaction, so other writers are not kept waiting while HiGHS works.
+    """
     settings = settings or get_settings()
     options = options or SupplyOptions()
-    with unit_of_work(engine, write=True) as session:
-        clock = time.perf_counter()
+    clock = time.perf_counter()
+    with unit_of_work(engine, write=False) as session:
         tables = load_plan_tables(session)
         source = resolve_demand(session, tables)
-        read_seconds = time.perf_counter() - clock
-        result = plan_supply(tables, source, options)
-        clock = time.perf_counter()
-        run_settings = {
-            **dataclasses.asdict(options),
-            "demand_source": source.label,
-            "demand_version": source.version_id,
-            "oneplan": __version__,
-            "highspy": metadata.version("highspy"),
-        }
-        inputs = {**tables, "demand": source.demand}
-        if source.errors is not None:
-            inputs["backtest"] = source.errors
-        first = result.plan.plan["period"].min() if len(result.plan.plan) else None
-        cycle = pd.Timestamp(first).strftime("%Y-%m") if first is not None else "-"
+    read_seconds = time.perf_counter() - clock
+    result = plan_supply(tables, source, options)
+    clock = time.perf_counter()
+    run_settings = {
+        **dataclasses.asdict(options),
+        "demand_source": source.label,
+        "demand_version": source.version_id,
+        "oneplan": __version__,
+        "highspy": metadata.version("highspy"),
+    }
+    inputs = {**tables, "demand": source.demand}
+    if source.errors is not None:
+        inputs["backtest"] = source.errors
+    input_hash = content_hash(inputs, run_settings)
+    first = result.plan.plan["period"].min() if len(result.plan.plan) else None
+    cycle = pd.Timestamp(first).strftime("%Y-%m") if first is not None else "-"
+    with unit_of_work(engine, write=True) as session:
         version = save_version(
             session,
             cycle=cycle,
@@ -341,12 +355,13 @@ def run_supply(
             frames=result.frames,
             settings=run_settings,
             summary=result.summary,
-            input_hash=content_hash(inputs, run_settings),
+            input_hash=input_hash,
             user=settings.user,
         )
-        seconds = {"read tables and demand": read_seconds, **result.seconds}
-        seconds["store version"] = time.perf_counter() - clock
-    return dataclasses.replace(result, seconds=seconds, version_id=version.id)
+        version_id = version.id
+    seconds = {"read tables and demand": read_seconds, **result.seconds}
+    seconds["store version"] = time.perf_counter() - clock
+    return dataclasses.replace(result, seconds=seconds, version_id=version_id)
 
 
 def solve_package(

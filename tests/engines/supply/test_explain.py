@@ -145,3 +145,98 @@ def test_unconstrained_shortages_are_not_blamed_on_capacity() -> None:
     assert len(free.unmet_demand)
     assert (free.unmet_demand["cause"] != "capacity").all()
     assert free.unmet_demand["resource"].isna().all()
+
+
+def test_relaxation_penalty_is_not_the_value_of_a_limit() -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_textbook import red_tomato_tables
+
+    plan = solve_supply(problem_from_tables(red_tomato_tables()))
+    binding = plan.binding_constraints
+    # The backlog must be zero at the end; its dual is the penalty the relaxation would pay.
+    end = binding[binding["constraint"] == "ending_backlog"].iloc[0]
+    assert end["shadow_price"] == pytest.approx(1e6)
+    assert end["degenerate"] and not end["relaxed"]
+    assert "not a business value" in end["meaning"]
+    assert binding.index[binding["constraint"] == "ending_backlog"][0] == len(binding) - 1
+    # Labour hours come first, by money value; none of them is penalty-driven.
+    labour = binding[binding["constraint"] == "labour_hours"]
+    assert labour.index.tolist() == list(range(len(labour)))
+    assert (labour["shadow_price"].diff().dropna() <= 0).all()
+    assert not labour["degenerate"].any() and labour["capacity"].all()
+
+
+def ranked_tables() -> dict[str, pd.DataFrame]:
+    """One month. A needs 50 hours of press M (5 h) for its minimum stock, so M is relaxed.
+    B needs 150 hours of lathe L (100 h); its 50 units short stay open at the end, worth
+    backlog 3 + standard cost 1 + backlog 3 = 7 each, so an hour on L is worth 7 - 1 = 6.
+    Idle crew K: 5 people, at least 3 kept; a fourth costs 2 x 100 in wages less the 10
+    layoff it saves, -190."""
+    return {
+        "demand": pd.DataFrame(
+            {"item": ["A", "B"], "location": "P", "period": "2027-01", "quantity": [0.0, 150.0]}
+        ),
+        "resources": pd.DataFrame(
+            {
+                "code": ["M", "L", "K"],
+                "kind": ["machine", "machine", "labour"],
+                "location": "P",
+                "capacity_per_period": [5.0, 100.0, 0.0],
+            }
+        ),
+        "routings": pd.DataFrame(
+            {
+                "item": ["A", "B"],
+                "location": "P",
+                "resource": ["M", "L"],
+                "usage_per_unit": [0.5, 1],
+            }
+        ),
+        "workforce": pd.DataFrame(
+            {
+                "resource": ["K"],
+                "headcount": [5.0],
+                "hours_per_worker": [100.0],
+                "regular_wage": [2.0],
+                "overtime_wage": [3.0],
+                "overtime_limit_per_worker": [0.0],
+                "hiring_cost": [10.0],
+                "layoff_cost": [10.0],
+                "min_headcount": [3.0],
+            }
+        ),
+        "item_costs": pd.DataFrame(
+            {
+                "item": ["A", "B"],
+                "location": "P",
+                "valid_from": "2027-01",
+                "material_cost": 1.0,
+                "holding_cost": 0.5,
+                "backlog_cost": 3.0,
+            }
+        ),
+        "inventory_policies": pd.DataFrame(
+            {"item": ["A"], "location": "P", "method": "fixed", "safety_stock": 0.0}
+            | {"min_inventory": [100.0], "max_inventory": [float("nan")]}
+        ),
+    }
+
+
+def test_capacity_is_ranked_first_and_relaxed_rows_last() -> None:
+    plan = solve_supply(problem_from_tables(ranked_tables(), ["2027-01"]))
+    assert plan.relaxations["constraint"].tolist() == ["capacity"]
+    binding = plan.binding_constraints.set_index("name")
+    assert binding.index[0] == "capacity[L, 2027-01]"
+    assert binding.loc["capacity[L, 2027-01]", "shadow_price"] == pytest.approx(6.0)
+    head = binding.loc["min_headcount[K, 2027-01]"]
+    assert head["shadow_price"] == pytest.approx(-190.0) and not head["degenerate"]
+    assert binding.index[1] == "min_headcount[K, 2027-01]"  # after capacity, though larger
+    press = binding.loc["capacity[M, 2027-01]"]
+    assert press["relaxed"] and press["degenerate"]
+    assert press["shadow_price"] == pytest.approx(1e6)
+    # The minimum stock competes with the relaxed press: half a penalty an hour, an artefact.
+    stock = binding.loc["min_inventory[A@P, 2027-01]"]
+    assert abs(stock["shadow_price"]) > 4e5 and stock["degenerate"] and not stock["relaxed"]
+    assert not binding.iloc[:2]["degenerate"].any() and binding.iloc[2:]["degenerate"].all()
+    util = plan.utilisation.set_index("resource")
+    assert util.loc["M", "degenerate"] and not util.loc["L", "degenerate"]

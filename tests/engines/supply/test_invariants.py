@@ -296,6 +296,12 @@ def check_plan(tables: dict[str, pd.DataFrame], plan: SupplyPlan, objective: str
         ),
         "relaxation_penalty": 1e6 * (relax["relaxed_by"].sum() if len(relax) else 0.0),
     }
+    # Backlog open at the end counts as lost: lost-sales cost, else (least cost) the price;
+    # the margin objective books the price as revenue never earned instead.
+    end = joined[joined["period"] == MONTHS[-1]]
+    price_of = end["item"].map(tables["prices"].set_index("item")["price"])
+    rate = end["lost_sales_cost"].fillna(0.0 if objective == "margin" else price_of)
+    expected["unserved_at_horizon_end"] = (rate * end["backlog"]).sum()
     for term, value in expected.items():
         assert terms[term] == pytest.approx(value, rel=1e-7, abs=1e-4), term
     assert (joined["subcontract"][joined["subcontract_cost"].isna()] <= TOL).all()

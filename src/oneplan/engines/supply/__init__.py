@@ -20,6 +20,7 @@ from oneplan.engines.supply.decompose import combine_frames, split
 from oneplan.engines.supply.explain import (
     binding_frame,
     marginal_cost_frame,
+    rank_binding,
     relaxation_frame,
     unmet_demand_frame,
     utilisation_frame,
@@ -141,7 +142,7 @@ def solve_supply(
         transfers=transfer_frame(model, np.nan_to_num(x)),
         workforce=workforce_frame(model, x),
         utilisation=util,
-        binding_constraints=binding_frame(model, duals),
+        binding_constraints=binding_frame(model, duals, x),
         unmet_demand=unmet_demand_frame(model, plan, util)
         if outcome.has_solution
         else unmet_demand_frame(model, plan.iloc[:0], util),
@@ -209,11 +210,7 @@ def solve_decomposed(
     statuses = [piece.status for piece in pieces if piece.status != "optimal"]
     stacked = combine_frames([piece.cost_breakdown for piece in pieces])
     costs = stacked.groupby("term", sort=False)["value"].sum().reset_index()
-    binding = combine_frames([piece.binding_constraints for piece in pieces])
-    if len(binding):
-        binding = binding.sort_values(
-            "shadow_price", key=np.abs, ascending=False, ignore_index=True
-        )
+    binding = rank_binding(combine_frames([piece.binding_constraints for piece in pieces]))
     return SupplyPlan(
         status=statuses[0] if statuses else "optimal",
         objective=objective,

@@ -43,6 +43,7 @@ class SupplyModel:
     unconstrained: bool
     soft: dict[str, SoftLimit] = field(default_factory=dict)
     capacity_resources: np.ndarray = field(default_factory=lambda: np.array([], int))
+    unserved_at_end_cost: np.ndarray = field(default_factory=lambda: np.array([], float))
 
     def col(self, name: str) -> Block:
         return self.builder.columns[name]
@@ -93,6 +94,39 @@ def _backlog_cap(p: SupplyProblem) -> np.ndarray:
     return np.asarray(window + opening, float)
 
 
+def unserved_at_end_cost(p: SupplyProblem, objective: Objective = "cost") -> np.ndarray:
+    """Cost per unit of backlog still open in the last month, on top of that month's backlog
+    cost: such an order is never delivered inside the plan, so it counts as a lost sale.
+
+    The rate is ``lost_sales_cost``; where it is missing, the cost objective falls back to the
+    price (the revenue the order would have brought), and with no price either to the standard
+    cost plus one more month of backlog cost, so leaving an order open is never cheaper than
+    making it at standard cost. Under the margin objective the price is already revenue never
+    earned, so only ``lost_sales_cost`` is added. Zero with ``zero_ending_backlog`` (then the
+    last month's backlog is a hard limit).
+
+    >>> import pandas as pd
+    >>> from oneplan.engines.supply import problem_from_tables
+    >>> t = {"demand": pd.DataFrame({"item": ["A", "B", "C"], "location": "P",
+    ...      "period": "2027-01", "quantity": 1.0}),
+    ...      "item_costs": pd.DataFrame({"item": ["A", "B", "C"], "location": "P",
+    ...      "valid_from": "2027-01", "material_cost": 10.0, "backlog_cost": 2.0,
+    ...      "lost_sales_cost": [30.0, None, None]}),
+    ...      "prices": pd.DataFrame({"item": ["B"], "channel": "all",
+    ...      "valid_from": "2027-01", "price": [25.0]})}
+    >>> unserved_at_end_cost(problem_from_tables(t, ["2027-01"])).tolist()
+    [30.0, 25.0, 12.0]
+    """
+    if p.zero_ending_backlog or p.n_periods == 0:
+        return np.zeros(p.n_nodes)
+    lost = p.lost_sales_cost[:, -1]
+    if objective == "margin":
+        return np.asarray(np.nan_to_num(lost), float)
+    standard = p.material_cost[:, -1] + p.unit_labour_cost[:, -1] + p.backlog_cost[:, -1]
+    fallback = np.where(np.isnan(p.price[:, -1]), standard, p.price[:, -1])
+    return np.asarray(np.where(np.isnan(lost), fallback, lost), float)
+
+
 def build_model(
     p: SupplyProblem,
     *,
@@ -119,7 +153,11 @@ def build_model(
     )
     inv = b.add_columns("inventory", grid, cost=p.holding_cost)
     backlog_cost = p.backlog_cost.copy()
-    if margin:  # backlog still open at the horizon end is revenue never earned
+    # Backlog still open at the horizon end is never delivered inside the plan: it counts as
+    # lost, else a plan would leave the last months unserved for one month's backlog cost.
+    m.unserved_at_end_cost = unserved_at_end_cost(p, objective)
+    backlog_cost[:, -1] += m.unserved_at_end_cost
+    if margin:  # ... and, under the margin objective, as revenue never earned
         backlog_cost[:, -1] += price[:, -1]
     # Backlog only ever holds demand that has come in: without this bound a plan could "owe"
     # phantom units while stock sits on the shelf to meet a minimum.

@@ -28,7 +28,11 @@ def _row_value(model: SupplyModel, duals: np.ndarray | None, name: str) -> np.nd
 
 
 def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | None) -> pd.DataFrame:
-    """Every resource and period: capacity, hours used, overtime, relaxation, shadow price."""
+    """Every resource and period: capacity, hours used, overtime, relaxation, shadow price.
+
+    ``degenerate`` marks a shadow price set by the relaxation penalty (the resource was
+    relaxed, or its price equals the penalty), not by what an hour is worth.
+    """
     p = model.problem
     r_all, t_len = p.resource_code.size, p.n_periods
     used = resource_hours(model, x)
@@ -66,6 +70,7 @@ def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | Non
             "relaxed": relaxed.ravel(),
             "utilisation": share.ravel(),
             "shadow_price": shadow.ravel(),
+            "degenerate": penalty_driven(shadow, relaxed, p.relaxation_penalty).ravel(),
         }
     )
 
@@ -79,30 +84,81 @@ def _unit(row: str, kind: str) -> str:
     return "unit from supplier" if kind == "supplier" else "hour on"
 
 
-def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
-    """Rows with a non-zero shadow price, named in business words."""
-    columns = [
-        "constraint",
-        "name",
-        "resource",
-        "item",
-        "location",
-        "period",
-        "shadow_price",
-        "meaning",
-    ]
+BINDING_COLUMNS = [
+    "constraint",
+    "name",
+    "resource",
+    "item",
+    "location",
+    "period",
+    "shadow_price",
+    "capacity",
+    "relaxed",
+    "degenerate",
+    "meaning",
+]
+
+
+PENALTY_SHARE = 0.01
+"""A shadow price of at least this share of the relaxation penalty comes from a relaxation."""
+
+
+def penalty_driven(price: np.ndarray, relaxed: np.ndarray, penalty: float) -> np.ndarray:
+    """Shadow prices that come from the relaxation penalty, not from a business cost.
+
+    A limit that was broken (``relaxed``) is priced at the penalty; so is one whose relaxation
+    is exactly at break-even (the LP is degenerate there and any price up to the penalty is
+    valid), and a limit that competes with a broken one for the same hours gets a share of
+    it. The penalty is set far above any real cost, so a price of at least
+    :data:`PENALTY_SHARE` of it is read as such an artefact, never as the value of a resource.
+
+    >>> penalty_driven(np.array([4.0, 1e6, -5e5, 5.0]), np.array([0, 0, 0, 2.0]), 1e6).tolist()
+    [False, True, True, True]
+    """
+    large = np.abs(np.nan_to_num(price)) >= penalty * PENALTY_SHARE
+    return np.asarray(large | (relaxed > 1e-6), bool)
+
+
+def rank_binding(frame: pd.DataFrame) -> pd.DataFrame:
+    """Order binding rows as a planner reads them: real prices before penalty-driven ones,
+    capacity (machine, labour and supplier rows) before other limits, then by money value."""
+    if frame.empty:
+        return frame
+    order = pd.DataFrame(
+        {
+            "degenerate": frame["degenerate"].astype(bool),
+            "other": ~frame["capacity"].astype(bool),
+            "value": -frame["shadow_price"].abs(),
+        }
+    )
+    at = order.sort_values(["degenerate", "other", "value"], kind="stable").index
+    return frame.loc[at].reset_index(drop=True)
+
+
+def binding_frame(
+    model: SupplyModel, duals: np.ndarray | None, x: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Rows with a non-zero shadow price, named in business words.
+
+    ``capacity`` marks machine, supplier and labour rows; ``relaxed`` a limit the plan had to
+    break; ``degenerate`` a shadow price set by the relaxation penalty (see
+    :func:`penalty_driven`), which says nothing about the value of a resource. Rows are ranked
+    by :func:`rank_binding`.
+    """
     if duals is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=BINDING_COLUMNS)
     p = model.problem
     labels = p.period_labels
     cur = f" {p.currency}" if p.currency else ""
+    penalty = p.relaxation_penalty
+    solution = np.zeros(model.builder.n_columns) if x is None else np.nan_to_num(x)
     parts = []
     resource_rows = (
-        ("capacity", model.capacity_resources),
-        ("labour_hours", p.pool_resource),
-        ("overtime_limit", p.pool_resource),
+        ("capacity", model.capacity_resources, "capacity_relaxation"),
+        ("labour_hours", p.pool_resource, "labour_relaxation"),
+        ("overtime_limit", p.pool_resource, None),
     )
-    for kind, rows in resource_rows:
+    for kind, rows, slack_name in resource_rows:
         value = _row_value(model, duals, kind)
         if value is None:
             continue
@@ -110,6 +166,9 @@ def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
         res = p.resource_code[rows[r]]
         unit = [_unit(kind, k) for k in p.resource_kind[rows[r]]]
         price = value[r, t]
+        give = np.zeros(r.size)
+        if slack_name is not None:
+            give = values(model, solution, slack_name, (rows.size, p.n_periods))[r, t]
         parts.append(
             pd.DataFrame(
                 {
@@ -120,6 +179,9 @@ def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
                     "location": None,
                     "period": p.periods[t],
                     "shadow_price": price,
+                    "capacity": True,
+                    "relaxed": give > 1e-6,
+                    "degenerate": penalty_driven(price, give, penalty),
                     "meaning": [
                         f"one more {u} {a} in {b} is worth {v:,.2f}{cur}"
                         for u, a, b, v in zip(unit, res, labels[t], price, strict=True)
@@ -138,6 +200,7 @@ def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
         else:
             item, loc, res = p.node_item[ent], p.node_location[ent], None
             who = np.char.add(np.char.add(item.astype(str), "@"), loc.astype(str))
+        give = soft.slack.take(solution)[hit] if soft.relaxation else np.zeros(hit.size)
         parts.append(
             pd.DataFrame(
                 {
@@ -148,6 +211,9 @@ def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
                     "location": loc,
                     "period": p.periods[t],
                     "shadow_price": value[hit],
+                    "capacity": False,
+                    "relaxed": give > 1e-6,
+                    "degenerate": penalty_driven(value[hit], give, penalty),
                     "meaning": [
                         f"raising {soft.name} of {a} in {b} by one changes the plan's value by "
                         f"{v:,.2f}{cur}"
@@ -156,10 +222,17 @@ def binding_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
                 }
             )
         )
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    frame = pd.concat(parts, ignore_index=True)[columns]
-    return frame.sort_values("shadow_price", key=np.abs, ascending=False, ignore_index=True)
+    frame = pd.concat(parts, ignore_index=True)[BINDING_COLUMNS] if parts else pd.DataFrame()
+    if frame.empty:
+        return pd.DataFrame(columns=BINDING_COLUMNS)
+    # A penalty-driven price is an artefact of the relaxation, so the sentence says so.
+    note = np.where(
+        frame["relaxed"],
+        " (limit broken: this is the relaxation penalty, not a business value)",
+        " (set by the relaxation penalty, not a business value)",
+    )
+    frame["meaning"] = frame["meaning"].where(~frame["degenerate"], frame["meaning"] + note)
+    return rank_binding(frame)
 
 
 def marginal_cost_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:

@@ -146,6 +146,9 @@ def cost_breakdown(model: SupplyModel, x: np.ndarray) -> pd.DataFrame:
         "holding": float((p.holding_cost * values(model, x, "inventory", grid)).sum()),
         "backlog": float((p.backlog_cost * backlog).sum()),
         "lost_sales": float((np.nan_to_num(p.lost_sales_cost) * lost).sum()),
+        "unserved_at_horizon_end": float(
+            (model.unserved_at_end_cost * backlog[:, -1]).sum() if backlog.size else 0.0
+        ),
         "hiring": float((p.hiring_cost[:, None] * values(model, x, "hires", pools)).sum()),
         "layoffs": float((p.layoff_cost[:, None] * values(model, x, "layoffs", pools)).sum()),
         "transfers": float((p.arc_cost[:, None] * transfer).sum()),
