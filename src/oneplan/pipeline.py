@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from oneplan.config import Settings
 from oneplan.errors import NotFound
+from oneplan.services.demand import demand_step
 from oneplan.services.imports import import_package, validate_path
 from oneplan.services.supply import run_supply, step_summary
 
@@ -81,6 +82,7 @@ def _supply(context: CycleContext) -> list[tuple[str, str]]:
 STEPS: tuple[Step, ...] = (
     Step("validate", "Validate the data package", _validate),
     Step("import", "Import it into the database", _import),
+    Step("demand", "Build the demand plan", demand_step),
     Step("supply", "Plan supply against capacity", _supply),
 )
 

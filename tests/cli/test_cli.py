@@ -34,16 +34,15 @@ def test_help_lists_the_commands() -> None:
         assert command in result.output
 
 
-def test_demo_data_then_cycle_run_imports_it(tmp_path: Path) -> None:
+def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     package = tmp_path / "demo"
     result = runner.invoke(app, ["demo-data", str(package), "--items", "20"])
     assert result.exit_code == 0, result.output
     assert (package / "items.csv").exists()
-    result = runner.invoke(
-        app, ["cycle", "run", str(package), "--step", "validate", "-s", "import"]
-    )
+    result = runner.invoke(app, ["cycle", "run", str(package)])
     assert result.exit_code == 0, result.output
-    assert "validate" in result.output and "import" in result.output
+    for step in ("validate", "import", "demand", "supply"):
+        assert step in result.output
     again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])
     assert again.exit_code == 0, again.output
     assert "inserted 0" in again.output and "updated 0" in again.output

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from oneplan.config import Settings
 from oneplan.db import bulk
 from oneplan.db.models import Base
+from oneplan.db.session import create_db_engine
 from oneplan.errors import Conflict, ValidationFailed
 from oneplan.services.imports import IMPORT_LOCK, import_package
 
@@ -159,8 +160,11 @@ def test_an_import_that_waits_too_long_fails_cleanly(
     engine: sa.Engine, demo_csv: Path, settings: Settings
 ) -> None:
     impatient = settings.model_copy(update={"sqlite_busy_timeout_s": 0.3})
+    # SQLite waits as long as its connection says; PostgreSQL as long as the import says.
+    hurried = create_db_engine(engine.url.render_as_string(hide_password=False), impatient)
     with writer_lock(engine), pytest.raises(Conflict, match="another import"):
-        import_package(engine, demo_csv, settings=impatient)
+        import_package(hurried, demo_csv, settings=impatient)
+    hurried.dispose()
     assert set(table_counts(engine).values()) == {0}
 
 

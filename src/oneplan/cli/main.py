@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from oneplan import __version__
-from oneplan.cli import data, supply
+from oneplan.cli import data, demand, supply
 from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db import migrate
@@ -30,6 +30,7 @@ app.command("validate")(data.validate)
 app.command("import")(data.import_)
 app.command("export")(data.export)
 app.command("demo-data")(data.demo_data)
+demand.register(app)
 supply.register(app)
 
 

@@ -1,0 +1,110 @@
+"""Which statsforecast models compete for a series, by demand class.
+
+Each *model set* is a list of statsforecast models that are backtested side by side; the best (or a
+mean of the best few) wins per series. The sets stay small on purpose: every model costs one fit per
+backtest window plus one for the final forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from statsforecast.models import (
+    ADIDA,
+    IMAPA,
+    TSB,
+    AutoARIMA,
+    AutoCES,
+    AutoETS,
+    AutoTheta,
+    CrostonClassic,
+    CrostonOptimized,
+    CrostonSBA,
+    HistoricAverage,
+    Naive,
+    SeasonalNaive,
+)
+
+
+@dataclass(frozen=True)
+class ModelSet:
+    """A named family of candidate models.
+
+    ``build(season_length)`` returns fresh model instances; ``native_intervals`` says whether all of
+    them give prediction intervals themselves (otherwise intervals come from the backtest errors);
+    ``min_train`` is the shortest training stretch a backtest window may use.
+    """
+
+    name: str
+    build: Callable[[int], list[Any]]
+    native_intervals: bool
+    min_train: Callable[[int], int]
+
+
+def _regular(season_length: int) -> list[Any]:
+    return [
+        AutoETS(season_length=season_length),
+        AutoTheta(season_length=season_length),
+        AutoCES(season_length=season_length),
+        AutoETS(season_length=season_length, model="ZZN", damped=True, alias="DampedTrend"),
+        SeasonalNaive(season_length=season_length),
+    ]
+
+
+def _regular_with_arima(season_length: int) -> list[Any]:
+    # AutoARIMA costs about four times the rest of the set together, so it is opt-in.
+    return [*_regular(season_length), AutoARIMA(season_length=season_length)]
+
+
+def _sporadic(season_length: int) -> list[Any]:
+    return [
+        CrostonClassic(),
+        CrostonSBA(),
+        CrostonOptimized(),
+        TSB(alpha_d=0.2, alpha_p=0.2),
+        ADIDA(),
+        IMAPA(),
+    ]
+
+
+def _short_seasonal(season_length: int) -> list[Any]:
+    return [Naive(), HistoricAverage(), SeasonalNaive(season_length=season_length)]
+
+
+def _short(season_length: int) -> list[Any]:
+    return [Naive(), HistoricAverage()]
+
+
+def _new(season_length: int) -> list[Any]:
+    return [HistoricAverage()]
+
+
+REGULAR = ModelSet("regular", _regular, True, lambda m: max(m + 2, 6))
+REGULAR_WITH_ARIMA = ModelSet("regular+arima", _regular_with_arima, True, REGULAR.min_train)
+SPORADIC = ModelSet("sporadic", _sporadic, False, lambda m: 6)
+SHORT_SEASONAL = ModelSet("short_seasonal", _short_seasonal, True, lambda m: m + 1)
+SHORT = ModelSet("short", _short, True, lambda m: 2)
+NEW = ModelSet("new", _new, True, lambda m: 2)
+
+MODEL_SET_BY_CLASS = {
+    "smooth": REGULAR,
+    "erratic": REGULAR,
+    "intermittent": SPORADIC,
+    "lumpy": SPORADIC,
+    "too_short": SHORT,
+    "new": NEW,
+}
+MODEL_SETS = {
+    s.name: s for s in (REGULAR, REGULAR_WITH_ARIMA, SPORADIC, SHORT_SEASONAL, SHORT, NEW)
+}
+
+
+def min_backtest_periods(season_length: int, n_windows: int) -> int:
+    """Fewest observations for which the full model sets can be backtested (one-step windows).
+
+    >>> min_backtest_periods(12, 3)
+    17
+    """
+    return max(REGULAR.min_train(season_length), SPORADIC.min_train(season_length)) + n_windows

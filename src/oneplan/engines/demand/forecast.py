@@ -1,0 +1,394 @@
+"""The statistical forecast: validate, classify, backtest, choose, forecast, with intervals.
+
+``forecast(history, horizon)`` is the one call most users need; :class:`DemandForecaster` is the
+same thing as an estimator (parameters in the constructor, ``fit`` returns self, results in
+``result_``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsforecast import StatsForecast
+from statsforecast.models import NaNModel
+
+from oneplan.engines.demand.accuracy import accuracy_table, seasonal_naive_scale
+from oneplan.engines.demand.candidates import (
+    MODEL_SET_BY_CLASS,
+    MODEL_SETS,
+    REGULAR,
+    REGULAR_WITH_ARIMA,
+    SHORT,
+    SHORT_SEASONAL,
+    ModelSet,
+    min_backtest_periods,
+)
+from oneplan.engines.demand.classify import classify_demand
+from oneplan.engines.demand.distributed import on_cluster
+from oneplan.engines.demand.selection import (
+    BacktestPlan,
+    assign_plans,
+    backtest_ladder,
+    backtest_of_choice,
+    choose_models,
+    combine_columns,
+    conformal_half_widths,
+    describe_choice,
+    nonfinite_per_series,
+)
+from oneplan.engines.demand.validate import validate_history
+
+SELECTION_COLUMNS = [
+    "unique_id",
+    "demand_class",
+    "adi",
+    "cv2",
+    "n_obs",
+    "model",
+    "reason",
+    "fell_back",
+]
+BACKTEST_COLUMNS = ["unique_id", "ds", "cutoff", "horizon_step", "y", "forecast"]
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """Frames of one forecast run (columns in ``docs/forecasting.md``)."""
+
+    forecast: pd.DataFrame
+    selection: pd.DataFrame
+    backtest: pd.DataFrame
+    accuracy: pd.DataFrame
+
+
+@dataclass
+class _SetOutcome:
+    forecast: list[pd.DataFrame] = field(default_factory=list)
+    backtest: list[pd.DataFrame] = field(default_factory=list)
+    selection: list[pd.DataFrame] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+class DemandForecaster:
+    """Per-series model choice by rolling-origin backtest, as an estimator.
+
+    >>> ds = pd.date_range("2020-01-01", periods=36, freq="MS")
+    >>> h = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [10.0, 20.0, 30.0] * 12})
+    >>> result = DemandForecaster(horizon=3, season_length=3).fit(h).result_
+    >>> result.forecast["forecast"].round(1).tolist()
+    [10.0, 20.0, 30.0]
+    """
+
+    def __init__(
+        self,
+        horizon: int,
+        *,
+        freq: str = "MS",
+        season_length: int = 12,
+        levels: Sequence[int] = (80, 95),
+        n_windows: int = 3,
+        n_jobs: int = 1,
+        combine: int | str = 3,
+        max_combination: int = 3,
+        combine_within: float = 2.0,
+        new_item_periods: int = 6,
+        phase_out_periods: int | None = None,
+        include_arima: bool = False,
+        engine: Any = None,
+    ) -> None:
+        self.horizon = horizon
+        self.freq = freq
+        self.season_length = season_length
+        self.levels = levels
+        self.n_windows = n_windows
+        self.n_jobs = n_jobs
+        self.combine = combine
+        self.max_combination = max_combination
+        self.combine_within = combine_within
+        self.new_item_periods = new_item_periods
+        self.phase_out_periods = phase_out_periods
+        self.include_arima = include_arima
+        self.engine = engine
+
+    def fit(self, history: pd.DataFrame) -> DemandForecaster:
+        """Validate ``history`` (``unique_id, ds, y``), choose and forecast; sets ``result_``."""
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be at least 1, got {self.horizon}")
+        if self.n_windows < 1:
+            raise ValueError(f"n_windows must be at least 1, got {self.n_windows}")
+        m = self.season_length
+        clean = validate_history(history, freq=self.freq)
+        classes = classify_demand(
+            clean,
+            min_backtest_periods=min_backtest_periods(m, self.n_windows),
+            new_item_periods=self.new_item_periods,
+            phase_out_periods=self.phase_out_periods or max(m, 6),
+        )
+        scale = seasonal_naive_scale(clean, m)
+        self.classes_ = classes
+        self.future_dates_ = pd.date_range(
+            clean["ds"].max(), periods=self.horizon + 1, freq=self.freq
+        )[1:]
+
+        set_name = classes["demand_class"].map(
+            lambda c: MODEL_SET_BY_CLASS[c].name if c in MODEL_SET_BY_CLASS else ""
+        )
+        seasonal_short = (classes["demand_class"] == "too_short") & (m > 1)
+        seasonal_short &= classes["n_obs"] >= SHORT_SEASONAL.min_train(m) + 1
+        set_name = set_name.mask(seasonal_short, SHORT_SEASONAL.name)
+        if self.include_arima:
+            set_name = set_name.replace(REGULAR.name, REGULAR_WITH_ARIMA.name)
+        outcome = _SetOutcome()
+        for name, members in classes.groupby(set_name.to_numpy(), sort=False):
+            if name:
+                self._forecast_set(clean, members, MODEL_SETS[str(name)], scale, outcome)
+        if outcome.failed:
+            # One odd item never sinks a run: retry it with the simple models, then with zero.
+            first_failures = dict(outcome.failed)
+            outcome.failed.clear()
+            retry = classes[classes["unique_id"].isin(list(first_failures))]
+            self._forecast_set(clean, retry, SHORT, scale, outcome, first_failures)
+        zero_ids = classes.loc[classes["demand_class"] == "zero", "unique_id"].tolist()
+        self._zero_forecast(classes, zero_ids, outcome, {})
+        if outcome.failed:
+            self._zero_forecast(classes, list(outcome.failed), outcome, dict(outcome.failed))
+
+        forecast = pd.concat(outcome.forecast, ignore_index=True)
+        forecast = forecast.sort_values(["unique_id", "ds"], ignore_index=True)
+        backtest = _concat(outcome.backtest, BACKTEST_COLUMNS)
+        backtest = backtest.sort_values(["unique_id", "cutoff", "ds"], ignore_index=True)
+        chosen = pd.concat(outcome.selection, ignore_index=True)
+        selection = classes.merge(chosen, on="unique_id", how="left")[SELECTION_COLUMNS]
+        accuracy = accuracy_table(backtest, scale=scale)
+        self.result_ = ForecastResult(forecast, selection, backtest, accuracy)
+        return self
+
+    def _forecast_set(
+        self,
+        clean: pd.DataFrame,
+        members: pd.DataFrame,
+        model_set: ModelSet,
+        scale: pd.Series,
+        outcome: _SetOutcome,
+        earlier_failures: dict[str, str] | None = None,
+    ) -> None:
+        m, levels = self.season_length, list(self.levels)
+        ids = members["unique_id"].to_numpy()
+        history = clean[clean["unique_id"].isin(ids)]
+        names = [repr(model) for model in model_set.build(m)]
+        ladder = backtest_ladder(self.horizon, self.n_windows)
+        plan_index = assign_plans(members["n_obs"].to_numpy(), ladder, model_set.min_train(m))
+
+        failures: dict[str, str] = {}
+        backtests = []
+        for index in np.unique(plan_index[plan_index >= 0]):
+            plan = ladder[int(index)]
+            part = history[history["unique_id"].isin(ids[plan_index == index])]
+            run = self._run_models(model_set, partial(_cross_validate, plan=plan))
+            backtests.append(_isolate(run, part, failures))
+        cv = _concat(backtests, ["unique_id", "ds", "cutoff", "y", *names])
+        level_arg = levels if model_set.native_intervals else None
+        run = self._run_models(
+            model_set, lambda sf, df: sf.forecast(h=self.horizon, df=df, level=level_arg)
+        )
+        future = _isolate(run, history, failures)
+        bounds = [f"{n}-{side}-{lv}" for n in names for lv in levels for side in ("lo", "hi")]
+        expected = ["unique_id", "ds", *names, *(bounds if model_set.native_intervals else [])]
+        # A series whose models all fell back to NaN may leave out interval columns.
+        future = future.reindex(columns=expected).sort_values(
+            ["unique_id", "ds"], ignore_index=True
+        )
+
+        codes = pd.Categorical(future["unique_id"], categories=ids).codes
+        failed = nonfinite_per_series(future[names].to_numpy(), codes, len(ids))
+        failed[np.isin(ids, list(failures))] = True
+        choice = choose_models(
+            cv,
+            names,
+            ids,
+            scale.reindex(ids).to_numpy(),
+            failed,
+            combine=self.combine,
+            max_combination=self.max_combination,
+            within=self.combine_within,
+        )
+        usable = (~choice.failed).any(axis=1) & ~np.isin(ids, list(failures))
+        for uid, bad in zip(ids[~usable], choice.failed[~usable], strict=True):
+            failures.setdefault(
+                str(uid), "no finite forecast from " + ", ".join(np.array(names)[bad])
+            )
+        outcome.failed.update(failures)
+        if not usable.any():
+            return
+        kept = ids[usable]
+        future = future[future["unique_id"].isin(kept)]
+        cv = cv[cv["unique_id"].isin(kept)]
+        bt = backtest_of_choice(cv, names, choice, ids)
+        point = combine_columns(
+            future, names, choice, pd.Categorical(future["unique_id"], categories=ids).codes
+        )
+        frame = pd.DataFrame(
+            {
+                "unique_id": future["unique_id"].to_numpy(),
+                "ds": future["ds"].to_numpy(),
+                "forecast": point,
+            }
+        )
+        conformal = conformal_half_widths(bt, levels)
+        fcodes = pd.Categorical(future["unique_id"], categories=ids).codes
+        for level in levels:
+            half = (
+                future["unique_id"].map(conformal[level]).to_numpy(dtype="float64")
+                if level in conformal
+                else np.full(len(future), np.nan)
+            )
+            lo, hi = point - half, point + half
+            if model_set.native_intervals:
+                native_lo = combine_columns(
+                    future, [f"{n}-lo-{level}" for n in names], choice, fcodes
+                )
+                native_hi = combine_columns(
+                    future, [f"{n}-hi-{level}" for n in names], choice, fcodes
+                )
+                lo = np.where(np.isfinite(native_lo), native_lo, lo)
+                hi = np.where(np.isfinite(native_hi), native_hi, hi)
+            frame[f"forecast-lo-{level}"] = np.where(np.isfinite(lo), lo, point)
+            frame[f"forecast-hi-{level}"] = np.where(np.isfinite(hi), hi, point)
+        value_columns = [c for c in frame.columns if c.startswith("forecast")]
+        frame[value_columns] = frame[value_columns].clip(lower=0.0)
+        outcome.forecast.append(frame)
+        outcome.backtest.append(bt)
+        outcome.selection.append(
+            describe_choice(
+                members,
+                choice,
+                names,
+                usable,
+                earlier_failures or {},
+                model_set.name,
+                [ladder[j].label if j >= 0 else "" for j in plan_index],
+            )
+        )
+
+    def _run_models(
+        self, model_set: ModelSet, call: Callable[[StatsForecast, pd.DataFrame], pd.DataFrame]
+    ) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        def run(df: pd.DataFrame) -> pd.DataFrame:
+            sf = StatsForecast(
+                models=model_set.build(self.season_length),
+                freq=self.freq,
+                n_jobs=self.n_jobs if df["unique_id"].nunique() > 50 else 1,
+                fallback_model=NaNModel(),
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if self.engine is not None:
+                    return on_cluster(partial(call, sf), df, self.engine)
+                return call(sf, df)
+
+        return run
+
+    def _zero_forecast(
+        self, classes: pd.DataFrame, ids: list[str], outcome: _SetOutcome, failures: dict[str, str]
+    ) -> None:
+        if not ids:
+            return
+        frame = pd.DataFrame(
+            {
+                "unique_id": np.repeat(ids, self.horizon),
+                "ds": np.tile(self.future_dates_, len(ids)),
+                "forecast": 0.0,
+            }
+        )
+        for level in self.levels:
+            frame[f"forecast-lo-{level}"] = 0.0
+            frame[f"forecast-hi-{level}"] = 0.0
+        outcome.forecast.append(frame)
+        reasons = [
+            f"fallback to zero: {failures[i]}"
+            if i in failures
+            else "zero: no demand in recent periods"
+            for i in ids
+        ]
+        outcome.selection.append(
+            pd.DataFrame(
+                {
+                    "unique_id": ids,
+                    "model": "Zero",
+                    "reason": reasons,
+                    "fell_back": [i in failures for i in ids],
+                }
+            )
+        )
+        for i in ids:
+            outcome.failed.pop(i, None)
+
+
+def forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str = "MS",
+    season_length: int = 12,
+    levels: Sequence[int] = (80, 95),
+    n_windows: int = 3,
+    n_jobs: int = 1,
+    **options: Any,
+) -> ForecastResult:
+    """Forecast every series in ``history`` (``unique_id, ds, y``) ``horizon`` periods ahead.
+
+    ``options`` go to :class:`DemandForecaster`: ``combine``, ``max_combination``,
+    ``new_item_periods``, ``phase_out_periods``, ``include_arima`` and ``engine`` (a Dask
+    ``Client`` to fit the models on a cluster).
+
+    >>> ds = pd.date_range("2020-01-01", periods=30, freq="MS")
+    >>> h = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [0.0, 0.0, 5.0] * 10})
+    >>> str(forecast(h, 3).selection.loc[0, "demand_class"])
+    'intermittent'
+    """
+    estimator = DemandForecaster(
+        horizon,
+        freq=freq,
+        season_length=season_length,
+        levels=levels,
+        n_windows=n_windows,
+        n_jobs=n_jobs,
+        **options,
+    )
+    return estimator.fit(history).result_
+
+
+def _isolate(
+    run: Callable[[pd.DataFrame], pd.DataFrame], history: pd.DataFrame, failures: dict[str, str]
+) -> pd.DataFrame:
+    """Run on all series at once; if that raises, halve the batch until the culprits are alone."""
+    try:
+        return run(history)
+    except Exception as error:
+        ids = history["unique_id"].unique()
+        if len(ids) == 1:
+            failures[str(ids[0])] = f"{type(error).__name__}: {error}"[:200]
+            return pd.DataFrame()
+        halves = [ids[: len(ids) // 2], ids[len(ids) // 2 :]]
+        parts = [_isolate(run, history[history["unique_id"].isin(h)], failures) for h in halves]
+        return pd.concat([p for p in parts if not p.empty] or [pd.DataFrame()], ignore_index=True)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _cross_validate(engine: StatsForecast, df: pd.DataFrame, plan: BacktestPlan) -> pd.DataFrame:
+    result: pd.DataFrame = engine.cross_validation(
+        h=plan.h, df=df, n_windows=plan.n_windows, step_size=plan.step
+    )
+    return result

@@ -1,0 +1,129 @@
+"""Checks on the sales history at the engine's boundary.
+
+A bad frame raises :class:`HistoryError` (a ``ValueError``) whose message names the column and the
+problem; a good frame comes back sorted, typed and with missing months filled with zero demand.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from utilsforecast.preprocessing import fill_gaps
+
+REQUIRED_COLUMNS = ("unique_id", "ds", "y")
+
+
+class HistoryError(ValueError):
+    """The sales history cannot be forecast as given; the message says which column and why."""
+
+
+def validate_history(history: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame:
+    """Check a long ``unique_id, ds, y`` history and return it clean and gap-free.
+
+    Missing periods inside a series, and after its last sale up to the latest period in the data,
+    are filled with zero demand: for sparse items a missing month means no sales, and a trailing run
+    of zeros is how a phase-out shows.
+
+    >>> h = pd.DataFrame({"unique_id": ["a", "a"], "ds": ["2024-01-01", "2024-03-01"], "y": [5, 7]})
+    >>> validate_history(h)["y"].tolist()
+    [5.0, 0.0, 7.0]
+    """
+    if not isinstance(history, pd.DataFrame):
+        raise HistoryError(f"history must be a pandas DataFrame, got {type(history).__name__}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in history.columns]
+    if missing:
+        raise HistoryError(
+            f"history is missing column(s) {missing}; expected {list(REQUIRED_COLUMNS)}"
+        )
+    frame = history.loc[:, list(REQUIRED_COLUMNS)].copy()
+    if frame.empty:
+        raise HistoryError("history has no rows")
+    if frame["unique_id"].isna().any():
+        raise HistoryError(
+            f"column 'unique_id' has {int(frame['unique_id'].isna().sum())} empty row(s)"
+        )
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    frame["ds"] = _parse_dates(frame)
+    frame["y"] = _parse_demand(frame)
+    _reject_duplicates(frame)
+    frame = frame.sort_values(["unique_id", "ds"], ignore_index=True)
+    _reject_off_grid(frame, freq)
+    filled: pd.DataFrame = fill_gaps(frame, freq=freq, start="per_serie", end="global")
+    filled["y"] = filled["y"].fillna(0.0).astype("float64")
+    return filled.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def _parse_dates(frame: pd.DataFrame) -> pd.Series:
+    try:
+        dates = pd.to_datetime(frame["ds"], errors="coerce")
+    except (TypeError, ValueError) as exc:
+        raise HistoryError(f"column 'ds' cannot be read as dates: {exc}") from exc
+    bad = dates.isna()
+    if bad.any():
+        first = frame.loc[bad].iloc[0]
+        raise HistoryError(
+            f"column 'ds' has {int(bad.sum())} value(s) that are not dates, "
+            f"first {first['ds']!r} for unique_id {first['unique_id']!r}"
+        )
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.astype("datetime64[ns]")
+
+
+def _parse_demand(frame: pd.DataFrame) -> pd.Series:
+    raw = frame["y"]
+    if pd.api.types.is_bool_dtype(raw):
+        raise HistoryError("column 'y' must be numeric demand, got booleans")
+    demand = pd.to_numeric(raw, errors="coerce")
+    bad = demand.isna() & raw.notna()
+    if bad.any():
+        first = frame.loc[bad].iloc[0]
+        raise HistoryError(
+            f"column 'y' has {int(bad.sum())} non-numeric value(s), "
+            f"first {first['y']!r} for unique_id {first['unique_id']!r} at {first['ds']:%Y-%m-%d}"
+        )
+    if demand.isna().any():
+        first = frame.loc[demand.isna()].iloc[0]
+        raise HistoryError(
+            f"column 'y' has {int(demand.isna().sum())} empty value(s), "
+            f"first for unique_id {first['unique_id']!r} at {first['ds']:%Y-%m-%d}; "
+            "leave the row out (it counts as zero) or give 0"
+        )
+    demand = demand.astype("float64")
+    infinite = ~pd.Series(pd.notna(demand) & (demand.abs() < float("inf")), index=demand.index)
+    if infinite.any():
+        raise HistoryError(f"column 'y' has {int(infinite.sum())} infinite value(s)")
+    negative = demand < 0
+    if negative.any():
+        first = frame.loc[negative].iloc[0]
+        raise HistoryError(
+            f"column 'y' has {int(negative.sum())} negative value(s) (demand cannot be negative; "
+            "book returns separately), "
+            f"first {demand[negative].iloc[0]:g} for unique_id {first['unique_id']!r} "
+            f"at {first['ds']:%Y-%m-%d}"
+        )
+    return demand
+
+
+def _reject_duplicates(frame: pd.DataFrame) -> None:
+    duplicated = frame.duplicated(["unique_id", "ds"], keep=False)
+    if duplicated.any():
+        firsts = frame.loc[duplicated, ["unique_id", "ds"]].drop_duplicates().head(3)
+        shown = ", ".join(f"({u!r}, {d:%Y-%m-%d})" for u, d in firsts.itertuples(index=False))
+        raise HistoryError(
+            f"columns 'unique_id', 'ds' have {int(duplicated.sum())} rows sharing a period, "
+            f"first {shown}; aggregate them to one row per item and period"
+        )
+
+
+def _reject_off_grid(frame: pd.DataFrame, freq: str) -> None:
+    # fill_gaps would silently add a period next to a date that is not on the calendar grid.
+    offset = pd.tseries.frequencies.to_offset(freq)
+    dates = pd.Series(frame["ds"].unique())
+    off_dates = set(dates[~dates.map(offset.is_on_offset).astype(bool)])
+    on_grid = ~frame["ds"].isin(off_dates)
+    if not on_grid.all():
+        first = frame.loc[~on_grid].iloc[0]
+        raise HistoryError(
+            f"column 'ds' has {int((~on_grid).sum())} date(s) off the {freq!r} calendar, "
+            f"first {first['ds']:%Y-%m-%d} for unique_id {first['unique_id']!r}"
+        )

@@ -1,0 +1,123 @@
+"""The standalone forecast: a file of series in, a file of forecasts out, no database.
+
+Input and output are CSV or Parquet, chosen by the file's extension. The input holds
+``unique_id, ds, y``; the output ``unique_id, ds, forecast`` and the interval columns
+(``forecast-lo-80``, ``forecast-hi-80``, ...). Series are forecast in batches so that a caller can
+show progress; each batch is cut from the validated history, so every series ends on the same
+last date and the numbers are those of one call on the whole file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from oneplan.engines.demand import ForecastResult, forecast, validate_history
+from oneplan.errors import Problem, ValidationFailed
+
+SERIES_COLUMNS = ["unique_id", "ds", "y"]
+SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+MIN_BATCH = 50
+MAX_BATCHES = 20
+
+
+@dataclass(frozen=True)
+class StandaloneForecast:
+    """Frames of a standalone run and how many series it covered."""
+
+    result: ForecastResult
+    series: int
+
+
+def _format(path: Path, what: str) -> str:
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ValidationFailed(
+            [Problem(str(path), None, None, f"{what} must end in .csv or .parquet")]
+        )
+    return kind
+
+
+def read_series(path: Path) -> pd.DataFrame:
+    """Read ``unique_id, ds, y`` from a CSV or Parquet file; other columns are ignored."""
+    kind = _format(path, "the input")
+    if not path.is_file():
+        raise ValidationFailed([Problem(str(path), None, None, "does not exist")])
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path, dtype={"unique_id": str})
+        else:
+            frame = pd.read_parquet(path)
+    except Exception as error:  # pandas raises many kinds on a damaged file
+        message = f"cannot be read as {kind} ({error})"
+        raise ValidationFailed([Problem(path.name, None, None, message)]) from error
+    missing = [c for c in SERIES_COLUMNS if c not in frame.columns]
+    if missing:
+        problems = [
+            Problem(path.name, None, c, "is missing (the file needs unique_id, ds, y)")
+            for c in missing
+        ]
+        raise ValidationFailed(problems)
+    frame = frame[SERIES_COLUMNS].copy()
+    frame["unique_id"] = frame["unique_id"].astype(str)
+    return frame
+
+
+def forecast_series(
+    history: pd.DataFrame,
+    horizon: int,
+    *,
+    freq: str = "MS",
+    season_length: int = 12,
+    levels: Sequence[int] = (80, 95),
+    source: str = "input",
+    on_batch: Callable[[int, int], None] | None = None,
+) -> StandaloneForecast:
+    """Forecast ``history`` in batches, calling ``on_batch(series_done, series_total)``."""
+    if horizon < 1:
+        raise ValidationFailed(
+            [Problem(source, None, None, f"--horizon must be >= 1, got {horizon}")]
+        )
+    try:
+        clean = validate_history(history, freq=freq)
+    except ValueError as error:
+        raise ValidationFailed([Problem(source, None, None, str(error))]) from error
+    ids = clean["unique_id"].unique()
+    size = max(MIN_BATCH, math.ceil(len(ids) / MAX_BATCHES))
+    parts: list[ForecastResult] = []
+    if on_batch is not None:
+        on_batch(0, len(ids))
+    for start in range(0, len(ids), size):
+        batch = clean[clean["unique_id"].isin(ids[start : start + size])]
+        try:
+            parts.append(
+                forecast(batch, horizon, freq=freq, season_length=season_length, levels=levels)
+            )
+        except ValueError as error:
+            raise ValidationFailed([Problem(source, None, None, str(error))]) from error
+        if on_batch is not None:
+            on_batch(min(start + size, len(ids)), len(ids))
+    joined = ForecastResult(
+        *(_join([getattr(p, name) for p in parts]) for name in ForecastResult.__dataclass_fields__)
+    )
+    return StandaloneForecast(joined, len(ids))
+
+
+def _join(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate batch frames; a batch without rows (no backtest, say) adds nothing."""
+    kept = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(kept, ignore_index=True)
+
+
+def write_forecast(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` as CSV or Parquet, by ``path``'s extension."""
+    kind = _format(path, "--output")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "csv":
+        frame.to_csv(path, index=False, date_format="%Y-%m-%d")
+    else:
+        frame.to_parquet(path, index=False)

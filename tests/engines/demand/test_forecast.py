@@ -1,0 +1,194 @@
+"""The forecast end to end on small synthetic series."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsforecast.models import HistoricAverage, Naive
+
+from oneplan.engines.demand import DemandForecaster, HistoryError, forecast
+from oneplan.engines.demand.candidates import MODEL_SETS, ModelSet
+
+SEASON = [10.0, 30.0, 20.0, 50.0]
+
+
+def _series(uid: str, y: list[float] | np.ndarray, start: str = "2020-01-01") -> pd.DataFrame:
+    ds = pd.date_range(start, periods=len(y), freq="MS")
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.asarray(y, dtype=float)})
+
+
+def test_pure_season_is_reproduced_with_ordered_intervals() -> None:
+    history = _series("s", SEASON * 9)
+    result = forecast(history, 8, season_length=4, levels=(80, 95))
+    np.testing.assert_allclose(result.forecast["forecast"], SEASON * 2, atol=0.5)
+    f = result.forecast
+    assert list(f.columns) == [
+        "unique_id", "ds", "forecast",
+        "forecast-lo-80", "forecast-hi-80", "forecast-lo-95", "forecast-hi-95",
+    ]  # fmt: skip
+    assert (f["forecast-lo-95"] <= f["forecast-lo-80"] + 1e-9).all()
+    assert (f["forecast-lo-80"] <= f["forecast"] + 1e-9).all()
+    assert (f["forecast"] <= f["forecast-hi-80"] + 1e-9).all()
+    assert (f["forecast-hi-80"] <= f["forecast-hi-95"] + 1e-9).all()
+    assert f["ds"].iloc[0] == pd.Timestamp("2023-01-01")
+    row = result.selection.iloc[0]
+    assert row["demand_class"] == "smooth"
+    # a model that cannot fit a noiseless season is recorded, not fatal
+    assert row["fell_back"] == ("failed:" in row["reason"])
+    assert result.accuracy.loc[0, "wape"] < 0.05
+
+
+def test_intermittent_item_gets_an_intermittent_model_and_conformal_bounds() -> None:
+    rng = np.random.default_rng(7)
+    y = np.where(rng.random(40) < 0.3, rng.integers(2, 9, 40), 0)
+    result = forecast(_series("spare-part", y), 6, levels=(90,))
+    row = result.selection.iloc[0]
+    assert row["demand_class"] in {"intermittent", "lumpy"}
+    sporadic = {"CrostonClassic", "CrostonSBA", "CrostonOptimized", "TSB", "ADIDA", "IMAPA"}
+    chosen = set(row["model"].removeprefix("mean(").removesuffix(")").split("+"))
+    assert chosen <= sporadic
+    f = result.forecast
+    assert (f["forecast-lo-90"] >= 0).all()
+    assert (f["forecast-hi-90"] > f["forecast"]).all()
+    # the half width is a quantile of the backtest's absolute errors
+    errors = (result.backtest["forecast"] - result.backtest["y"]).abs()
+    half = (f["forecast-hi-90"] - f["forecast"]).iloc[0]
+    assert np.isclose(errors, half).any()
+
+
+def test_backtest_windows_and_accuracy_are_consistent() -> None:
+    history = _series("s", (np.array(SEASON * 9) + np.arange(36)).tolist())
+    result = forecast(history, 4, season_length=4, n_windows=3)
+    bt = result.backtest
+    assert bt.groupby("cutoff").size().tolist() == [4, 4, 4]
+    assert sorted(bt["horizon_step"].unique()) == [1, 2, 3, 4]
+    actual = history.set_index("ds")["y"]
+    np.testing.assert_allclose(bt["y"], actual.loc[bt["ds"]].to_numpy())
+    wape = (bt["forecast"] - bt["y"]).abs().sum() / bt["y"].sum()
+    assert result.accuracy.loc[0, "wape"] == pytest.approx(wape)
+
+
+def test_classes_zero_new_and_short_get_simple_forecasts() -> None:
+    history = pd.concat(
+        [
+            _series("phased-out", [5.0] * 12 + [0.0] * 12),
+            _series("new", [4.0, 6.0, 5.0], start="2021-10-01"),
+            _series(
+                "short", [4.0, 6.0, 5.0, 7.0, 5.0, 6.0, 4.0, 6.0, 5.0, 7.0], start="2021-03-01"
+            ),
+        ]
+    )
+    result = forecast(history, 3)
+    selection = result.selection.set_index("unique_id")
+    assert selection["demand_class"].to_dict() == {
+        "new": "new", "phased-out": "zero", "short": "too_short"
+    }  # fmt: skip
+    f = result.forecast.set_index("unique_id")
+    assert (f.loc["phased-out", "forecast"] == 0).all()
+    assert selection.loc["new", "model"] == "HistoricAverage"
+    np.testing.assert_allclose(f.loc["new", "forecast"], 5.0)
+    assert not selection["fell_back"].any()
+
+
+def test_zero_month_gaps_are_filled_before_classification() -> None:
+    history = _series("gappy", [6.0] * 30).iloc[::3]
+    result = forecast(history, 3)
+    row = result.selection.iloc[0]
+    assert row["n_obs"] == 28 and row["adi"] == pytest.approx(28 / 10)
+
+
+class _BrokenOnOddItems(Naive):  # type: ignore[misc]
+    """Raises for series whose last value is 13, as a model may on an odd item."""
+
+    def __init__(self) -> None:
+        super().__init__(alias="Brittle")
+
+    def forecast(
+        self,
+        y: np.ndarray,
+        h: int,
+        X: Any = None,
+        X_future: Any = None,
+        level: list[int] | None = None,
+        fitted: bool = False,
+    ) -> dict[str, Any]:
+        if y[-1] == 13.0:
+            raise RuntimeError("cannot fit this item")
+        result: dict[str, Any] = super().forecast(
+            y=y, h=h, X=X, X_future=X_future, level=level, fitted=fitted
+        )
+        return result
+
+
+def _brittle_set(failing_only: bool) -> ModelSet:
+    def build(season_length: int) -> list[Any]:
+        return [_BrokenOnOddItems()] if failing_only else [_BrokenOnOddItems(), HistoricAverage()]
+
+    return ModelSet("regular", build, True, lambda m: 6)
+
+
+def test_a_failing_model_is_recorded_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MODEL_SETS, "regular", _brittle_set(failing_only=False))
+    history = pd.concat([_series("fine", [10.0, 12.0] * 12), _series("odd", [12.0, 13.0] * 12)])
+    result = forecast(history, 2, season_length=1)
+    selection = result.selection.set_index("unique_id")
+    assert not selection.loc["fine", "fell_back"]
+    assert selection.loc["odd", "fell_back"]
+    assert "failed: Brittle" in selection.loc["odd", "reason"]
+    assert selection.loc["odd", "model"] == "HistoricAverage"
+    assert result.forecast["forecast"].notna().all()
+
+
+def test_a_series_no_candidate_can_fit_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(MODEL_SETS, "regular", _brittle_set(failing_only=True))
+    history = pd.concat([_series("fine", [10.0, 12.0] * 12), _series("odd", [12.0, 13.0] * 12)])
+    result = forecast(history, 2, season_length=1)
+    selection = result.selection.set_index("unique_id")
+    assert selection.loc["fine", "model"] == "Brittle"
+    assert selection.loc["odd", "fell_back"]
+    assert selection.loc["odd", "reason"].startswith("fallback (no finite forecast from Brittle)")
+    odd = result.forecast[result.forecast["unique_id"] == "odd"]
+    assert odd["forecast"].between(12.0, 13.0).all()
+
+
+def test_estimator_stores_parameters_and_learned_state() -> None:
+    estimator = DemandForecaster(horizon=2, season_length=4)
+    assert not hasattr(estimator, "result_")
+    assert estimator.fit(_series("s", SEASON * 6)) is estimator
+    assert set(estimator.classes_["demand_class"]) == {"smooth"}
+
+
+def test_bad_history_raises_before_any_model_runs() -> None:
+    with pytest.raises(HistoryError, match="'y'"):
+        forecast(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"], "y": [-1.0]}), 3)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("ONEPLAN_DASK_TESTS"),
+    reason="starts a two-worker Dask cluster (about a minute); set ONEPLAN_DASK_TESTS=1",
+)
+def test_dask_cluster_gives_the_local_numbers() -> None:
+    distributed = pytest.importorskip("distributed")
+    rng = np.random.default_rng(3)
+    # one model set and one backtest plan keep the cluster round trips to two
+    history = pd.concat(
+        [_series(f"s{i}", np.array(SEASON * 8) * (1 + i) + rng.normal(0, 1, 32)) for i in range(2)]
+    )
+    local = forecast(history, 4, season_length=4)
+    with (
+        distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = forecast(history, 4, season_length=4, engine=client)
+    pd.testing.assert_series_equal(remote.selection["model"], local.selection["model"])
+    np.testing.assert_allclose(
+        remote.forecast["forecast"], local.forecast["forecast"], rtol=1e-4, atol=1e-4
+    )
+    np.testing.assert_allclose(
+        remote.backtest["forecast"], local.backtest["forecast"], rtol=1e-4, atol=1e-4
+    )

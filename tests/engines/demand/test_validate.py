@@ -1,0 +1,75 @@
+"""Boundary checks on the sales history: each bad frame names the column and the problem."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from oneplan.engines.demand import HistoryError, validate_history
+
+
+def _history(**overrides: list[object]) -> pd.DataFrame:
+    data: dict[str, list[object]] = {
+        "unique_id": ["a", "a", "b"],
+        "ds": ["2024-01-01", "2024-02-01", "2024-01-01"],
+        "y": [1.0, 2.0, 3.0],
+    }
+    data.update(overrides)
+    return pd.DataFrame(data)
+
+
+def test_missing_column_is_named() -> None:
+    with pytest.raises(HistoryError, match=r"missing column\(s\) \['y'\]"):
+        validate_history(_history().drop(columns="y"))
+
+
+def test_non_numeric_demand_names_column_and_first_row() -> None:
+    with pytest.raises(HistoryError, match=r"column 'y' has 1 non-numeric.*'lots'.*'a'"):
+        validate_history(_history(y=[1.0, "lots", 3.0]))
+
+
+def test_unparsable_date_names_column() -> None:
+    with pytest.raises(HistoryError, match=r"column 'ds' has 1 value\(s\) that are not dates"):
+        validate_history(_history(ds=["2024-01-01", "someday", "2024-01-01"]))
+
+
+def test_negative_demand_counts_rows_and_names_first() -> None:
+    frame = _history(y=[1.0, -2.0, -3.0])
+    with pytest.raises(
+        HistoryError, match=r"'y' has 2 negative.*first -2 for unique_id 'a' at 2024-02-01"
+    ):
+        validate_history(frame)
+
+
+def test_duplicate_periods_are_named() -> None:
+    frame = _history(ds=["2024-01-01", "2024-01-01", "2024-01-01"])
+    with pytest.raises(HistoryError, match=r"'unique_id', 'ds' have 2 rows.*\('a', 2024-01-01\)"):
+        validate_history(frame)
+
+
+def test_date_off_the_monthly_calendar_is_rejected() -> None:
+    with pytest.raises(HistoryError, match=r"column 'ds'.*off the 'MS' calendar"):
+        validate_history(_history(ds=["2024-01-01", "2024-02-15", "2024-01-01"]))
+
+
+def test_empty_demand_is_rejected() -> None:
+    with pytest.raises(HistoryError, match=r"column 'y' has 1 empty"):
+        validate_history(_history(y=[1.0, None, 3.0]))
+
+
+def test_missing_months_become_zero_demand_up_to_the_latest_month() -> None:
+    frame = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "b"],
+            "ds": ["2024-01-01", "2024-04-01", "2024-02-01"],
+            "y": [5, 7, 2],
+        }
+    )
+    clean = validate_history(frame)
+    a = clean[clean["unique_id"] == "a"]
+    b = clean[clean["unique_id"] == "b"]
+    assert a["y"].tolist() == [5.0, 0.0, 0.0, 7.0]
+    # b stopped selling after February: the months up to April count as zero demand.
+    assert b["ds"].dt.month.tolist() == [2, 3, 4]
+    assert b["y"].tolist() == [2.0, 0.0, 0.0]
+    assert clean["y"].dtype == "float64"
