@@ -389,3 +389,8 @@ def test_independent_groups_solve_to_the_same_optimum() -> None:
     assert len(parts.workforce) == len(whole.workforce)
     assert len(set(nodes)) > 1
     check_plan(tables, parts, "cost")
+    threaded = solve_decomposed(problem, n_jobs=2)  # the pieces solved side by side
+    assert threaded.objective_value == pytest.approx(whole.objective_value, rel=1e-9)
+    pd.testing.assert_frame_equal(
+        threaded.plan.sort_values(keys, ignore_index=True), b, check_exact=False, atol=1e-6
+    )

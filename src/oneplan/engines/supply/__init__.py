@@ -8,7 +8,9 @@ unmet demand with cause, marginal cost of supply, relaxations) plus status and c
 
 from __future__ import annotations
 
+import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -189,24 +191,30 @@ def solve_decomposed(
     integer_workforce: bool = False,
     time_limit: float | None = None,
     unconstrained: bool = False,
+    n_jobs: int = 1,
 ) -> SupplyPlan:
     """Like :func:`solve_supply`, but each group of items that shares no resource or lane with
     the others is solved on its own; the optimum is the same, the pieces are smaller.
 
-    The status is ``optimal`` only when every piece is; otherwise the first other status.
+    With ``n_jobs`` above one the pieces are solved in that many threads at once (HiGHS runs
+    without holding Python's interpreter lock). The status is ``optimal`` only when every piece
+    is; otherwise the first other status.
     """
     if level == "family":
         problem = aggregate_to_families(problem)
-    pieces = [
-        solve_supply(
-            part,
-            objective=objective,
-            integer_workforce=integer_workforce,
-            time_limit=time_limit,
-            unconstrained=unconstrained,
-        )
-        for part in split(problem)
-    ]
+    solve_piece = functools.partial(
+        solve_supply,
+        objective=objective,
+        integer_workforce=integer_workforce,
+        time_limit=time_limit,
+        unconstrained=unconstrained,
+    )
+    parts = split(problem)
+    if n_jobs > 1 and len(parts) > 1:
+        with ThreadPoolExecutor(max_workers=min(n_jobs, len(parts))) as pool:
+            pieces = list(pool.map(solve_piece, parts))
+    else:
+        pieces = [solve_piece(part) for part in parts]
     statuses = [piece.status for piece in pieces if piece.status != "optimal"]
     stacked = combine_frames([piece.cost_breakdown for piece in pieces])
     costs = stacked.groupby("term", sort=False)["value"].sum().reset_index()
