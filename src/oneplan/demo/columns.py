@@ -11,143 +11,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "parameters": ("name", "value"),
-    "locations": ("code", "name", "kind", "region"),
-    "families": ("code", "name", "category"),
-    "items": (
-        "code",
-        "description",
-        "uom",
-        "family",
-        "lifecycle_status",
-        "launch_date",
-        "end_date",
-        "like_item",
-    ),
-    "launches": ("item", "like_item", "scale", "ramp_up_periods"),
-    "customers": ("code", "name", "channel", "region"),
-    "sales_history": ("item", "location", "period", "quantity", "revenue"),
-    "inventory": ("item", "location", "on_hand", "as_of"),
-    "customer_orders": (
-        "order_line",
-        "customer",
-        "item",
-        "location",
-        "quantity",
-        "order_date",
-        "requested_date",
-    ),
-    "production_actuals": ("item", "location", "period", "quantity"),
-    "resources": (
-        "code",
-        "name",
-        "kind",
-        "location",
-        "capacity_uom",
-        "capacity_per_period",
-        "overtime_per_period",
-    ),
-    "resource_capacity": ("resource", "period", "capacity", "note"),
-    "routings": ("item", "location", "resource", "usage_per_unit"),
-    "lanes": ("from_location", "to_location", "lead_time_periods", "cost_per_unit"),
-    "workforce": (
-        "resource",
-        "headcount",
-        "hours_per_worker",
-        "regular_wage",
-        "overtime_wage",
-        "overtime_limit_per_worker",
-        "hiring_cost",
-        "layoff_cost",
-        "min_headcount",
-        "max_headcount",
-    ),
-    "item_costs": (
-        "item",
-        "location",
-        "valid_from",
-        "material_cost",
-        "labour_cost",
-        "overhead_cost",
-        "holding_cost",
-        "backlog_cost",
-        "lost_sales_cost",
-        "subcontract_cost",
-        "subcontract_limit",
-    ),
-    "prices": ("item", "channel", "valid_from", "price"),
-    "inventory_policies": (
-        "item",
-        "location",
-        "method",
-        "service_level",
-        "days_of_supply",
-        "safety_stock",
-        "min_inventory",
-        "max_inventory",
-        "lead_time_periods",
-        "max_backlog_periods",
-        "ending_inventory",
-    ),
-    "budgets": ("family", "period", "volume", "revenue", "margin"),
-    "demand_events": (
-        "code",
-        "kind",
-        "item",
-        "family",
-        "location",
-        "start_period",
-        "end_period",
-        "uplift_pct",
-        "uplift_quantity",
-        "description",
-    ),
-    "demand": ("item", "location", "period", "quantity"),
-}
+from oneplan.datapack.schema import package_schema
 
-# Columns holding dates; every other column is text or a number.
-DATE_COLUMNS = frozenset(
-    {
-        "launch_date",
-        "end_date",
-        "period",
-        "as_of",
-        "order_date",
-        "requested_date",
-        "valid_from",
-        "start_period",
-        "end_period",
-    }
-)
 
-# Columns holding text (codes, names, notes): pandas' string dtype, missing cells are NaN.
-TEXT_COLUMNS = frozenset(
-    {
-        "name",
-        "value",
-        "code",
-        "kind",
-        "region",
-        "category",
-        "description",
-        "uom",
-        "family",
-        "lifecycle_status",
-        "like_item",
-        "item",
-        "channel",
-        "location",
-        "order_line",
-        "customer",
-        "capacity_uom",
-        "resource",
-        "note",
-        "from_location",
-        "to_location",
-        "method",
+def _schema_columns(kind: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Each package table's columns (of one type, if given), straight from the package schema."""
+    return {
+        table.name: tuple(c.name for c in table.columns if kind is None or c.type == kind)
+        for table in package_schema().tables
     }
-)
+
+
+# The demo writes exactly the package's tables and columns, in the package's order.
+TABLE_COLUMNS = _schema_columns()
+DATE_COLUMNS = frozenset(c for columns in _schema_columns("date").values() for c in columns)
+TEXT_COLUMNS = frozenset(c for columns in _schema_columns("string").values() for c in columns)
 
 
 def frame(table: str, columns: dict[str, Any]) -> pd.DataFrame:
