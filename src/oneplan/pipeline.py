@@ -63,14 +63,8 @@ def _import(context: CycleContext) -> list[tuple[str, str]]:
         ("import", f"#{report.import_id}"),
         ("inserted", f"{report.inserted:,}"),
         ("updated", f"{report.updated:,}"),
-        ("unchanged", f"{_unchanged(context, report.counts):,}"),
+        ("unchanged", f"{report.unchanged:,}"),
     ]
-
-
-def _unchanged(context: CycleContext, counts: dict[str, Any]) -> int:
-    frames = context.results.get("validated", {})
-    total = sum(len(frames[name]) for name in counts if name in frames)
-    return max(total - sum(c.inserted + c.updated for c in counts.values()), 0) if frames else 0
 
 
 def _supply(context: CycleContext) -> list[tuple[str, str]]:

@@ -46,6 +46,7 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])
     assert again.exit_code == 0, again.output
     assert "inserted 0" in again.output and "updated 0" in again.output
+    assert "unchanged 0" not in again.output  # every row was seen and found unchanged
 
 
 def test_validate_names_file_row_and_column(demo_csv: Path, tmp_path: Path) -> None:

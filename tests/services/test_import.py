@@ -52,6 +52,7 @@ def test_reimporting_the_same_package_changes_nothing(
         engine, demo_csv, settings=Settings(**{**settings.model_dump(), "user": "other"})
     )
     assert (again.inserted, again.updated) == (0, 0)
+    assert again.unchanged == first.inserted
     with engine.connect() as connection:
         assert connection.execute(query).all() == before
         assert all(row.import_id == first.import_id for row in connection.execute(query))

@@ -34,6 +34,7 @@ class Stamp:
 class UpsertCount:
     inserted: int
     updated: int
+    unchanged: int = 0
 
 
 def _key_columns(table: sa.Table) -> list[str]:
@@ -100,7 +101,8 @@ def upsert_frame(
     else:
         touched = _upsert_generic(connection, table, columns, sql_updated, values, stamp)
     inserted = count_rows(connection, table) - before
-    return UpsertCount(inserted=inserted, updated=max(touched - inserted, 0))
+    changed = max(touched - inserted, 0)
+    return UpsertCount(inserted, changed, unchanged=len(frame) - inserted - changed)
 
 
 def _upsert_generic(

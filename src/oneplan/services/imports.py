@@ -46,6 +46,10 @@ class ImportReport:
     def updated(self) -> int:
         return sum(c.updated for c in self.counts.values())
 
+    @property
+    def unchanged(self) -> int:
+        return sum(c.unchanged for c in self.counts.values())
+
 
 def file_digest(path: Path) -> str:
     """SHA-256 over the package's files (names and bytes), independent of the folder's location."""
