@@ -197,7 +197,8 @@ def show(
 def export_mps_command(
     path: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx workbook to write.")],
     version: Annotated[
-        int | None, typer.Option(help="Supply plan version id; default: the newest.")
+        int | None,
+        typer.Option(help="Supply plan version id; default: the released one, else the newest."),
     ] = None,
     fmt: Annotated[
         MpsFormat | None, typer.Option("--format", help="Default: xlsx for .xlsx, else csv.")
@@ -213,6 +214,8 @@ def export_mps_command(
         f"[green]wrote[/] the MPS of supply plan version #{report.version_id} to {path}: "
         f"{rows}; {report.quantity:,.1f} units in total"
     )
+    if report.note:
+        console.print(f"[yellow]note:[/] {report.note}")
 
 
 def register(app: typer.Typer) -> None:

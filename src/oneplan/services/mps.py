@@ -153,6 +153,8 @@ class MpsExport:
     files: list[Path]
     rows: dict[str, int]
     quantity: float
+    note: str | None = None
+    """Set when no supply version is released and the newest draft was written instead."""
 
 
 def export_mps(
@@ -163,20 +165,31 @@ def export_mps(
     fmt: str | None = None,
     grain: str = "both",
 ) -> MpsExport:
-    """Write the MPS input of a supply version (the newest when no id is given).
+    """Write the MPS input of a supply version. Without an id: the newest released supply
+    version, or when none is released the newest supply version (``note`` then says so).
 
     ``fmt`` defaults to xlsx when ``path`` ends in ``.xlsx``, else csv (a folder).
     """
-    from oneplan.services.supply import supply_version
+    from oneplan.services.plan_versions import released_version
+    from oneplan.services.supply import KIND, supply_version
 
     fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"format: expected csv or xlsx, not {fmt!r}")
     with unit_of_work(engine, write=False) as session:
+        note = None
+        if version_id is None:
+            released = released_version(session, KIND)
+            version_id = released.id if released is not None else None
         version, frames = supply_version(session, version_id, ["supply_plan"])
+        if version_id is None:  # asked for the plan in force, and none is released
+            note = (
+                f"no supply plan is released yet: wrote the newest, version #{version.id} "
+                f"({version.state})"
+            )
     schedule = schedule_frames(frames["supply_plan"], grain)
     files = write_plan_tables(schedule, path, fmt)
     total = next(iter(schedule.values()))["quantity"].sum() if schedule else 0.0
     return MpsExport(
-        version.id, files, {name: len(f) for name, f in schedule.items()}, float(total)
+        version.id, files, {name: len(f) for name, f in schedule.items()}, float(total), note
     )

@@ -1,0 +1,103 @@
+"""The plan commands end to end on a SQLite file: list, show, diff, the approval path, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from oneplan.cli.common import engine
+from oneplan.cli.plan import register
+from oneplan.config import get_settings
+from oneplan.db.session import unit_of_work
+from oneplan.services.plans import save_version
+
+runner = CliRunner()
+app = typer.Typer(no_args_is_help=True)
+register(app)
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ONEPLAN_USER", "planner")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def stored_version(production: list[float], items: list[str] | None = None) -> int:
+    items = items or ["A", "B"]
+    frame = pd.DataFrame(
+        {
+            "item": items,
+            "location": ["P1"] * len(items),
+            "period": pd.to_datetime(["2027-01-01"] * len(items)),
+            "production": production,
+        }
+    )
+    with unit_of_work(engine()) as session:
+        version = save_version(
+            session,
+            cycle="2027-01",
+            kind="supply",
+            name="manual",
+            frames={"supply_plan": frame},
+            settings={"objective": "cost"},
+            summary={"total_cost": sum(production), "status": "optimal"},
+            input_hash="abc123",
+            user="maker",
+        )
+        return version.id
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_approval_path_list_show_and_audit() -> None:
+    first, second = stored_version([10.0, 20.0]), stored_version([10.0, 25.0])
+    for action in ("propose", "approve", "release"):
+        code, out = run("plan", action, str(first))
+        assert code == 0, out
+    assert f"#{first} is now released" in out
+    run("plan", "propose", str(second))
+    code, out = run("plan", "approve", str(second))
+    assert code == 0 and f"#{first} is superseded" in out
+
+    code, out = run("plan", "list", "--state", "superseded")
+    assert code == 0 and "manual" in out and "superseded" in out and "approved" not in out
+    code, out = run("plan", "show", str(second))
+    assert code == 0
+    assert "approved" in out and "abc123" in out and "supply_plan" in out and "planner" in out
+
+    code, out = run("audit", "--subject-type", "plan_version", "--subject-id", str(first))
+    assert code == 0
+    for action in ("plan.propose", "plan.approve", "plan.release", "plan.supersede"):
+        assert action in out
+
+
+def test_illegal_transition_exits_with_the_conflict_code() -> None:
+    version_id = stored_version([1.0, 2.0])
+    code, out = run("plan", "release", str(version_id))
+    assert code == 4 and "it is draft" in out
+    code, out = run("plan", "show", "999")
+    assert code == 3
+    code, out = run("audit")
+    assert code == 0 and "plan." not in out
+
+
+def test_diff_shows_added_removed_and_changed_rows() -> None:
+    a = stored_version([10.0, 20.0])
+    b = stored_version([10.0, 27.5, 4.0], items=["A", "B", "C"])
+    code, out = run("plan", "diff", str(a), str(b), "--frame", "supply_plan", "--limit", "5")
+    assert code == 0, out
+    assert "1 added, 0 removed, 1 changed, 1 unchanged" in out
+    assert "7.50" in out  # production of B: 20 -> 27.5
+    assert "total_cost" in out and "11.50" in out  # headline: 30 -> 41.5
