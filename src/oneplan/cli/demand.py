@@ -235,6 +235,75 @@ def import_grid_command(
     )
 
 
+class AccuracyLevel(StrEnum):
+    item = "item"
+    family = "family"
+    total = "total"
+
+
+def _percent(value: Any) -> str:
+    return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+def _points(value: Any) -> str:
+    return "-" if pd.isna(value) else f"{value * 100:+.1f} pts"
+
+
+@handle_errors
+def accuracy(
+    lag: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--lag", min=0, help="Months from cycle to period (repeatable); default 1, 3."
+        ),
+    ] = None,
+    level: Annotated[
+        AccuracyLevel, typer.Option(help="item (x location), family or total.")
+    ] = AccuracyLevel.item,
+) -> None:
+    """Forecast accuracy by lag and forecast value added of each layer and override author."""
+    from oneplan.services.demand_accuracy import demand_accuracy
+
+    lags = tuple(sorted(set(lag or [1, 3])))
+    with unit_of_work(engine(), write=False) as session:
+        measured = demand_accuracy(session, lags=lags)
+    if measured.accuracy.empty:
+        console.print("no demand plan to measure yet; run the demand step first")
+        return
+    shown = measured.accuracy[measured.accuracy["level"] == level.value]
+    table = Table(title=f"Forecast accuracy by lag ({level.value} level)")
+    for name in ("layer", "lag", "WAPE", "bias", "MAPE", "points", "waiting"):
+        table.add_column(name, justify="left" if name == "layer" else "right")
+    for row in shown.itertuples():
+        table.add_row(
+            str(row.layer),
+            str(row.lag),
+            _percent(row.wape),
+            _percent(row.bias),
+            _percent(row.mape),
+            f"{row.points:,}",
+            f"{row.pending:,}",
+        )
+    console.print(table)
+    added = measured.value_added[measured.value_added["level"] == level.value]
+    fva = Table(title="Forecast value added (WAPE points taken off; negative: made it worse)")
+    for name in ("lag", "step", "compared with", "WAPE before", "WAPE after", "value added"):
+        text = name in ("step", "compared with")
+        fva.add_column(name, justify="left" if text else "right", no_wrap=text)
+    for row in added.itertuples():
+        step = f"author {row.layer}" if row.kind == "author" else str(row.layer)
+        fva.add_row(
+            str(row.lag),
+            step,
+            str(row.compared_with),
+            _percent(row.error_before),
+            _percent(row.error_after),
+            _points(row.value_added),
+        )
+    console.print(fva)
+    console.print(f"{len(measured.versions)} cycle(s) measured: the newest demand plan of each")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``forecast`` and the ``demand`` commands to the ``oneplan`` command."""
     app.command("forecast")(forecast_command)
@@ -246,4 +315,5 @@ def register(app: typer.Typer) -> None:
     demand_app.command("override")(override)
     demand_app.command("export")(export)
     demand_app.command("import-grid")(import_grid_command)
+    demand_app.command("accuracy")(accuracy)
     app.add_typer(demand_app, name="demand")
