@@ -23,6 +23,7 @@ from oneplan.db.demand import OVERRIDE_KINDS, OVERRIDE_LEVELS, DemandOverride
 from oneplan.db.session import unit_of_work
 from oneplan.engines.demand.hierarchy import ID_SEPARATOR
 from oneplan.errors import Problem, ValidationFailed
+from oneplan.services import audit
 from oneplan.services.exports import read_tables
 
 OVERRIDE_COLUMNS = [
@@ -237,6 +238,24 @@ def add_overrides(
         ]
         session.add_all(added)
         session.flush()
+        for stored in added:
+            audit.record(
+                session,
+                stored.author,
+                "demand.override",
+                "demand_override",
+                stored.id,
+                {
+                    "cycle": cycle,
+                    "level": stored.level,
+                    "member": stored.member,
+                    "period": f"{stored.period:%Y-%m}",
+                    "kind": stored.kind,
+                    "value": stored.value,
+                    "reason": stored.reason,
+                },
+                at=now,
+            )
         return added
 
 

@@ -25,6 +25,7 @@ from oneplan.db.bulk import Stamp, UpsertCount, upsert_frame
 from oneplan.db.models import Import
 from oneplan.db.session import unit_of_work
 from oneplan.errors import Conflict, ValidationFailed
+from oneplan.services import audit
 
 # Any constant works: it only has to be the same for every oneplan process on the server.
 IMPORT_LOCK = 0x6F6E65706C616E
@@ -189,4 +190,13 @@ def _write(
         record.row_counts = {
             name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
         }
+        audit.record(
+            session,
+            settings.user,
+            "import.done",
+            "import",
+            record.id,
+            {"source": str(path), "format": fmt, "tables": record.row_counts},
+            at=now,
+        )
         return ImportReport(record.id, str(path), fmt, digest, counts)
