@@ -18,6 +18,7 @@ from oneplan.config import Settings
 from oneplan.errors import NotFound
 from oneplan.services.demand import demand_step
 from oneplan.services.imports import import_package, validate_path
+from oneplan.services.reconcile import reconcile_step
 from oneplan.services.supply import run_supply, step_summary
 
 
@@ -78,6 +79,7 @@ STEPS: tuple[Step, ...] = (
     Step("import", "Import it into the database", _import),
     Step("demand", "Build the demand plan", demand_step),
     Step("supply", "Plan supply against capacity", _supply),
+    Step("reconcile", "Value the plan and compare it with the budget", reconcile_step),
 )
 
 

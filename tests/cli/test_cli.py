@@ -41,7 +41,7 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     assert (package / "items.csv").exists()
     result = runner.invoke(app, ["cycle", "run", str(package)])
     assert result.exit_code == 0, result.output
-    for step in ("validate", "import", "demand", "supply"):
+    for step in ("validate", "import", "demand", "supply", "reconcile"):
         assert step in result.output
     again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])
     assert again.exit_code == 0, again.output

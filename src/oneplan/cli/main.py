@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from oneplan import __version__
-from oneplan.cli import data, demand, plan, supply
+from oneplan.cli import data, demand, finance, plan, supply
 from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db import migrate
@@ -32,6 +32,7 @@ app.command("export")(data.export)
 app.command("demo-data")(data.demo_data)
 demand.register(app)
 supply.register(app)
+finance.register(app)
 plan.register(app)
 
 

@@ -1,0 +1,110 @@
+"""The finance commands end to end on a SQLite file: run, show at every grain, the bridges."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from oneplan.cli.common import engine
+from oneplan.cli.finance import register
+from oneplan.config import get_settings
+from oneplan.db.session import unit_of_work
+from oneplan.services.imports import import_package
+from oneplan.services.plans import save_version
+from oneplan.services.reconcile import finance_version
+from oneplan.services.supply import run_supply
+
+runner = CliRunner()
+app = typer.Typer(no_args_is_help=True)
+register(app)
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ONEPLAN_USER", "controller")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def _plans(demo_csv: Path, history: pd.DataFrame) -> None:
+    """Imported demo, a consensus repeating last year's sales, and the real supply step."""
+    db = engine()
+    import_package(db, demo_csv, settings=get_settings())
+    last = history[history["period"] >= pd.Timestamp("2026-01-01")]
+    consensus = last.assign(period=last["period"] + pd.DateOffset(years=1))
+    with unit_of_work(db) as session:
+        save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="consensus by hand",
+            frames={"consensus": consensus[["item", "location", "period", "quantity"]]},
+            settings={},
+            summary={},
+            input_hash="-",
+            user="planner",
+        )
+    run_supply(db, settings=get_settings())
+
+
+def _figures(output: str, label: str) -> list[str]:
+    """The figures of the table row that starts with `label`."""
+    row = next(line for line in output.splitlines() if re.search(rf"│\s*{label}\s", line))
+    return [cell.strip() for cell in row.split("│")[2:-1]]
+
+
+def test_without_plans_the_commands_say_what_to_run_first(demo_csv: Path) -> None:
+    result = runner.invoke(app, ["finance", "run"])
+    assert result.exit_code == 3
+    assert "no demand plan" in result.output and "run the demand step" in result.output
+    result = runner.invoke(app, ["finance", "show"])
+    assert result.exit_code == 3 and "no finance plan" in result.output
+
+
+def test_run_show_and_bridge(demo_csv: Path, demo_frames: dict[str, pd.DataFrame]) -> None:
+    _plans(demo_csv, demo_frames["sales_history"])
+    result = runner.invoke(app, ["finance", "run"])
+    assert result.exit_code == 0, result.output
+    assert "stored financial plan version #3 (2027-01)" in result.output
+    with unit_of_work(engine(), write=False) as session:
+        stored, frames = finance_version(session)
+    summary = stored.summary
+    assert f"revenue: {summary['revenue']:,.0f} EUR" in result.output
+
+    result = runner.invoke(app, ["finance", "show", "--grain", "year"])
+    assert result.exit_code == 0, result.output
+    total = frames["rollup_total"]
+    year = total[(total["grain"] == "year") & (total["period"] == pd.Timestamp("2027-01-01"))]
+    revenue, cogs, margin, pct, capital, cash = _figures(result.output, "2027")
+    assert revenue == f"{year['revenue'].iloc[0]:,.0f}"
+    assert cogs == f"{year['cogs'].iloc[0]:,.0f}"
+    assert margin == f"{year['gross_margin'].iloc[0]:,.0f}"
+    assert pct == f"{year['margin_pct'].iloc[0]:.1%}"
+    assert capital == f"{year['working_capital'].iloc[0]:,.0f}"
+    assert cash == f"{year['operating_cash_flow'].iloc[0]:,.0f}"
+
+    result = runner.invoke(
+        app, ["finance", "show", "--level", "family", "--grain", "quarter", "--version", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2027-Q1" in result.output and "2028-Q2" in result.output
+    families = set(frames["rollup_family"]["family"])
+    assert all(re.search(rf"│ {f}\s", result.output) for f in families)
+
+    for measure in ("revenue", "margin"):
+        result = runner.invoke(app, ["finance", "bridge", "--measure", measure])
+        assert result.exit_code == 0, result.output
+        steps = frames[f"{measure}_bridge"]
+        for step, value in zip(steps["step"], steps["value"], strict=True):
+            assert _figures(result.output, step)[0] == f"{value:,.0f}"
+    assert "cost" in result.output  # the margin bridge has the cost step
