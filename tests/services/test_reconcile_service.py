@@ -210,3 +210,19 @@ def test_a_days_outstanding_that_is_not_a_number_names_the_parameter(
     supply = {"supply_plan": plan, "cost_breakdown": pd.DataFrame({"term": [], "value": []})}
     with pytest.raises(ValidationFailed, match="days_payables_outstanding = 'thirty'"):
         reconcile_frames(tables, plan[KEYS].assign(quantity=1.0), supply)
+
+
+def test_the_issue_list_ranks_what_the_supply_plan_leaves_open(
+    demo_db: sa.Engine, demo_frames: dict[str, pd.DataFrame], settings: Settings
+) -> None:
+    """The stored issues cover every unit of lost sales in the plan, ranked by money."""
+    save_demand(demo_db, stand_in_consensus(demo_frames["sales_history"]))
+    supply = run_supply(demo_db, settings=settings)
+    result = run_reconcile(demo_db, settings)
+    issues = result.frames["issues"]
+    assert result.summary["issues"] == len(issues) > 0
+    assert issues["rank"].tolist() == list(range(1, len(issues) + 1))
+    assert issues["money"].is_monotonic_decreasing
+    lost = supply.frames["unmet_demand"]["lost_sales"].sum()
+    listed = issues.loc[issues["kind"].isin(["unmet_demand", "launch_at_risk"]), "units"].sum()
+    assert listed == pytest.approx(lost, rel=1e-6)

@@ -127,6 +127,34 @@ def bridge_command(
     console.print(table)
 
 
+@handle_errors
+def issues_command(
+    version: VersionOption = None,
+    top: Annotated[int, typer.Option(min=1, help="How many issues to list.")] = 15,
+) -> None:
+    """The ranked list of issues for the pre-S&OP meeting, each sized in units and money."""
+    with unit_of_work(engine(), write=False) as session:
+        stored, frames = finance_version(session, version, ["issues"])
+    issues = frames["issues"]
+    currency = stored.summary.get("currency") or ""
+    table = Table(title=f"Issues to decide ({len(issues)}; the largest {min(top, len(issues))})")
+    for column in ("#", "issue", "subject", "from", "months", "units", f"money {currency}"):
+        table.add_column(column, justify="right" if column in ("#", "months") else "left")
+    table.add_column("decision asked for")
+    for row in issues.head(top).itertuples(index=False):
+        table.add_row(
+            str(row.rank),
+            str(row.kind).replace("_", " "),
+            str(row.subject),
+            _label(row.period, "month"),
+            str(row.periods),
+            f"{_amount(row.units)} {row.unit}",
+            _amount(row.money),
+            str(row.decision),
+        )
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``finance`` commands to the ``oneplan`` command."""
     finance_app = typer.Typer(
@@ -135,4 +163,5 @@ def register(app: typer.Typer) -> None:
     finance_app.command("run")(run)
     finance_app.command("show")(show)
     finance_app.command("bridge")(bridge_command)
+    finance_app.command("issues")(issues_command)
     app.add_typer(finance_app, name="finance")

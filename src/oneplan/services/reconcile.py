@@ -34,6 +34,8 @@ from oneplan.engines.finance import (
 )
 from oneplan.engines.finance.rollup import Grain
 from oneplan.engines.finance.working_capital import DEFAULT_DPO, DEFAULT_DSO
+from oneplan.engines.reconcile import GapInputError, gap_list
+from oneplan.engines.reconcile.gaps import COLUMNS as GAP_COLUMNS
 from oneplan.errors import NotFound, Problem, ValidationFailed
 from oneplan.services.exports import read_tables
 from oneplan.services.plans import content_hash, get_version, load_frames, save_version
@@ -80,7 +82,10 @@ FRAME_NAMES = (
     "working_capital",
     "cash_flow",
     "gaps",
+    "issues",
 )
+#: Supply frames the gap list reads besides those the financial plan needs.
+ISSUE_FRAMES = ("unmet_demand", "projected_inventory", "relaxations")
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,8 @@ def _summary(frames: dict[str, pd.DataFrame], currency: str) -> dict[str, Any]:
         "plan_margin_in_budget_months": float(variance["plan_margin"].sum()),
         "margin_vs_budget": float(variance["margin_variance"].sum()),
         "gaps": len(frames["gaps"]),
+        "issues": len(frames["issues"]),
+        "top_issue": str(frames["issues"]["decision"].iloc[0]) if len(frames["issues"]) else None,
     }
 
 
@@ -281,6 +288,17 @@ def reconcile_frames(
         lines = result.lines
         family, total = _rollups(lines, result.cash_flow)
         variance = budget_variance(lines, budgets)
+        issues = pd.DataFrame(columns=GAP_COLUMNS)  # without a supply plan's explanations
+        if {"unmet_demand", "capacity_plan", "projected_inventory"} <= supply.keys():
+            issues = gap_list(
+                unmet_demand=supply["unmet_demand"],
+                capacity=supply["capacity_plan"],
+                inventory=supply["projected_inventory"],
+                consensus=lines[["item", "location", "period", "price"]],  # as valued
+                variance=variance,
+                items=tables["items"],
+                relaxations=supply.get("relaxations"),
+            )
         return {
             "lines": lines,
             "rollup_family": family,
@@ -293,9 +311,12 @@ def reconcile_frames(
             "working_capital": result.working_capital,
             "cash_flow": result.cash_flow,
             "gaps": result.gaps.astype({"channel": object}),
+            "issues": issues,
         }
     except FinanceInputError as error:
         raise ValidationFailed([Problem("financial plan input", None, None, str(error))]) from error
+    except GapInputError as error:
+        raise ValidationFailed([Problem("gap list input", None, None, str(error))]) from error
 
 
 def run_reconcile(engine: sa.Engine, settings: Settings | None = None) -> ReconcileResult:
@@ -315,7 +336,7 @@ def run_reconcile(engine: sa.Engine, settings: Settings | None = None) -> Reconc
         supply_frames = load_frames(
             session,
             supply.id,
-            ["supply_plan", "cost_breakdown", "workforce_plan", "capacity_plan"],
+            ["supply_plan", "cost_breakdown", "workforce_plan", "capacity_plan", *ISSUE_FRAMES],
         )
         cycle, supply_summary = demand.cycle, dict(supply.summary or {})
         demand_id, supply_id = demand.id, supply.id
@@ -387,6 +408,8 @@ def step_summary(result: ReconcileResult) -> list[tuple[str, str]]:
         lines.append(("margin vs budget", _money(s["margin_vs_budget"], currency)))
     if s["gaps"]:
         lines.append(("unvalued rows", str(s["gaps"])))
+    if s.get("issues"):
+        lines.append(("issues to decide", str(s["issues"])))
     return lines
 
 

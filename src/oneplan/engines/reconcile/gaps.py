@@ -1,0 +1,395 @@
+"""The pre-S&OP gap list: every issue the meeting must decide, sized in units and money, ranked.
+
+Each input frame yields rows of one or more kinds, one row per subject and month; runs of
+consecutive months of the same kind and subject are merged into one row, and the rows are
+ranked by money at stake (ties by units). Money is in the plan's currency; the rule for each
+kind is in docs/gap-analysis.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from oneplan.errors import OneplanError
+
+TOLERANCE = 1e-6
+KINDS = ["unmet_demand", "backlog", "capacity_overload", "below_safety_stock"]
+KINDS += ["above_max_inventory", "revenue_gap", "margin_gap", "launch_at_risk", "relaxed_limit"]
+# Stocks carried from month to month: a run's units is its peak, not the sum of months.
+STOCK_KINDS = ["backlog", "below_safety_stock", "above_max_inventory"]
+COLUMNS = ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"]
+COLUMNS += ["decision", "cause"]
+_ISSUE = ["kind", "subject", "topic", "period", "units", "unit", "money", "cause"]
+_ISSUE += ["resource", "resource_kind", "relaxed"]
+UNMET = ["item", "location", "period", "cause", "resource"]
+CAPACITY = ["capacity", "used", "relaxed", "shadow_price"]
+BUDGET = ["revenue_variance", "margin_variance", "budget_volume", "plan_volume"]
+RELAXED = ["constraint", "resource", "period"]
+COSTS = ["unit_cost", "standard_cost"]
+
+
+class GapInputError(OneplanError, ValueError):
+    """An input frame of the gap analysis is missing a column or holds a bad value."""
+
+    exit_code = 2
+    http_status = 422
+
+
+def _checked(
+    frame: pd.DataFrame, name: str, columns: Sequence[str], numbers: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Copy of `frame` with `period` as month starts and `numbers` as floats, or raise."""
+    if not isinstance(frame, pd.DataFrame):
+        raise GapInputError(f"{name}: expected a DataFrame, got {type(frame).__name__}")
+    missing = [c for c in [*columns, *numbers] if c not in frame.columns]
+    if missing:
+        raise GapInputError(f"{name}: column {missing[0]!r} is missing")
+    out = frame.reset_index(drop=True).copy()
+    if "period" in columns:
+        try:
+            dates = pd.to_datetime(out["period"].astype(str), format="mixed")
+        except (ValueError, TypeError) as error:
+            raise GapInputError(
+                f"{name}: column 'period' holds a value that is not a date"
+            ) from error
+        out["period"] = dates.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+    for column in numbers:
+        values = pd.to_numeric(out[column], errors="coerce")
+        bad = values.isna() & out[column].notna()
+        if bad.any():
+            raise GapInputError(
+                f"{name}: column {column!r} holds {out[column][bad].iloc[0]!r}, not a number"
+            )
+        out[column] = values.astype(float).fillna(0.0)
+    return out
+
+
+def _price_of(rows: pd.DataFrame, consensus: pd.DataFrame | None) -> pd.Series:
+    """Consensus price per row's item, location and month; else the item's mean; else 0."""
+    if consensus is None or consensus.empty:
+        return pd.Series(0.0, index=rows.index)
+    keys = ["item", "location", "period"]
+    exact = rows[keys].merge(consensus[[*keys, "price"]].groupby(keys).mean(), on=keys, how="left")
+    by_item = consensus.groupby("item")["price"].mean()
+    price = exact["price"].fillna(rows["item"].map(by_item).reset_index(drop=True)).fillna(0.0)
+    return pd.Series(price.to_numpy(), index=rows.index)
+
+
+def _text(values: pd.Series, spec: str) -> pd.Series:
+    """Numbers formatted for a sentence (object dtype, so it concatenates even when empty)."""
+    return pd.Series([spec.format(v) for v in values], index=values.index, dtype=object)
+
+
+def _issues(kind: str, rows: pd.DataFrame, mask: pd.Series, **values: object) -> pd.DataFrame:
+    """Issue rows of one kind in the common shape from the rows where `mask` holds."""
+    out = pd.DataFrame({"kind": kind, "period": rows["period"][mask]})
+    defaults: dict[str, object] = {"topic": "", "resource": None, "resource_kind": None}
+    defaults["relaxed"] = 0.0
+    for column in _ISSUE[1:]:
+        value = values.get(column, defaults.get(column))
+        if column != "period":
+            out[column] = value[mask] if isinstance(value, pd.Series) else value  # type: ignore[call-overload]
+    return out[_ISSUE]
+
+
+def _where(rows: pd.DataFrame) -> pd.Series:
+    return rows["item"].astype(str) + "@" + rows["location"].astype(str)
+
+
+def _launching(items: pd.DataFrame, first: pd.Timestamp) -> pd.Series:
+    """Item codes that are new: lifecycle status `new` or a launch date from the first month on."""
+    if "code" not in items:
+        raise GapInputError("items: column 'code' is missing")
+    status = items.get("lifecycle_status", pd.Series("", index=items.index)).astype(str)
+    launch = pd.to_datetime(items.get("launch_date", pd.Series(pd.NaT, index=items.index)))
+    return items["code"].astype(str)[(status.str.lower() == "new") | (launch >= first)]
+
+
+def _demand_issues(
+    unmet: pd.DataFrame, prices: pd.DataFrame | None, new: pd.Series, resource_kind: pd.Series
+) -> tuple[list[pd.DataFrame], pd.Series]:
+    """Lost sales, backlog and launches at risk; also the money unmet per resource and month."""
+    price = _price_of(unmet, prices)
+    rate = unmet["backlog_cost"] if "backlog_cost" in unmet.columns else price
+    lost_money, late_money = unmet["lost_sales"] * price, unmet["backlog"] * rate
+    resource = unmet["resource"].astype(object)
+    cause = unmet["cause"].astype(str) + (" on " + resource.astype(str)).where(resource.notna(), "")
+    hints = {"subject": _where(unmet), "cause": cause, "resource": resource}
+    hints["resource_kind"] = resource.map(resource_kind)
+    is_new = unmet["item"].astype(str).isin(new)
+    short = unmet["lost_sales"] + unmet["backlog"]
+    lost, late = (
+        (unmet["lost_sales"] > TOLERANCE) & ~is_new,
+        (unmet["backlog"] > TOLERANCE) & ~is_new,
+    )
+    out = [
+        _issues(
+            "unmet_demand",
+            unmet,
+            lost,
+            units=unmet["lost_sales"],
+            unit="units",
+            money=lost_money,
+            **hints,
+        ),
+        _issues(
+            "backlog",
+            unmet,
+            late,
+            units=unmet["backlog"],
+            unit="units owed",
+            money=late_money,
+            **hints,
+        ),
+        _issues(
+            "launch_at_risk",
+            unmet,
+            (short > TOLERANCE) & is_new,
+            units=short,
+            unit="units",
+            money=short * price,
+            **hints,
+        ),
+    ]
+    caused = pd.DataFrame({"resource": resource, "period": unmet["period"]})
+    caused["money"] = lost_money + late_money
+    return out, caused.dropna(subset=["resource"]).groupby(["resource", "period"])["money"].sum()
+
+
+def _capacity_issues(capacity: pd.DataFrame, threshold: float, caused: pd.Series) -> pd.DataFrame:
+    """Hours (supplier units) used above `threshold` x capacity, priced at the shadow price."""
+    over = capacity["used"] - threshold * capacity["capacity"]
+    degenerate = capacity.get("degenerate", pd.Series(False, index=capacity.index))
+    degenerate = degenerate.fillna(False).astype(bool)
+    price = capacity["shadow_price"].where(~degenerate & (capacity["shadow_price"] > 0))
+    key = pd.MultiIndex.from_frame(capacity[["resource", "period"]])
+    lost = pd.Series(caused.reindex(key).to_numpy(), index=capacity.index).fillna(0.0)
+    supplier = capacity["kind"].astype(str) == "supplier"
+    worth = "one more " + supplier.map({True: "unit", False: "hour"}).astype(object)
+    cause = (worth + " is worth " + _text(price, "{:,.2f}")).where(
+        price.notna(), "demand left unmet for lack of it"
+    )
+    share = capacity["used"] / capacity["capacity"].where(capacity["capacity"] > 0)
+    cause = cause + _text(share, "; used {:.0%} of capacity").where(share.notna(), "")
+    unit = supplier.map({True: "units over capacity", False: "hours over capacity"})
+    return _issues(
+        "capacity_overload",
+        capacity,
+        over > TOLERANCE,
+        subject=capacity["resource"].astype(str),
+        units=over,
+        unit=unit,
+        money=(over * price).fillna(lost),
+        cause=cause,
+        resource=capacity["resource"],
+        resource_kind=capacity["kind"],
+        relaxed=(capacity["relaxed"] > TOLERANCE).astype(float),
+    )
+
+
+def _inventory_issues(stock: pd.DataFrame, prices: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Shortfall below safety stock (revenue at risk) and excess above the maximum (at cost)."""
+    short = (stock["safety_stock"] - stock["projected_on_hand"]).clip(lower=0)
+    excess = (stock["projected_on_hand"] - stock["max_inventory"]).clip(lower=0)
+    cost_column = next((c for c in COSTS if c in stock), None)
+    cost = stock[cost_column] if cost_column else 0.0
+    no_cost = "" if cost_column else "; no unit cost given"
+    return [
+        _issues(
+            "below_safety_stock",
+            stock,
+            short > TOLERANCE,
+            subject=_where(stock),
+            units=short,
+            unit="units below safety stock",
+            money=short * _price_of(stock, prices),
+            cause="safety stock " + _text(stock["safety_stock"], "{:,.0f}"),
+        ),
+        _issues(
+            "above_max_inventory",
+            stock,
+            excess > TOLERANCE,
+            subject=_where(stock),
+            units=excess,
+            unit="units above maximum",
+            money=excess * cost,
+            cause="projected on hand above the maximum" + no_cost,
+        ),
+    ]
+
+
+def _budget_issues(variance: pd.DataFrame) -> list[pd.DataFrame]:
+    """Revenue and margin below budget per family and month, with the largest effect named."""
+    out = []
+    for measure, prefix in (("revenue", ""), ("margin", "margin_")):
+        gap = -variance[f"{measure}_variance"]
+        effects = [
+            str(c) for c in variance if str(c).startswith(prefix) and str(c).endswith("_effect")
+        ]
+        if measure == "revenue":
+            effects = [c for c in effects if not c.startswith("margin_") and c != "cost_effect"]
+        elif "cost_effect" in variance:
+            effects.append("cost_effect")
+        cause = pd.Series("plan below budget", index=variance.index, dtype=object)
+        if effects and len(variance):
+            values = variance[effects].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+            names = values.idxmin(axis=1).str.removeprefix(prefix).str.removesuffix("_effect")
+            cause = "largest effect: " + names + " " + _text(values.min(axis=1), "{:,.0f}")
+        short = (variance["budget_volume"] - variance["plan_volume"]).clip(lower=0)
+        out.append(
+            _issues(
+                f"{measure}_gap",
+                variance,
+                gap > TOLERANCE,
+                subject=variance["family"].astype(str),
+                units=short,
+                unit="units below budget volume",
+                money=gap,
+                cause=cause,
+            )
+        )
+    return out
+
+
+def _relaxation_issues(relaxed: pd.DataFrame) -> pd.DataFrame:
+    """Hard limits the plan had to break; no real price exists, so their money is 0."""
+    item = relaxed.get("item", pd.Series(None, index=relaxed.index, dtype=object))
+    place = item.astype(str) + "@" + relaxed.get("location", pd.Series("")).astype(str)
+    subject = relaxed["resource"].where(relaxed["resource"].notna(), place.where(item.notna()))
+    penalty = pd.to_numeric(relaxed.get("penalty_cost", pd.Series(0.0, index=relaxed.index)))
+    constraint = relaxed["constraint"].astype(str)
+    cause = "the plan broke the " + constraint + " limit (penalty "
+    return _issues(
+        "relaxed_limit",
+        relaxed,
+        relaxed["relaxed_by"] > TOLERANCE,
+        topic=constraint,
+        subject=subject.fillna(constraint).astype(str),
+        units=relaxed["relaxed_by"],
+        unit="over the limit",
+        money=0.0,
+        cause=cause + _text(penalty.fillna(0), "{:,.0f}") + ")",
+    )
+
+
+def _merge_runs(issues: pd.DataFrame) -> pd.DataFrame:
+    """One row per run of consecutive months of the same kind, subject and topic."""
+    keys = ["kind", "subject", "topic"]
+    first = {c: "first" for c in ["unit", "cause", "resource", "resource_kind"]}
+    sums = {"units": "sum", "money": "sum", "relaxed": "max"}
+    monthly = issues.groupby([*keys, "period"], as_index=False).agg({**sums, **first})
+    month = monthly["period"].dt.year * 12 + monthly["period"].dt.month
+    same = (monthly[keys] == monthly[keys].shift()).all(axis=1)
+    run = (~same | (month.diff() != 1)).cumsum()
+    # A stock (backlog, shortfall, excess) carried over months is counted at its peak.
+    monthly["peak"] = monthly["units"].where(monthly["kind"].isin(STOCK_KINDS))
+    monthly["periods"] = 1
+    merged = monthly.groupby(run).agg(
+        {
+            **dict.fromkeys([*keys, "period"], "first"),
+            **sums,
+            **first,
+            "peak": "max",
+            "periods": "sum",
+        }
+    )
+    merged["units"] = merged["peak"].fillna(merged["units"])
+    return merged.drop(columns="peak").reset_index(drop=True)
+
+
+SENTENCES = {
+    "unmet_demand": "accept lost sales or {fix}",
+    "backlog": "agree later delivery dates or {fix}",
+    "launch_at_risk": "protect supply for the launch of {s} or move it; {fix}",
+    "shift": "add a shift on {s} in {p} or build ahead",
+    "second_source": "expedite supplier {s} in {p} or find a second source",
+    "capacity_overload": "approve overtime on {s} in {p} or build ahead",
+    "below_safety_stock": "build ahead {s} before {p} or accept lower service",
+    "above_max_inventory": "cut production of {s} from {p} or move stock",
+    "revenue_gap": "close the {s} revenue gap from {p} (promotion, price) or accept it",
+    "margin_gap": "review price and cost of {s} from {p} or accept the margin below budget",
+    "relaxed_limit": "raise the {topic} limit on {s} in {p} or change the plan",
+}
+
+
+def _decisions(rows: pd.DataFrame) -> list[str]:
+    """A short sentence per row, in the planner's words, naming what can be done."""
+    month, resource = rows["period"].dt.strftime("%Y-%m"), rows["resource"].fillna("")
+    supplier = rows["resource_kind"].fillna("") == "supplier"
+    fix = np.where(supplier, "expedite supplier " + resource, "add capacity on " + resource)
+    fix = np.where(resource == "", "find more supply", fix + " before " + month)
+    # An overload that broke the capacity itself needs a shift; a supplier needs expediting.
+    overload = rows["kind"] == "capacity_overload"
+    kind = np.where(overload & supplier, "second_source", rows["kind"])
+    kind = np.where(overload & (rows["relaxed"] > 0), "shift", kind)
+    parts = zip(kind, rows["subject"], month, fix, rows["topic"], strict=True)
+    return [SENTENCES[k].format(s=s, p=p, fix=f, topic=t) for k, s, p, f, t in parts]
+
+
+def gap_list(
+    *,
+    unmet_demand: pd.DataFrame,
+    capacity: pd.DataFrame,
+    inventory: pd.DataFrame,
+    consensus: pd.DataFrame | None = None,
+    variance: pd.DataFrame | None = None,
+    items: pd.DataFrame | None = None,
+    relaxations: pd.DataFrame | None = None,
+    overload_threshold: float = 1.0,
+    top: int | None = None,
+) -> pd.DataFrame:
+    """The ranked list of issues for the pre-S&OP meeting, each sized in units and money.
+
+    Returns ``rank, kind, subject, period, periods, units, unit, money, decision, cause``:
+    ``period`` is the first month of a run of ``periods`` consecutive months.
+
+    >>> unmet = pd.DataFrame({"item": ["A"], "location": ["L"], "period": ["2027-03"],
+    ...     "backlog": [0.0], "lost_sales": [5.0], "cause": ["capacity"],
+    ...     "resource": ["P1"], "shadow_price": [3.0], "detail": [""]})
+    >>> cap = pd.DataFrame({"resource": ["P1"], "kind": ["machine"], "period": ["2027-03"],
+    ...     "capacity": [100.0], "used": [110.0], "relaxed": [0.0], "shadow_price": [3.0]})
+    >>> inv = pd.DataFrame(columns=["item", "location", "period", "projected_on_hand",
+    ...                             "safety_stock", "max_inventory"])
+    >>> price = pd.DataFrame({"item": ["A"], "location": ["L"], "period": ["2027-03"],
+    ...                       "price": [20.0]})
+    >>> gaps = gap_list(unmet_demand=unmet, capacity=cap, inventory=inv, consensus=price)
+    >>> gaps[["kind", "units", "money"]].values.tolist()
+    [['unmet_demand', 5.0, 100.0], ['capacity_overload', 10.0, 30.0]]
+    """
+    unmet = _checked(unmet_demand, "unmet_demand", UNMET, ["backlog", "lost_sales"])
+    cap = _checked(capacity, "capacity", ["resource", "kind", "period"], CAPACITY)
+    cap["shadow_price"] = pd.to_numeric(capacity["shadow_price"], errors="coerce").to_numpy()
+    stock = _checked(inventory, "inventory", UNMET[:3], ["projected_on_hand", "safety_stock"])
+    stock["max_inventory"] = pd.to_numeric(stock.get("max_inventory", np.inf), errors="coerce")
+    stock["max_inventory"] = stock["max_inventory"].fillna(np.inf)
+    for name, optional in (("unmet_demand", ["backlog_cost"]), ("inventory", COSTS)):
+        table = unmet if name == "unmet_demand" else stock
+        given = [c for c in optional if c in table]
+        table[given] = _checked(table, name, [], given)[given]
+    prices = None if consensus is None else _checked(consensus, "consensus", UNMET[:3], ["price"])
+    resource_kind = cap.drop_duplicates("resource").set_index("resource")["kind"]
+    new = pd.Series(dtype=object) if items is None else _launching(items, unmet["period"].min())
+    parts, caused = _demand_issues(unmet, prices, new, resource_kind)
+    parts.append(_capacity_issues(cap, overload_threshold, caused))
+    parts.extend(_inventory_issues(stock, prices))
+    if variance is not None:
+        parts.extend(_budget_issues(_checked(variance, "variance", ["family", "period"], BUDGET)))
+    if relaxations is not None:
+        limits = _checked(relaxations, "relaxations", RELAXED, ["relaxed_by"])
+        parts.append(_relaxation_issues(limits))
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    issues = pd.concat(parts, ignore_index=True).astype({"units": float, "money": float})
+    merged = _merge_runs(issues)
+    merged["decision"] = _decisions(merged)
+    order = merged.sort_values(
+        ["money", "units", "kind", "subject", "period"], ascending=[False, False, True, True, True]
+    )
+    order = order.reset_index(drop=True)
+    order["rank"] = np.arange(1, len(order) + 1)
+    order["periods"] = order["periods"].astype(int)
+    return order[COLUMNS].head(top) if top is not None else order[COLUMNS]
