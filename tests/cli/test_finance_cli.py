@@ -108,3 +108,18 @@ def test_run_show_and_bridge(demo_csv: Path, demo_frames: dict[str, pd.DataFrame
         for step, value in zip(steps["step"], steps["value"], strict=True):
             assert _figures(result.output, step)[0] == f"{value:,.0f}"
     assert "cost" in result.output  # the margin bridge has the cost step
+
+
+def test_issues_lists_the_largest_first(
+    demo_csv: Path, demo_frames: dict[str, pd.DataFrame]
+) -> None:
+    _plans(demo_csv, demo_frames["sales_history"])
+    assert runner.invoke(app, ["finance", "run"]).exit_code == 0
+    result = runner.invoke(app, ["finance", "issues", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    with unit_of_work(engine(), write=False) as session:
+        _, frames = finance_version(session, names=["issues"])
+    first = frames["issues"].iloc[0]
+    assert f"the largest {min(3, len(frames['issues']))}" in result.output
+    assert str(first["subject"]) in result.output
+    assert f"{first['money']:,.0f}" in result.output
