@@ -369,7 +369,7 @@ def run_reconcile(engine: sa.Engine, settings: Settings | None = None) -> Reconc
             frames=frames,
             settings=run_settings,
             summary=summary,
-            input_hash=content_hash(inputs, run_settings),
+            input_hash=content_hash(inputs, {"oneplan": __version__}),  # content, not ids
             user=settings.user,
         )
         version_id = version.id

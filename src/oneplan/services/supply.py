@@ -343,7 +343,10 @@ def run_supply(
     inputs = {**tables, "demand": source.demand}
     if source.errors is not None:
         inputs["backtest"] = source.errors
-    input_hash = content_hash(inputs, run_settings)
+    # The hash is of content: which stored version the demand came from is kept in the settings
+    # for the record, but equal demand gives an equal hash whatever its version number.
+    identity = {"demand_source", "demand_version"}
+    input_hash = content_hash(inputs, {k: v for k, v in run_settings.items() if k not in identity})
     first = result.plan.plan["period"].min() if len(result.plan.plan) else None
     cycle = pd.Timestamp(first).strftime("%Y-%m") if first is not None else "-"
     with unit_of_work(engine, write=True) as session:
