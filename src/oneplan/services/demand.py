@@ -101,10 +101,11 @@ class DemandResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _session(target: Session | sa.Engine) -> AbstractContextManager[Session]:
+def _unit(target: Session | sa.Engine, *, write: bool) -> AbstractContextManager[Session]:
+    """The caller's session as it is, or a unit of work of our own on an engine."""
     if isinstance(target, Session):
         return nullcontext(target)
-    return unit_of_work(target, write=True)
+    return unit_of_work(target, write=write)
 
 
 def run_demand_step(
@@ -116,14 +117,16 @@ def run_demand_step(
 ) -> DemandResult:
     """Build and store the cycle's demand plan; returns its frames and summary.
 
-    With an engine the step is its own unit of work; with a session the caller commits.
+    With an engine, inputs are read in a read-only unit of work, the forecast runs outside any
+    transaction (it takes seconds to minutes; nobody should wait for it to add an override) and
+    the version is stored in one short write unit of work. With a session the caller commits.
     ``cycle`` (YYYY-MM) picks the overrides to apply; it defaults to plan_start's month.
     """
     settings = settings or get_settings()
     options = options or DemandOptions()
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    with _session(session_or_engine) as session:
+    with _unit(session_or_engine, write=False) as session:
         tables = read_tables(session.connection(), package_schema(), DEMAND_TABLES)
         plan_start, horizon, currency = plan_settings(tables["parameters"], options)
         cycle = cycle or f"{plan_start:%Y-%m}"
@@ -136,6 +139,7 @@ def run_demand_step(
         months = pd.date_range(plan_start, periods=horizon, freq="MS")
         gap = len(pd.date_range(history["ds"].max(), plan_start, freq="MS")) - 2
         forecast_settings = {
+            "plan_start": f"{plan_start:%Y-%m-%d}",  # a reused forecast covers the same months
             "horizon": horizon + gap,
             "season_length": options.season_length,
             "levels": list(options.levels),
@@ -149,39 +153,40 @@ def run_demand_step(
             items, locations, _ = hierarchy_frames(cleaned, tables)
             fingerprint.update(items=items, locations=locations)
         forecast_hash = content_hash(fingerprint, forecast_settings)
-        seconds["prepare history"] = time.perf_counter() - clock
-        clock = time.perf_counter()
         stored = _stored_forecast(session, forecast_hash) if options.reuse_forecast else None
-        if stored is None:
-            stats = statistical_forecast(
-                cleaned,
-                horizon + gap,
-                months,
-                tables,
-                season_length=options.season_length,
-                levels=options.levels,
-                n_windows=options.n_windows,
-                n_jobs=options.n_jobs,
-                reconciliation=options.reconciliation,
-            )
-        else:
-            stats = stored
-        seconds["forecast" if stored is None else "reuse forecast"] = time.perf_counter() - clock
+        seconds["prepare history"] = time.perf_counter() - clock
 
-        clock = time.perf_counter()
-        frames = _plan(stats, tables, months, overrides)
-        frames["history_cleaning"] = with_keys(cleaning).rename(columns={"ds": "period"})
-        summary = _summary(frames, currency, plan_start, horizon, stored is not None)
-        seconds["plan layers"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if stored is None:
+        stats = statistical_forecast(
+            cleaned,
+            horizon + gap,
+            months,
+            tables,
+            season_length=options.season_length,
+            levels=options.levels,
+            n_windows=options.n_windows,
+            n_jobs=options.n_jobs,
+            reconciliation=options.reconciliation,
+        )
+    else:
+        stats = stored
+    seconds["forecast" if stored is None else "reuse forecast"] = time.perf_counter() - clock
 
-        clock = time.perf_counter()
-        run_settings = {
-            **forecast_settings,
-            "plan_start": f"{plan_start:%Y-%m-%d}",
-            "plan_horizon": horizon,
-            "forecast_hash": forecast_hash,
-        }
-        inputs = {**tables, "overrides": overrides}
+    clock = time.perf_counter()
+    frames = _plan(stats, tables, months, overrides)
+    frames["history_cleaning"] = with_keys(cleaning).rename(columns={"ds": "period"})
+    summary = _summary(frames, currency, plan_start, horizon, stored is not None)
+    seconds["plan layers"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    run_settings = {
+        **forecast_settings,
+        "plan_horizon": horizon,
+        "forecast_hash": forecast_hash,
+    }
+    inputs = {**tables, "overrides": overrides}
+    with _unit(session_or_engine, write=True) as session:
         version = save_version(
             session,
             cycle=cycle,
@@ -193,8 +198,8 @@ def run_demand_step(
             input_hash=content_hash(inputs, run_settings),
             user=settings.user,
         )
-        seconds["store version"] = time.perf_counter() - clock
         version_id = version.id
+    seconds["store version"] = time.perf_counter() - clock
     return DemandResult(version_id, cycle, frames, summary, seconds)
 
 

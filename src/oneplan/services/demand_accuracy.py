@@ -56,7 +56,7 @@ def newest_per_cycle(session: Session) -> pd.DataFrame:
     """The newest demand version of each cycle: [cycle, version_id, created_at]."""
     rows = session.execute(
         sa.select(PlanVersion.cycle, PlanVersion.id, PlanVersion.created_at)
-        .where(PlanVersion.kind == "demand")
+        .where(PlanVersion.kind == "demand", PlanVersion.state != "superseded")
         .order_by(PlanVersion.cycle, PlanVersion.created_at, PlanVersion.id)
     ).all()
     versions = pd.DataFrame(rows, columns=["cycle", "version_id", "created_at"])

@@ -217,6 +217,10 @@ def add_overrides(
             clean.append(fields)
         if problems:
             raise ValidationFailed(problems)
+        if session.bind is not None and session.get_bind().dialect.name == "postgresql":
+            # Two planners adding overrides to one cycle at once take turns for the numbering
+            # (SQLite writers already do: a write transaction holds the database's write lock).
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": cycle})
         last = session.scalar(
             sa.select(sa.func.max(DemandOverride.sequence)).where(DemandOverride.cycle == cycle)
         )

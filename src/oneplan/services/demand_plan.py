@@ -272,9 +272,11 @@ def _node_mask(cells: pd.DataFrame, level: str, member: str) -> np.ndarray:
 
 def price_cells(consensus: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
     """The list price (channel ``all``) valid in each row's month: the latest ``valid_from``
-    on or before it. Rows before an item's first price get NaN."""
+    month on or before it (a price valid from mid-month prices its whole month, as the supply
+    and finance engines count it). Rows before an item's first price get NaN."""
     listed = prices.loc[prices["channel"] == "all", ["item", "valid_from", "price"]]
-    listed = listed.assign(valid_from=pd.to_datetime(listed["valid_from"]).astype("datetime64[ns]"))
+    starts = pd.to_datetime(listed["valid_from"]).dt.to_period("M").dt.to_timestamp()
+    listed = listed.assign(valid_from=starts.astype("datetime64[ns]"))
     rows = consensus[["item", "period"]].reset_index().sort_values("period")
     rows["period"] = rows["period"].astype("datetime64[ns]")
     priced = pd.merge_asof(

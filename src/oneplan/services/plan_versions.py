@@ -47,6 +47,16 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "unmet_demand": ("item", "location", "period"),
     "mps_month": ("item", "location", "period"),
     "cost_breakdown": ("term",),
+    "safety_stock": ("item", "location", "period"),
+    "projected_inventory": ("item", "location", "period"),
+    "capacity_gap": ("item", "location", "period"),
+    "marginal_cost": ("item", "location", "period"),
+    "baseline": ("item", "location", "period"),
+    "binding_constraints": ("name",),
+    "workforce_plan": ("resource", "period"),
+    "transfers": ("item", "from_location", "to_location", "ship_period"),
+    "rollup": ("level", "member", "period"),
+    "lines": ("item", "location", "period"),
 }
 
 
@@ -233,7 +243,14 @@ def natural_keys(name: str, frame: pd.DataFrame) -> tuple[str, ...]:
     known = NATURAL_KEYS.get(name)
     if known and set(known) <= set(frame.columns):
         return known
-    return tuple(str(c) for c in frame.columns if not _is_number(frame[c]))
+    # Otherwise the text and date columns; flags and free text change, they do not identify.
+    return tuple(
+        str(c)
+        for c in frame.columns
+        if not _is_number(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and str(c) not in {"note", "meaning", "detail", "reason", "cause", "decision"}
+    )
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:

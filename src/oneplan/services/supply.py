@@ -113,7 +113,11 @@ def resolve_demand(session: Session, tables: dict[str, pd.DataFrame]) -> DemandS
     newest = session.scalars(
         sa.select(PlanVersion.id)
         .join(PlanFrame, PlanFrame.version_id == PlanVersion.id)
-        .where(PlanVersion.kind == "demand", PlanFrame.name == "consensus")
+        .where(
+            PlanVersion.kind == "demand",
+            PlanVersion.state != "superseded",  # a withdrawn plan is not planned against
+            PlanFrame.name == "consensus",
+        )
         .order_by(PlanVersion.id.desc())
         .limit(1)
     ).first()
