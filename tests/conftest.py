@@ -20,6 +20,10 @@ from oneplan.config import Settings
 from oneplan.db import migrate
 from oneplan.db.session import create_db_engine
 
+# Command output is checked as text: give rich one wide, fixed line width whether or not the
+# tests run in a terminal, so no message is wrapped differently on a developer's machine and in CI.
+os.environ["COLUMNS"] = "200"
+
 POSTGRES_URL = os.environ.get(
     "ONEPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

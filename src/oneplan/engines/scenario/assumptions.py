@@ -1,0 +1,378 @@
+"""Apply a scenario's typed assumptions, in order, to the planning engines' inputs.
+
+``assumptions`` columns: ``position, kind, target_level, target, period_from, period_to, value,
+unit`` (``note`` optional). Months are month starts; an empty ``period_from``/``period_to`` means
+the start/end of the horizon. Kinds:
+
+- ``demand_change`` (item | family | location | region | total; percent | units): moves the
+  demand cells [item, location, period, quantity] of the target in the months. ``units`` is the
+  change of the target's monthly total, split in proportion to its cells (evenly when at zero).
+- ``capacity_change`` (resource; percent | hours): the resource's regular capacity in the months,
+  written as ``resource_capacity`` rows. Down for a month is -100 percent; an extra shift is +hours.
+- ``cost_change`` / ``price_change`` (item | family; percent): material cost / price from a month
+  (until ``period_to`` when given), written as new ``item_costs`` / ``prices`` rows.
+- ``subcontract`` (item | family; currency = cost per unit, units = limit per month).
+- ``policy_change`` (item | family; unit names the field: service_level | max_backlog_periods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KINDS = (
+    "demand_change",
+    "capacity_change",
+    "cost_change",
+    "price_change",
+    "subcontract",
+    "policy_change",
+)
+LEVELS: dict[str, tuple[str, ...]] = {
+    "demand_change": ("item", "family", "location", "region", "total"),
+    "capacity_change": ("resource",),
+    "cost_change": ("item", "family"),
+    "price_change": ("item", "family"),
+    "subcontract": ("item", "family"),
+    "policy_change": ("item", "family"),
+}
+UNITS: dict[str, tuple[str, ...]] = {
+    "demand_change": ("percent", "units"),
+    "capacity_change": ("percent", "hours"),
+    "cost_change": ("percent",),
+    "price_change": ("percent",),
+    "subcontract": ("currency", "units"),
+    "policy_change": ("service_level", "max_backlog_periods"),
+}
+COLUMNS = [
+    "position",
+    "kind",
+    "target_level",
+    "target",
+    "period_from",
+    "period_to",
+    "value",
+    "unit",
+]
+EFFECT_COLUMNS = ["position", "kind", "target_level", "target", "rows", "change", "measure"]
+DEMAND_COLUMNS = ["item", "location", "period", "quantity"]
+
+
+class AssumptionError(ValueError):
+    """An assumption the engines cannot apply; the message names its position and field."""
+
+
+def _fail(row: dict[str, Any], field: str, problem: str) -> AssumptionError:
+    return AssumptionError(f"assumption {row['position']}, field {field}: {problem}")
+
+
+def _horizon(tables: dict[str, pd.DataFrame], demand: pd.DataFrame) -> pd.DatetimeIndex:
+    """The plan's months: parameters plan_start + horizon_periods, else the demand's months."""
+    params = tables.get("parameters")
+    if params is not None and len(params):
+        values = dict(zip(params["name"].astype(str), params["value"], strict=True))
+        if "plan_start" in values and "horizon_periods" in values:
+            start = pd.Timestamp(values["plan_start"]).to_period("M").to_timestamp()
+            return pd.date_range(start, periods=int(values["horizon_periods"]), freq="MS")
+    if not len(demand):
+        raise AssumptionError("demand: empty and no plan_start/horizon_periods parameters")
+    months = pd.DatetimeIndex(demand["period"])
+    return pd.date_range(months.min(), months.max(), freq="MS")
+
+
+def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dict[str, Any]]:
+    missing = [c for c in COLUMNS if c not in assumptions.columns]
+    if missing:
+        raise AssumptionError(f"assumptions: column(s) {missing} missing")
+    ordered = assumptions.sort_values("position", kind="stable")
+    rows = [{str(k): v for k, v in r.items()} for r in ordered.to_dict("records")]
+    for row in rows:
+        kind = str(row["kind"])
+        if kind not in KINDS:
+            raise _fail(row, "kind", f"'{kind}' is not one of {', '.join(KINDS)}")
+        if row["target_level"] not in LEVELS[kind]:
+            allowed = ", ".join(LEVELS[kind])
+            raise _fail(row, "target_level", f"'{row['target_level']}' must be one of {allowed}")
+        if row["unit"] not in UNITS[kind]:
+            raise _fail(row, "unit", f"'{row['unit']}' must be one of {', '.join(UNITS[kind])}")
+        target = row["target"]
+        row["target"] = "" if target is None or pd.isna(target) else str(target)
+        if row["target_level"] != "total" and not row["target"]:
+            raise _fail(row, "target", f"is empty but a {row['target_level']} code is required")
+        try:
+            row["value"] = float(row["value"])
+        except (TypeError, ValueError):
+            raise _fail(row, "value", f"'{row['value']}' is not a number") from None
+        if not np.isfinite(row["value"]):
+            raise _fail(row, "value", "is not a finite number")
+        for field, default in (("period_from", horizon[0]), ("period_to", horizon[-1])):
+            given = row[field]
+            try:
+                month = default if given is None or pd.isna(given) else pd.Timestamp(given)
+            except ValueError:
+                raise _fail(row, field, f"'{given}' is not a month") from None
+            row[field] = month.to_period("M").to_timestamp()
+        if row["period_to"] < row["period_from"]:
+            raise _fail(row, "period_to", "is before period_from")
+        if row["unit"] == "percent" and row["value"] < -100:
+            raise _fail(row, "value", "a percent change below -100 would make a negative amount")
+        if row["unit"] == "service_level" and not 0 < row["value"] < 1:
+            raise _fail(row, "value", "a service level must be between 0 and 1 (exclusive)")
+        if kind in ("subcontract", "policy_change") and row["value"] < 0:
+            raise _fail(row, "value", "must not be negative")
+    return rows
+
+
+def check_assumptions(assumptions: pd.DataFrame) -> None:
+    """Check kinds, levels, units, values and months without any tables (targets are checked
+    when the assumptions are applied); raises ``AssumptionError`` naming position and field."""
+    _validated(
+        assumptions, pd.DatetimeIndex([pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-01")])
+    )
+
+
+def _items_of(row: dict[str, Any], tables: dict[str, pd.DataFrame]) -> np.ndarray:
+    """Item codes the assumption targets (item or family level)."""
+    items = tables.get("items")
+    if items is None:
+        raise _fail(row, "target", "the items table is missing")
+    column = "code" if row["target_level"] == "item" else "family"
+    chosen = items.loc[items[column].astype(str) == row["target"], "code"].astype(str)
+    if not len(chosen):
+        raise _fail(row, "target", f"{row['target_level']} '{row['target']}' is not in items")
+    codes: np.ndarray = chosen.to_numpy(object)
+    return codes
+
+
+def _demand_change(
+    row: dict[str, Any], tables: dict[str, pd.DataFrame], demand: pd.DataFrame
+) -> tuple[pd.DataFrame, int, float]:
+    level, target = row["target_level"], row["target"]
+    if level == "total":
+        node = np.ones(len(demand), bool)
+    elif level in ("item", "family"):
+        node = demand["item"].astype(str).isin(_items_of(row, tables)).to_numpy()
+    else:
+        locations = tables.get("locations")
+        if level == "location":
+            known = locations is None or target in set(locations["code"].astype(str))
+            node = (demand["location"].astype(str) == target).to_numpy()
+        else:
+            if locations is None:
+                raise _fail(row, "target", "the locations table is missing")
+            codes = locations.loc[locations["region"].astype(str) == target, "code"].astype(str)
+            known = len(codes) > 0
+            node = demand["location"].astype(str).isin(codes).to_numpy()
+        if not known:
+            raise _fail(row, "target", f"{level} '{target}' is not in locations")
+    months = pd.DatetimeIndex(demand["period"])
+    node &= np.asarray((months >= row["period_from"]) & (months <= row["period_to"]))
+    quantity = demand["quantity"].to_numpy(float)
+    change = np.zeros(len(demand))
+    if row["unit"] == "percent":
+        change[node] = quantity[node] * row["value"] / 100.0
+    else:
+        # the monthly total moves by value; each cell takes its share of the month (evenly at 0)
+        month = months[node]
+        total = pd.Series(quantity[node]).groupby(month).transform("sum").to_numpy()
+        count = pd.Series(np.ones(node.sum())).groupby(month).transform("sum").to_numpy()
+        share = np.where(total > 0, quantity[node] / np.where(total > 0, total, 1.0), 1 / count)
+        change[node] = share * row["value"]
+    new = np.maximum(quantity + change, 0.0)  # a cut never leaves negative demand
+    changed = demand.assign(quantity=new)
+    return changed, int(node.sum()), float((new - quantity).sum())
+
+
+def _capacity_change(
+    row: dict[str, Any], tables: dict[str, pd.DataFrame], horizon: pd.DatetimeIndex
+) -> tuple[dict[str, pd.DataFrame], int, float]:
+    resources = tables.get("resources")
+    if resources is None or row["target"] not in set(resources["code"].astype(str)):
+        raise _fail(row, "target", f"resource '{row['target']}' is not in resources")
+    base = float(
+        resources.loc[resources["code"].astype(str) == row["target"], "capacity_per_period"].iloc[0]
+    )
+    months = horizon[(horizon >= row["period_from"]) & (horizon <= row["period_to"])]
+    if not len(months):
+        months = pd.date_range(row["period_from"], row["period_to"], freq="MS")
+    current = tables.get("resource_capacity")
+    if current is None:
+        current = pd.DataFrame(columns=["resource", "period", "capacity", "note"])
+    mine = (current["resource"].astype(str) == row["target"]).to_numpy() & np.asarray(
+        pd.DatetimeIndex(current["period"]).isin(months)
+    )
+    before = pd.Series(base, index=months)
+    given = current[mine]
+    at = months.get_indexer(pd.DatetimeIndex(given["period"]))
+    before.iloc[at] = given["capacity"].to_numpy(float)
+    if row["unit"] == "percent":
+        after = before * (1 + row["value"] / 100.0)
+    else:
+        after = (before + row["value"]).clip(lower=0.0)
+    note = row.get("note") or f"scenario: {row['kind']} {row['value']:+g} {row['unit']}"
+    added = pd.DataFrame(
+        {"resource": row["target"], "period": months, "capacity": after.to_numpy(), "note": note}
+    )
+    rows = pd.concat([current[~mine], added.astype({"period": current["period"].dtype})])
+    changed = {**tables, "resource_capacity": rows.reset_index(drop=True)}
+    return changed, len(months), float((after - before).sum())
+
+
+def _dated_change(
+    row: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    table: str,
+    keys: list[str],
+    change: Callable[[pd.DataFrame], pd.DataFrame],
+    column: str,
+    last: pd.Timestamp,
+) -> tuple[pd.DataFrame, int, float]:
+    """``frame`` (valid_from rows) changed from period_from to period_to for the target items.
+
+    The row in force at each boundary is copied to it, so the change starts and ends on the
+    month; rows dated inside the window are changed too.
+    """
+    frame = tables[table]
+    items = set(_items_of(row, tables))
+    mine = frame["item"].astype(str).isin(items).to_numpy()
+    target = frame[mine].copy()
+    if not len(target):
+        raise _fail(row, "target", f"no {table} rows for {row['target_level']} '{row['target']}'")
+    target["valid_from"] = pd.DatetimeIndex(target["valid_from"]).to_period("M").to_timestamp()
+    target = target.sort_values("valid_from")
+    starts = target.drop_duplicates(keys)[keys]
+    bounds = [row["period_from"]]
+    if row["period_to"] < last:
+        bounds.append(row["period_to"] + pd.DateOffset(months=1))
+    copies = []
+    for bound in bounds:
+        at = starts.assign(valid_from=bound).astype({"valid_from": target["valid_from"].dtype})
+        back = pd.merge_asof(at, target, on="valid_from", by=keys)
+        forward = pd.merge_asof(at, target, on="valid_from", by=keys, direction="forward")
+        early = back[target.columns.drop([*keys, "valid_from"])].isna().all(axis=1)
+        copies.append(back.where(~early, forward)[target.columns])
+        if bound == row["period_from"]:
+            # before its first row a list is read forward: keep those months unchanged
+            keep = forward[early.to_numpy()].assign(valid_from=bound - pd.DateOffset(months=1))
+            copies.append(keep[target.columns])
+    both = pd.concat([target, *copies], ignore_index=True)
+    both = both.drop_duplicates([*keys, "valid_from"], keep="first")
+    inside = (both["valid_from"] >= row["period_from"]) & (both["valid_from"] <= row["period_to"])
+    before = both.loc[inside, column].astype(float)
+    both.loc[inside, :] = change(both.loc[inside, :])
+    delta = float((both.loc[inside, column].astype(float) - before).sum())
+    both = both.astype(frame.dtypes.to_dict())
+    result = pd.concat([frame[~mine], both], ignore_index=True)
+    result = result.sort_values([*keys, "valid_from"], ignore_index=True)
+    return result, int(inside.sum()), delta
+
+
+def _scaled(column: str, percent: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda rows: rows.assign(**{column: rows[column] * (1 + percent / 100.0)})
+
+
+def _set(column: str, value: float) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda rows: rows.assign(**{column: value})
+
+
+def _dated_kind(
+    row: dict[str, Any], tables: dict[str, pd.DataFrame], last: pd.Timestamp
+) -> tuple[dict[str, pd.DataFrame], int, float]:
+    kind = row["kind"]
+    table, keys = (
+        ("prices", ["item", "channel"])
+        if kind == "price_change"
+        else (
+            "item_costs",
+            ["item", "location"],
+        )
+    )
+    column = {"price_change": "price", "cost_change": "material_cost"}.get(
+        kind, "subcontract_cost" if row["unit"] == "currency" else "subcontract_limit"
+    )
+    if tables.get(table) is None:
+        raise _fail(row, "target", f"the {table} table is missing")
+    rule = _scaled(column, row["value"]) if row["unit"] == "percent" else _set(column, row["value"])
+    changed, touched, amount = _dated_change(row, tables, table, keys, rule, column, last)
+    return {**tables, table: changed}, touched, amount
+
+
+def _policy_change(
+    row: dict[str, Any], tables: dict[str, pd.DataFrame]
+) -> tuple[dict[str, pd.DataFrame], int, float]:
+    policies = tables.get("inventory_policies")
+    if policies is None:
+        raise _fail(row, "target", "the inventory_policies table is missing")
+    mine = policies["item"].astype(str).isin(_items_of(row, tables)).to_numpy()
+    if not mine.any():
+        raise _fail(row, "target", f"no inventory_policies rows for '{row['target']}'")
+    column = row["unit"]
+    changed = policies.copy()
+    before = changed.loc[mine, column].astype(float)
+    changed.loc[mine, column] = row["value"] if column == "service_level" else int(row["value"])
+    if column == "service_level":
+        # a service level only steers the safety stock when the policy uses it
+        changed.loc[mine, "method"] = "service_level"
+    amount = float((row["value"] - before.fillna(0.0)).sum())
+    return {**tables, "inventory_policies": changed}, int(mine.sum()), amount
+
+
+MEASURES = {
+    "demand_change": "units",
+    "capacity_change": "hours",
+    "cost_change": "currency per unit",
+    "price_change": "currency per unit",
+    "subcontract": "currency or units",
+    "policy_change": "policy value",
+}
+
+
+def apply_assumptions(
+    tables: dict[str, pd.DataFrame], demand: pd.DataFrame, assumptions: pd.DataFrame
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    """Changed tables, changed demand and one effects row per assumption, applied in position order.
+
+    ``effects`` [position, kind, target_level, target, rows, change, measure]: rows touched and
+    the total change (demand units, capacity hours, the sum of price or cost per unit...).
+
+    >>> demand = pd.DataFrame({"item": ["A", "B"], "location": "L",
+    ...     "period": pd.to_datetime(["2027-01-01", "2027-01-01"]), "quantity": [10.0, 30.0]})
+    >>> change = pd.DataFrame([{"position": 1, "kind": "demand_change", "target_level": "total",
+    ...     "target": "", "period_from": None, "period_to": None, "value": 8.0, "unit": "units"}])
+    >>> _, changed, effects = apply_assumptions({}, demand, change)
+    >>> changed["quantity"].tolist(), effects["change"].tolist()
+    ([12.0, 36.0], [8.0])
+    """
+    missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
+    if missing:
+        raise AssumptionError(f"demand: column(s) {missing} missing")
+    horizon = _horizon(tables, demand)
+    tables = dict(tables)
+    demand = demand[DEMAND_COLUMNS].reset_index(drop=True)
+    effects = []
+    for row in _validated(assumptions, horizon):
+        kind = row["kind"]
+        if kind == "demand_change":
+            demand, touched, amount = _demand_change(row, tables, demand)
+        elif kind == "capacity_change":
+            tables, touched, amount = _capacity_change(row, tables, horizon)
+        elif kind == "policy_change":
+            tables, touched, amount = _policy_change(row, tables)
+        else:
+            tables, touched, amount = _dated_kind(row, tables, horizon[-1])
+        effects.append(
+            [
+                row["position"],
+                kind,
+                row["target_level"],
+                row["target"],
+                touched,
+                amount,
+                MEASURES[kind],
+            ]
+        )
+    frame = pd.DataFrame(effects, columns=EFFECT_COLUMNS)
+    return tables, demand, frame.astype({"rows": "int64", "change": "float64"})

@@ -1,0 +1,446 @@
+"""Scenarios: create, list, show, delete, add assumptions, run, compare.
+
+A scenario is data: a name, the scenario it branches from and an ordered list of typed
+assumptions. Running it applies its ancestors' assumptions, then its own, to the newest demand
+plan's consensus and the package tables, plans supply on the result and keeps one plan version
+of kind ``scenario``. Nothing in the package tables changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from oneplan import __version__
+from oneplan.config import Settings, get_settings
+from oneplan.datapack import package_schema
+from oneplan.db.plans import PlanVersion
+from oneplan.db.scenarios import Scenario, ScenarioAssumption
+from oneplan.db.session import unit_of_work
+from oneplan.engines.scenario import AssumptionError, apply_assumptions
+from oneplan.engines.scenario.assumptions import COLUMNS, check_assumptions
+from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
+from oneplan.services.audit import record
+from oneplan.services.exports import read_tables
+from oneplan.services.plan_versions import FrameDiff, diff_frames
+from oneplan.services.plans import content_hash, get_version, load_frames, save_version
+from oneplan.services.supply import (
+    SupplyOptions,
+    SupplyResult,
+    load_plan_tables,
+    on_time_share,
+    plan_supply,
+    resolve_demand,
+)
+
+KIND = "scenario"
+SUBJECT = "scenario"
+KEYS = ["item", "location", "period"]
+USAGE = (
+    "write KIND:TARGET_LEVEL:TARGET:FROM:TO:VALUE:UNIT, "
+    "e.g. demand_change:family:HOS:2027-05::10:percent"
+)
+ASSUMPTION_FIELDS = ("kind", "target_level", "target", "period_from", "period_to", "value", "unit")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One typed assumption as a person states it (months as ``date`` or None)."""
+
+    kind: str
+    target_level: str
+    target: str
+    period_from: date | None
+    period_to: date | None
+    value: float
+    unit: str
+    note: str = ""
+
+
+def parse_assumption(text: str) -> Assumption:
+    """``KIND:TARGET_LEVEL:TARGET:FROM:TO:VALUE:UNIT`` (empty FROM/TO = the whole horizon).
+
+    >>> parse_assumption("capacity_change:resource:INJ-N1:2027-03:2027-03:-100:percent")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Assumption(kind='capacity_change', target_level='resource', target='INJ-N1',
+        period_from=datetime.date(2027, 3, 1), period_to=datetime.date(2027, 3, 1),
+        value=-100.0, unit='percent', note='')
+    """
+    parts = text.split(":")
+    if len(parts) != 7:
+        raise ValidationFailed(
+            [Problem(f"assumption '{text}'", None, None, f"has {len(parts)} parts; " + USAGE)]
+        )
+    kind, level, target, start, end, value, unit = (p.strip() for p in parts)
+    months = []
+    for field, given in (("period_from", start), ("period_to", end)):
+        try:
+            months.append(pd.Timestamp(given).date().replace(day=1) if given else None)
+        except ValueError:
+            problem = Problem(f"assumption '{text}'", None, field, f"'{given}' is not a month")
+            raise ValidationFailed([problem]) from None
+    try:
+        number = float(value)
+    except ValueError:
+        problem = Problem(f"assumption '{text}'", None, "value", f"'{value}' is not a number")
+        raise ValidationFailed([problem]) from None
+    return Assumption(kind, level, target, months[0], months[1], number, unit)
+
+
+def _frame(assumptions: Sequence[Assumption], first: int = 1) -> pd.DataFrame:
+    rows = [{"position": first + i, **dataclasses.asdict(a)} for i, a in enumerate(assumptions)]
+    return pd.DataFrame(rows, columns=[*COLUMNS, "note"])
+
+
+def _check(name: str, assumptions: Sequence[Assumption], first: int = 1) -> None:
+    try:
+        check_assumptions(_frame(assumptions, first))
+    except AssumptionError as error:
+        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
+
+
+def get_scenario(session: Session, name: str) -> Scenario:
+    scenario = session.scalars(sa.select(Scenario).where(Scenario.name == name)).first()
+    if scenario is None:
+        raise NotFound(f"there is no scenario '{name}'")
+    return scenario
+
+
+def _add(
+    session: Session, scenario: Scenario, assumptions: Sequence[Assumption], first: int
+) -> None:
+    session.add_all(
+        ScenarioAssumption(scenario_id=scenario.id, position=first + i, **dataclasses.asdict(a))
+        for i, a in enumerate(assumptions)
+    )
+    session.flush()
+
+
+def create_scenario(
+    session: Session,
+    name: str,
+    *,
+    user: str,
+    parent: str | None = None,
+    description: str = "",
+    assumptions: Sequence[Assumption] = (),
+) -> Scenario:
+    """A new scenario with its assumptions (positions 1, 2, ...); flushed, not committed."""
+    if not name.strip():
+        raise ValidationFailed([Problem("scenario", None, "name", "is empty")])
+    if session.scalars(sa.select(Scenario.id).where(Scenario.name == name)).first() is not None:
+        raise Conflict(f"a scenario named '{name}' exists already")
+    parent_id = get_scenario(session, parent).id if parent is not None else None
+    _check(name, assumptions)
+    scenario = Scenario(
+        name=name,
+        parent_id=parent_id,
+        description=description,
+        created_at=datetime.now(UTC),
+        created_by=user,
+    )
+    session.add(scenario)
+    session.flush()
+    _add(session, scenario, assumptions, 1)
+    detail = {"parent": parent, "assumptions": len(assumptions)}
+    record(session, user, "scenario.create", SUBJECT, scenario.id, detail)
+    return scenario
+
+
+def add_assumption(session: Session, name: str, assumption: Assumption, *, user: str) -> int:
+    """Append one assumption to the scenario; returns its position."""
+    scenario = get_scenario(session, name)
+    last = session.scalar(
+        sa.select(sa.func.max(ScenarioAssumption.position)).where(
+            ScenarioAssumption.scenario_id == scenario.id
+        )
+    )
+    position = int(last or 0) + 1
+    _check(name, [assumption], position)
+    _add(session, scenario, [assumption], position)
+    stated = {
+        k: v.isoformat() if isinstance(v, date) else v
+        for k, v in dataclasses.asdict(assumption).items()
+    }
+    detail = {"position": position, **stated}
+    record(session, user, "scenario.assume", SUBJECT, scenario.id, detail)
+    return position
+
+
+def delete_scenario(session: Session, name: str, *, user: str) -> None:
+    """Delete a scenario and its assumptions; refused while another scenario branches from it.
+
+    Plan versions it produced are kept as records."""
+    scenario = get_scenario(session, name)
+    children = session.scalars(sa.select(Scenario.name).where(Scenario.parent_id == scenario.id))
+    names = sorted(children)
+    if names:
+        raise Conflict(f"scenario '{name}' has scenarios branching from it: {', '.join(names)}")
+    session.execute(
+        sa.delete(ScenarioAssumption).where(ScenarioAssumption.scenario_id == scenario.id)
+    )
+    session.delete(scenario)
+    session.flush()
+    record(session, user, "scenario.delete", SUBJECT, scenario.id, {"name": name})
+
+
+def lineage(session: Session, scenario: Scenario) -> list[Scenario]:
+    """The scenario's ancestors, oldest first, then the scenario itself."""
+    chain = [scenario]
+    while chain[0].parent_id is not None:
+        parent = session.get(Scenario, chain[0].parent_id)
+        if parent is None or parent in chain:  # a broken link stops the walk
+            break
+        chain.insert(0, parent)
+    return chain
+
+
+def assumptions_of(session: Session, scenario: Scenario) -> pd.DataFrame:
+    """Every assumption that applies, ancestors' first, renumbered 1..n in that order.
+
+    Columns: the engine's assumption columns plus ``note``, ``scenario`` and ``own_position``.
+    """
+    chain = lineage(session, scenario)
+    order = {s.id: i for i, s in enumerate(chain)}
+    names = {s.id: s.name for s in chain}
+    rows = session.scalars(
+        sa.select(ScenarioAssumption).where(ScenarioAssumption.scenario_id.in_(list(order)))
+    ).all()
+    rows = sorted(rows, key=lambda a: (order[a.scenario_id], a.position))
+    frame = pd.DataFrame(
+        [
+            {
+                **{f: getattr(a, f) for f in (*ASSUMPTION_FIELDS, "note")},
+                "scenario": names[a.scenario_id],
+                "own_position": a.position,
+            }
+            for a in rows
+        ],
+        columns=[*ASSUMPTION_FIELDS, "note", "scenario", "own_position"],
+    )
+    frame.insert(0, "position", np.arange(1, len(frame) + 1))
+    return frame
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    scenario: Scenario
+    parent: str | None
+    assumptions: pd.DataFrame
+    versions: list[PlanVersion]
+
+
+def _versions(session: Session, scenario: Scenario) -> list[PlanVersion]:
+    found = session.scalars(
+        sa.select(PlanVersion)
+        .where(PlanVersion.kind == KIND, PlanVersion.name == scenario.name)
+        .order_by(PlanVersion.id.desc())
+    ).all()
+    return [v for v in found if (v.settings or {}).get("scenario_id") == scenario.id]
+
+
+def show_scenario(session: Session, name: str) -> ScenarioInfo:
+    """The scenario, its parent's name, every assumption that applies, its runs newest first."""
+    scenario = get_scenario(session, name)
+    parent = session.get(Scenario, scenario.parent_id) if scenario.parent_id else None
+    return ScenarioInfo(
+        scenario,
+        parent.name if parent else None,
+        assumptions_of(session, scenario),
+        _versions(session, scenario),
+    )
+
+
+def list_scenarios(session: Session) -> list[ScenarioInfo]:
+    """Every scenario in name order, with its assumptions and runs."""
+    scenarios = session.scalars(sa.select(Scenario).order_by(Scenario.name)).all()
+    return [show_scenario(session, s.name) for s in scenarios]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario run: the supply result, the assumption effects and the stored version."""
+
+    result: SupplyResult
+    effects: pd.DataFrame
+    version_id: int
+    seconds: dict[str, float]
+
+
+def _json_ready(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads(frame.to_json(orient="records", date_format="iso"))
+    return records
+
+
+def run_scenario(
+    engine: sa.Engine,
+    name: str,
+    settings: Settings | None = None,
+    options: SupplyOptions | None = None,
+) -> ScenarioRun:
+    """Apply the scenario's assumptions, plan supply on the result and store one version.
+
+    Demand assumptions change the demand plan's consensus directly, so no re-forecast is run.
+    Reading and storing are two short units of work; the solve runs outside any transaction.
+    """
+    settings = settings or get_settings()
+    options = options or SupplyOptions()
+    clock = time.perf_counter()
+    with unit_of_work(engine, write=False) as session:
+        scenario = get_scenario(session, name)
+        scenario_id = scenario.id
+        assumptions = assumptions_of(session, scenario)
+        tables = load_plan_tables(session)
+        tables.update(
+            read_tables(session.connection(), package_schema(), ["locations", "families"])
+        )
+        source = resolve_demand(session, tables)
+    if source.version_id is None:
+        raise NotFound("there is no demand plan version to branch from; run the demand step")
+    seconds = {"read": time.perf_counter() - clock}
+    try:
+        changed, demand, effects = apply_assumptions(tables, source.demand, assumptions)
+    except AssumptionError as error:
+        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
+    effects = effects.merge(
+        assumptions[["position", "scenario", "own_position"]], on="position", how="left"
+    )
+    seconds["apply assumptions"] = time.perf_counter() - clock - sum(seconds.values())
+    label = f"scenario {name} on {source.label}"
+    result = plan_supply(changed, dataclasses.replace(source, demand=demand, label=label), options)
+    seconds["plan supply"] = time.perf_counter() - clock - sum(seconds.values())
+    run_settings = {
+        **dataclasses.asdict(options),
+        "scenario_id": scenario_id,
+        "scenario": name,
+        "assumptions": _json_ready(assumptions),
+        "demand_version": source.version_id,
+        "oneplan": __version__,
+        "highspy": metadata.version("highspy"),
+    }
+    inputs = {**changed, "demand": demand}
+    frames = {**result.frames, "demand": demand, "assumption_effects": effects}
+    frames["prices"] = changed.get("prices", pd.DataFrame(columns=["item", "valid_from", "price"]))
+    plan = result.plan.plan
+    cycle = pd.Timestamp(plan["period"].min()).strftime("%Y-%m") if len(plan) else "-"
+    with unit_of_work(engine) as session:
+        version = save_version(
+            session,
+            cycle=cycle,
+            kind=KIND,
+            name=name,
+            frames=frames,
+            settings=run_settings,
+            summary={**result.summary, "assumptions": len(assumptions)},
+            input_hash=content_hash(inputs, run_settings),
+            user=settings.user,
+        )
+        detail = {"version": version.id, "status": result.summary["status"]}
+        record(session, settings.user, "scenario.run", SUBJECT, scenario_id, detail)
+        version_id = version.id
+    seconds["store version"] = time.perf_counter() - clock - sum(seconds.values())
+    return ScenarioRun(
+        dataclasses.replace(result, version_id=version_id), effects, version_id, seconds
+    )
+
+
+def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
+    """Served units (demand less lost sales) times the price in force (channel ``all``).
+
+    Months before an item's first price take that first price, as the supply engine reads it.
+
+    >>> plan = pd.DataFrame({"item": ["A", "A"], "location": "L", "demand": [10.0, 10.0],
+    ...     "lost_sales": [0.0, 4.0], "period": pd.to_datetime(["2027-01-01", "2027-02-01"])})
+    >>> prices = pd.DataFrame({"item": ["A", "A"], "channel": "all", "price": [2.0, 3.0],
+    ...     "valid_from": pd.to_datetime(["2027-01-01", "2027-02-01"])})
+    >>> revenue_at_price(plan, prices)
+    38.0
+    """
+    if not len(plan) or not len(prices):
+        return 0.0
+    if "channel" in prices:
+        prices = prices[prices["channel"].astype(str) == "all"]
+    right = prices[["item", "valid_from", "price"]].astype({"item": str})
+    right = right.assign(valid_from=pd.to_datetime(right["valid_from"]).astype("datetime64[ns]"))
+    right = right.sort_values("valid_from")
+    left = plan.assign(
+        item=plan["item"].astype(str),
+        period=pd.to_datetime(plan["period"]).astype("datetime64[ns]"),
+        served=plan["demand"] - plan["lost_sales"],
+    ).sort_values("period")
+    back = pd.merge_asof(left, right, left_on="period", right_on="valid_from", by="item")
+    fwd = pd.merge_asof(
+        left, right, left_on="period", right_on="valid_from", by="item", direction="forward"
+    )
+    price = back["price"].fillna(fwd["price"]).fillna(0.0)
+    return float((back["served"] * price).sum())
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """KPIs side by side (one row per KPI, a column for the base and each scenario) and, per
+    scenario, the record-level diff of its supply plan against the base supply plan."""
+
+    kpis: pd.DataFrame
+    diffs: dict[str, FrameDiff]
+    versions: dict[str, int]
+
+
+def plan_kpis(
+    frames: dict[str, pd.DataFrame], summary: dict[str, Any], prices: pd.DataFrame
+) -> dict[str, Any]:
+    """Headline figures of one stored supply plan, recomputed from its frames."""
+    plan = frames["supply_plan"]
+    costs = frames["cost_breakdown"]
+    neck = summary.get("top_bottleneck") or {}
+    kpis: dict[str, Any] = {
+        "total cost": float(costs.loc[costs["term"] != "revenue", "value"].sum()),
+        "revenue at price": revenue_at_price(plan, prices),
+        "service level on time": on_time_share(plan) if len(plan) else None,
+        "unmet units": float(plan["backlog"].sum() + plan["lost_sales"].sum()),
+        "top bottleneck": f"{neck['resource']} {neck['period']}" if neck else "",
+    }
+    capacity = frames["capacity_plan"]
+    if len(capacity):
+        # hours used over regular hours in the horizon: a month at zero hours stays finite
+        hours = capacity.groupby("resource")[["used", "capacity"]].sum()
+        busy = hours["used"] / hours["capacity"].where(hours["capacity"] > 0)
+        kpis.update({f"utilisation {r}": None if pd.isna(u) else float(u) for r, u in busy.items()})
+    return kpis
+
+
+def compare_scenarios(engine: sa.Engine, names: Iterable[str]) -> Comparison:
+    """The newest base supply version against each scenario's newest run."""
+    wanted = ["supply_plan", "cost_breakdown", "capacity_plan"]
+    columns: dict[str, dict[str, Any]] = {}
+    diffs: dict[str, FrameDiff] = {}
+    with unit_of_work(engine, write=False) as session:
+        base = get_version(session, kind="supply")
+        base_frames = load_frames(session, base.id, wanted)
+        prices = read_tables(session.connection(), package_schema(), ["prices"])["prices"]
+        columns["base"] = plan_kpis(base_frames, base.summary, prices)
+        versions = {"base": base.id}
+        for name in names:
+            runs = _versions(session, get_scenario(session, name))
+            if not runs:
+                raise NotFound(f"scenario '{name}' has not been run yet: run it first")
+            frames = load_frames(session, runs[0].id, [*wanted, "prices"])
+            columns[name] = plan_kpis(frames, runs[0].summary, frames["prices"])
+            versions[name] = runs[0].id
+            diffs[name] = diff_frames(
+                base_frames["supply_plan"], frames["supply_plan"], KEYS, "supply_plan"
+            )
+    kpis = pd.DataFrame(columns)
+    kpis.index.name = "kpi"
+    return Comparison(kpis, diffs, versions)

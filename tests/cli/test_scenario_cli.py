@@ -1,0 +1,118 @@
+"""The scenario commands end to end on a SQLite file: create, list, show, run, compare, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from oneplan.cli.common import engine
+from oneplan.cli.scenario import register
+from oneplan.config import get_settings
+from oneplan.db.session import unit_of_work
+from oneplan.services.imports import import_package
+from oneplan.services.plans import get_version, load_frames, save_version
+from oneplan.services.supply import run_supply
+
+runner = CliRunner()
+app = typer.Typer(no_args_is_help=True)
+register(app)
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("ONEPLAN_USER", "planner")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def base_plan(demo_csv: Path, demo_frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The demo imported, a flat demand plan stored by hand and the base supply plan run."""
+    db = engine()
+    import_package(db, demo_csv, settings=get_settings())
+    pairs = demo_frames["sales_history"][["item", "location"]].drop_duplicates()
+    months = pd.DataFrame({"period": pd.date_range("2027-01-01", periods=18, freq="MS")})
+    consensus = pairs.merge(months, how="cross").assign(quantity=20.0)
+    with unit_of_work(db) as session:
+        save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="flat",
+            frames={"consensus": consensus},
+            settings={},
+            summary={},
+            input_hash="-",
+            user="planner",
+        )
+    run_supply(db, settings=get_settings())
+    return consensus
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, ["scenario", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_scenario_commands(base_plan: pd.DataFrame) -> None:
+    out = invoke(
+        "create",
+        "april push",
+        "--assume",
+        "demand_change:total::2027-04:2027-04:500:units",
+        "--description",
+        "a trade promotion",
+    )
+    assert "with 1 assumption(s)" in out and "base plan" in out
+    invoke("create", "dearer", "--from", "april push")
+    assert "assumption 1 added" in invoke(
+        "assume", "dearer", "price_change:family:HOS:2027-06::5:percent"
+    )
+    listed = invoke("list")
+    assert "april push" in listed and "dearer" in listed
+    shown = invoke("show", "dearer")
+    assert "demand_change" in shown and "price_change" in shown and "2027-06" in shown
+
+    ran = invoke("run", "dearer")
+    assert "stored as plan version" in ran and "status: optimal" in ran
+    with unit_of_work(engine(), write=False) as session:
+        version = get_version(session, kind="scenario")
+        demand = load_frames(session, version.id, ["demand"])["demand"]
+    april = demand["period"] == pd.Timestamp("2027-04-01")
+    assert demand.loc[april, "quantity"].sum() == pytest.approx(
+        base_plan.loc[base_plan["period"] == pd.Timestamp("2027-04-01"), "quantity"].sum() + 500
+    )
+    assert demand.loc[~april, "quantity"].eq(20.0).all()
+
+    compared = invoke("compare", "dearer")
+    assert "revenue at price" in compared and "rows changed" in compared
+    assert f"dearer #{version.id}" in compared
+
+    refused = runner.invoke(app, ["scenario", "delete", "april push"])
+    assert refused.exit_code == 4 and "dearer" in refused.output
+    assert "deleted" in invoke("delete", "dearer")
+    assert "deleted" in invoke("delete", "april push")
+    assert "Scenarios (0)" in invoke("list")
+
+
+def test_bad_assumption_text_is_a_clear_error(base_plan: pd.DataFrame) -> None:
+    result = runner.invoke(app, ["scenario", "create", "x", "--assume", "demand_change:total"])
+    assert result.exit_code == 2 and "KIND:TARGET_LEVEL" in result.output
+    result = runner.invoke(
+        app, ["scenario", "create", "x", "--assume", "demand_change:total:::soon:5:percent"]
+    )
+    assert result.exit_code == 2 and "period_to" in result.output
+    result = runner.invoke(app, ["scenario", "run", "nowhere"])
+    assert result.exit_code == 3 and "nowhere" in result.output
+    result = runner.invoke(app, ["scenario", "compare", "nowhere"])
+    assert result.exit_code == 3

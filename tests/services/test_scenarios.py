@@ -1,0 +1,250 @@
+"""Scenarios on SQLite and PostgreSQL: a parent and a child run on a hand-made demand plan.
+
+Every figure is recomputed from the stored frames and the imported tables, never read back from
+the code under test.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from oneplan.config import Settings
+from oneplan.db.session import unit_of_work
+from oneplan.errors import Conflict, NotFound, ValidationFailed
+from oneplan.services import scenarios
+from oneplan.services.audit import events
+from oneplan.services.imports import import_package
+from oneplan.services.plans import get_version, load_frames, save_version
+from oneplan.services.scenarios import Assumption
+from oneplan.services.supply import on_time_share, run_supply
+
+KEYS = ["item", "location", "period"]
+MARCH = pd.Timestamp("2027-03-01")
+PRESS_DOWN = Assumption(
+    "capacity_change", "resource", "INJ-N1", date(2027, 3, 1), date(2027, 3, 1), -100.0, "percent"
+)
+HOSES_UP = Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent")
+
+
+def consensus_by_hand(history: pd.DataFrame) -> pd.DataFrame:
+    """Each plan month repeats the same month of the last year of history (18 months)."""
+    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
+    months = pd.date_range("2027-01-01", periods=18, freq="MS")
+    copies = [last.assign(period=last["period"] + pd.DateOffset(months=k)) for k in (12, 24)]
+    frame = pd.concat(copies, ignore_index=True)
+    return frame[frame["period"].isin(months)][[*KEYS, "quantity"]].reset_index(drop=True)
+
+
+def price_in_force(plan: pd.DataFrame, prices: pd.DataFrame) -> np.ndarray:
+    """Per plan row, the newest price dated on or before its month (else the item's first)."""
+    listed = prices[prices["channel"] == "all"]
+    out = np.zeros(len(plan))
+    for i, (item, period) in enumerate(zip(plan["item"], plan["period"], strict=True)):
+        rows = listed[listed["item"] == item].sort_values("valid_from")
+        before = rows[rows["valid_from"] <= period]
+        out[i] = (before if len(before) else rows.head(1))["price"].iloc[-1] if len(rows) else 0
+    return out
+
+
+@pytest.fixture
+def planned(
+    engine: sa.Engine, demo_csv: Path, demo_frames: dict[str, pd.DataFrame], settings: Settings
+) -> tuple[sa.Engine, pd.DataFrame]:
+    """The demo imported, a hand-made demand plan stored, and the base supply plan run."""
+    import_package(engine, demo_csv, settings=settings)
+    consensus = consensus_by_hand(demo_frames["sales_history"])
+    with unit_of_work(engine) as session:
+        save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="consensus by hand",
+            frames={"consensus": consensus},
+            settings={},
+            summary={},
+            input_hash="-",
+            user="planner",
+        )
+    run_supply(engine, settings=settings)
+    return engine, consensus
+
+
+def test_parent_and_child_scenarios(
+    planned: tuple[sa.Engine, pd.DataFrame],
+    demo_frames: dict[str, pd.DataFrame],
+    settings: Settings,
+) -> None:
+    engine, consensus = planned
+    with unit_of_work(engine) as session:
+        scenarios.create_scenario(
+            session, "press down in 2027-03", user="ann", assumptions=[PRESS_DOWN]
+        )
+        scenarios.create_scenario(
+            session, "plus 10% hoses", user="ann", parent="press down in 2027-03"
+        )
+        assert scenarios.add_assumption(session, "plus 10% hoses", HOSES_UP, user="ann") == 1
+    parent = scenarios.run_scenario(engine, "press down in 2027-03", settings)
+    child = scenarios.run_scenario(engine, "plus 10% hoses", settings)
+
+    with unit_of_work(engine, write=False) as session:
+        base = get_version(session, kind="supply")
+        base_frames = load_frames(session, base.id)
+        stored = {}
+        for run in (parent, child):
+            version = get_version(session, run.version_id)
+            stored[version.name] = (version, load_frames(session, version.id))
+        shown = scenarios.show_scenario(session, "plus 10% hoses")
+        listed = [info.scenario.name for info in scenarios.list_scenarios(session)]
+    assert listed == ["plus 10% hoses", "press down in 2027-03"]
+    assert shown.parent == "press down in 2027-03" and shown.versions[0].id == child.version_id
+    assert shown.assumptions["kind"].tolist() == ["capacity_change", "demand_change"]
+
+    # the child carries its parent's assumption first, then its own
+    version, frames = stored["plus 10% hoses"]
+    assert version.kind == "scenario" and version.created_by == "tester"
+    applied = version.settings["assumptions"]
+    assert [a["scenario"] for a in applied] == ["press down in 2027-03", "plus 10% hoses"]
+    assert [a["position"] for a in applied] == [1, 2]
+    effects = frames["assumption_effects"]
+    assert effects["kind"].tolist() == ["capacity_change", "demand_change"]
+
+    # demand: hoses up 10 %, the rest as the consensus; the parent's demand is the consensus
+    hoses = set(demo_frames["items"].loc[demo_frames["items"]["family"] == "HOS", "code"])
+    expected = consensus.assign(
+        quantity=np.where(consensus["item"].isin(hoses), 1.1, 1.0) * consensus["quantity"]
+    )
+    got = frames["demand"].merge(expected, on=KEYS, suffixes=("", "_expected"))
+    assert len(got) == len(consensus)
+    assert np.allclose(got["quantity"], got["quantity_expected"])
+    assert effects["change"].iloc[1] == pytest.approx(0.1 * expected_hose_units(consensus, hoses))
+    plan = frames["supply_plan"]
+    assert plan["demand"].sum() == pytest.approx(expected["quantity"].sum())
+    parent_frames = stored["press down in 2027-03"][1]
+    assert parent_frames["demand"]["quantity"].sum() == pytest.approx(consensus["quantity"].sum())
+
+    # the press has no regular hours in March in both runs; the base used more than overtime
+    for _, run_frames in stored.values():
+        press = run_frames["capacity_plan"].set_index(["resource", "period"]).loc[("INJ-N1", MARCH)]
+        assert press["capacity"] == 0.0
+        assert press["used"] <= press["overtime_available"] + press["relaxed"] + 1e-6
+    base_press = (
+        base_frames["capacity_plan"].set_index(["resource", "period"]).loc[("INJ-N1", MARCH)]
+    )
+    assert base_press["used"] > base_press["overtime_available"] + 1.0
+
+    # compare: every KPI recomputed from the stored frames
+    comparison = scenarios.compare_scenarios(engine, ["press down in 2027-03", "plus 10% hoses"])
+    kpis = comparison.kpis
+    assert list(kpis.columns) == ["base", "press down in 2027-03", "plus 10% hoses"]
+    prices = demo_frames["prices"]
+    for column, run_frames in [
+        ("base", base_frames),
+        ("press down in 2027-03", parent_frames),
+        ("plus 10% hoses", frames),
+    ]:
+        costs = run_frames["cost_breakdown"]
+        run_plan = run_frames["supply_plan"]
+        served = run_plan["demand"] - run_plan["lost_sales"]
+        assert kpis.loc["total cost", column] == pytest.approx(
+            costs.loc[costs["term"] != "revenue", "value"].sum()
+        )
+        assert kpis.loc["revenue at price", column] == pytest.approx(
+            float((served * price_in_force(run_plan, prices)).sum())
+        )
+        assert kpis.loc["service level on time", column] == pytest.approx(on_time_share(run_plan))
+        unmet = run_plan["backlog"].sum() + run_plan["lost_sales"].sum()
+        assert kpis.loc["unmet units", column] == pytest.approx(unmet)
+        press_months = run_frames["capacity_plan"].query("resource == 'INJ-N1'")
+        used = press_months["used"].sum() / press_months["capacity"].sum()
+        assert kpis.loc["utilisation INJ-N1", column] == pytest.approx(used)
+        assert np.isfinite(kpis.loc["utilisation INJ-N1", column])
+    assert kpis.loc["total cost", "press down in 2027-03"] >= kpis.loc["total cost", "base"] - 1e-6
+    diff = comparison.diffs["plus 10% hoses"]
+    demand_total = diff.totals.set_index("column").loc["demand"]
+    assert demand_total["change"] == pytest.approx(0.1 * expected_hose_units(consensus, hoses))
+    assert len(diff.changed) > 0 and comparison.versions["plus 10% hoses"] == child.version_id
+
+    # a scenario with no assumptions reproduces the base plan
+    with unit_of_work(engine) as session:
+        scenarios.create_scenario(session, "as is", user="ann")
+    scenarios.run_scenario(engine, "as is", settings)
+    same = scenarios.compare_scenarios(engine, ["as is"])
+    assert same.kpis.loc["total cost", "as is"] == pytest.approx(
+        same.kpis.loc["total cost", "base"]
+    )
+    assert len(same.diffs["as is"].changed) == 0 and same.diffs["as is"].unchanged == len(plan)
+
+    # deleting the parent is refused while the child branches from it
+    with unit_of_work(engine) as session, pytest.raises(Conflict, match="plus 10% hoses"):
+        scenarios.delete_scenario(session, "press down in 2027-03", user="ann")
+    with unit_of_work(engine) as session:
+        scenarios.delete_scenario(session, "plus 10% hoses", user="ann")
+        scenarios.delete_scenario(session, "press down in 2027-03", user="ann")
+        scenarios.delete_scenario(session, "as is", user="ann")
+    with unit_of_work(engine, write=False) as session:
+        assert scenarios.list_scenarios(session) == []
+        actions = [e.action for e in events(session, subject_type="scenario")]
+        assert get_version(session, child.version_id).kind == "scenario"  # runs are kept
+    assert actions.count("scenario.run") == 3 and actions.count("scenario.delete") == 3
+    assert actions[:3] == ["scenario.create", "scenario.create", "scenario.assume"]
+
+
+def expected_hose_units(consensus: pd.DataFrame, hoses: set[str]) -> float:
+    return float(consensus.loc[consensus["item"].isin(hoses), "quantity"].sum())
+
+
+def test_bad_requests_change_nothing(engine: sa.Engine, demo_csv: Path, settings: Settings) -> None:
+    import_package(engine, demo_csv, settings=settings)
+    with unit_of_work(engine) as session:
+        scenarios.create_scenario(session, "press down", user="ann", assumptions=[PRESS_DOWN])
+    # no demand plan version yet: a clear NotFound
+    with pytest.raises(NotFound, match="demand"):
+        scenarios.run_scenario(engine, "press down", settings)
+    bad = Assumption("demand_change", "family", "HOS", None, None, 5.0, "hours")
+    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="field unit"):
+        scenarios.create_scenario(session, "bad", user="ann", assumptions=[bad])
+    with unit_of_work(engine) as session, pytest.raises(Conflict, match="exists"):
+        scenarios.create_scenario(session, "press down", user="ann")
+    with unit_of_work(engine) as session, pytest.raises(NotFound, match="'nowhere'"):
+        scenarios.create_scenario(session, "child", user="ann", parent="nowhere")
+    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="assumption 2"):
+        scenarios.add_assumption(session, "press down", bad, user="ann")
+    unknown = Assumption(
+        "capacity_change", "resource", "OVEN", date(2027, 2, 1), None, 5.0, "hours"
+    )
+    with unit_of_work(engine) as session:
+        scenarios.add_assumption(session, "press down", unknown, user="ann")
+    with unit_of_work(engine) as session:
+        save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="tiny",
+            frames={
+                "consensus": pd.DataFrame(
+                    {
+                        "item": ["HOS-0001"],
+                        "location": ["PL-NORTH"],
+                        "period": [pd.Timestamp("2027-01-01")],
+                        "quantity": [5.0],
+                    }
+                )
+            },
+            settings={},
+            summary={},
+            input_hash="-",
+            user="planner",
+        )
+    with pytest.raises(ValidationFailed, match="assumption 2, field target: resource 'OVEN'"):
+        scenarios.run_scenario(engine, "press down", settings)
+    with unit_of_work(engine, write=False) as session:
+        names = [info.scenario.name for info in scenarios.list_scenarios(session)]
+        assert names == ["press down"]
+        assert len(scenarios.show_scenario(session, "press down").assumptions) == 2
+        assert scenarios.show_scenario(session, "press down").versions == []
