@@ -81,6 +81,8 @@ def test_approval_path_list_show_and_audit() -> None:
     assert code == 0
     for action in ("plan.propose", "plan.approve", "plan.release", "plan.supersede"):
         assert action in out
+    code, out = run("plan", "release", str(second))
+    assert code == 0 and "is superseded" not in out  # nothing new was superseded by this move
 
 
 def test_illegal_transition_exits_with_the_conflict_code() -> None:
@@ -91,6 +93,8 @@ def test_illegal_transition_exits_with_the_conflict_code() -> None:
     assert code == 3
     code, out = run("audit")
     assert code == 0 and "plan." not in out
+    code, out = run("plan", "list", "--state", "bogus")
+    assert code == 2 and "'bogus' is not one of draft" in out
 
 
 def test_diff_shows_added_removed_and_changed_rows() -> None:

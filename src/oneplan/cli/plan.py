@@ -14,6 +14,7 @@ from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db.plans import PLAN_STATES
 from oneplan.db.session import unit_of_work
+from oneplan.errors import Problem, ValidationFailed
 from oneplan.services import audit as audit_service
 from oneplan.services import plan_versions
 from oneplan.services.plan_versions import FrameDiff
@@ -56,6 +57,14 @@ def list_command(
     cycle: Annotated[str | None, typer.Option(help="Only this cycle, e.g. 2027-01.")] = None,
 ) -> None:
     """List plan versions, newest first."""
+    if state is not None and state not in PLAN_STATES:
+        raise ValidationFailed(
+            [
+                Problem(
+                    "plan list", None, "state", f"{state!r} is not one of {', '.join(PLAN_STATES)}"
+                )
+            ]
+        )
     with unit_of_work(engine(), write=False) as session:
         versions = plan_versions.list_versions(session, kind=kind, state=state, cycle=cycle)
     table = Table(title=f"Plan versions ({len(versions)})")
@@ -153,11 +162,12 @@ def _transition(action: str) -> Callable[[int], None]:
     def command(version_id: Annotated[int, typer.Argument(help="Plan version id.")]) -> None:
         user = get_settings().user
         with unit_of_work(engine()) as session:
+            seen = {e.id for e in audit_service.events(session, action="plan.supersede")}
             version = plan_versions.transition(session, version_id, action, user)
-            superseded = [
+            superseded = [  # only what this move superseded, not earlier moves of the version
                 e.subject_id
                 for e in audit_service.events(session, action="plan.supersede")
-                if e.detail.get("superseded_by") == version.id
+                if e.id not in seen and e.detail.get("superseded_by") == version.id
             ]
         console.print(f"plan version #{version.id} is now [bold]{version.state}[/]")
         for other in superseded:
