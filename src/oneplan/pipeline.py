@@ -19,6 +19,7 @@ from oneplan.errors import NotFound
 from oneplan.services.demand import demand_step
 from oneplan.services.imports import import_package, validate_path
 from oneplan.services.reconcile import reconcile_step
+from oneplan.services.report import report_step
 from oneplan.services.supply import run_supply, step_summary
 
 
@@ -80,6 +81,7 @@ STEPS: tuple[Step, ...] = (
     Step("demand", "Build the demand plan", demand_step),
     Step("supply", "Plan supply against capacity", _supply),
     Step("reconcile", "Value the plan and compare it with the budget", reconcile_step),
+    Step("report", "Write the executive pack", report_step),
 )
 
 

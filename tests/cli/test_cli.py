@@ -20,6 +20,7 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     path = tmp_path / "cli.db"
+    monkeypatch.chdir(tmp_path)  # the cycle writes its executive pack under ./reports
     monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
     monkeypatch.setenv("ONEPLAN_USER", "cli-user")
     get_settings.cache_clear()
@@ -41,8 +42,10 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     assert (package / "items.csv").exists()
     result = runner.invoke(app, ["cycle", "run", str(package)])
     assert result.exit_code == 0, result.output
-    for step in ("validate", "import", "demand", "supply", "reconcile"):
+    for step in ("validate", "import", "demand", "supply", "reconcile", "report"):
         assert step in result.output
+    packs = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
+    assert packs == [".html", ".pdf", ".xlsx"]
     again = runner.invoke(app, ["cycle", "run", str(package), "--step", "import"])
     assert again.exit_code == 0, again.output
     assert "inserted 0" in again.output and "updated 0" in again.output

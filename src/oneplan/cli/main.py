@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from oneplan import __version__
-from oneplan.cli import data, demand, finance, plan, scenario, supply
+from oneplan.cli import data, demand, finance, plan, report, scenario, supply
 from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db import migrate
@@ -35,6 +35,7 @@ supply.register(app)
 finance.register(app)
 plan.register(app)
 scenario.register(app)
+report.register(app)
 
 
 @app.command()

@@ -1,0 +1,386 @@
+"""The executive S&OP pack: figures and charts from the cycle's plan versions, then files.
+
+`build_pack` is pure (frames in, a `Pack` out); `write_xlsx` and `write_html` turn a pack into
+a workbook (a sheet per page, charts embedded) and one self-contained HTML page (images inline).
+What each page shows: docs/executive-pack.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oneplan.reports import charts
+from oneplan.services.supply import on_time_share
+
+#: The frames the pack reads from each version, with the columns it needs.
+NEEDS: dict[str, dict[str, list[str]]] = {
+    "demand": {"consensus": ["period", "quantity"]},
+    "supply": {
+        "supply_plan": ["period", "demand", "production", "backlog", "lost_sales"],
+        "capacity_plan": ["resource", "period", "utilisation"],
+    },
+    "finance": {
+        "lines": ["period", "shipped_quantity", "revenue", "gross_margin"],
+        "budget_variance": [
+            "budget_volume",
+            "plan_volume",
+            "budget_revenue",
+            "plan_revenue",
+            "budget_margin",
+            "plan_margin",
+        ],
+        "revenue_bridge": ["step", "value", "cumulative"],
+        "working_capital": ["period", "working_capital"],
+        "cash_flow": ["operating_cash_flow"],
+        "issues": ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"],
+    },
+}
+ISSUE_COLUMNS = ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"]
+ISSUE_COLUMNS += ["decision", "cause"]
+KPI_COLUMNS = ["measure", "plan", "budget", "variance", "variance_pct", "unit"]
+#: Chart name -> (title, sheet the image goes on).
+CHARTS = {
+    "kpis": ("Plan against budget", "Summary"),
+    "demand_supply": ("Demand against constrained supply", "Demand vs supply"),
+    "capacity": ("Capacity utilisation", "Capacity"),
+    "bridge": ("Revenue bridge", "Bridge"),
+    "issues": ("Top issues", "Issues"),
+}
+
+
+class PackInputError(ValueError):
+    """A plan frame the pack needs is missing or lacks a column."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything the executive pack shows, ready to write.
+
+    kpis: ``measure, plan, budget, variance, variance_pct, unit`` (budget NaN when there is
+    none); monthly: ``period, consensus, production, shipped``; utilisation: ``resource,
+    period, utilisation``; bridge: ``step, value, cumulative``; issues: the ranked gap list.
+    """
+
+    cycle: str
+    currency: str
+    kpis: pd.DataFrame
+    monthly: pd.DataFrame
+    utilisation: pd.DataFrame
+    bridge: pd.DataFrame
+    issues: pd.DataFrame
+    charts: dict[str, bytes]
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+def _frame(frames: Mapping[str, Mapping[str, pd.DataFrame]], kind: str, name: str) -> pd.DataFrame:
+    version = frames.get(kind)
+    if version is None or name not in version:
+        raise PackInputError(f"the {kind} plan has no frame {name!r}")
+    frame = version[name]
+    missing = [c for c in NEEDS[kind][name] if c not in frame.columns]
+    if missing:
+        raise PackInputError(f"{kind} frame {name!r} lacks column(s) {', '.join(missing)}")
+    return frame
+
+
+def _kpis(
+    finance: dict[str, pd.DataFrame], supply_plan: pd.DataFrame, currency: str
+) -> pd.DataFrame:
+    lines, variance = finance["lines"], finance["budget_variance"]
+    total = variance[NEEDS["finance"]["budget_variance"]].astype(float).sum()
+    balances = finance["working_capital"].sort_values("period")
+    money = currency or "money"
+
+    def ratio(top: float, bottom: float) -> float:
+        return top / bottom if bottom else np.nan
+
+    rows: list[tuple[str, float, float, str]] = [
+        ("revenue", total["plan_revenue"], total["budget_revenue"], money),
+        ("gross margin", total["plan_margin"], total["budget_margin"], money),
+        (
+            "margin %",
+            ratio(total["plan_margin"], total["plan_revenue"]),
+            ratio(total["budget_margin"], total["budget_revenue"]),
+            "%",
+        ),
+        ("shipped units", total["plan_volume"], total["budget_volume"], "units"),
+        ("revenue, whole plan", float(lines["revenue"].sum()), np.nan, money),
+        ("gross margin, whole plan", float(lines["gross_margin"].sum()), np.nan, money),
+        (
+            "working capital at end",
+            float(balances["working_capital"].iloc[-1]) if len(balances) else np.nan,
+            np.nan,
+            money,
+        ),
+        (
+            "operating cash flow",
+            float(finance["cash_flow"]["operating_cash_flow"].sum()),
+            np.nan,
+            money,
+        ),
+        ("on time", on_time_share(supply_plan) if len(supply_plan) else np.nan, np.nan, "%"),
+    ]
+    kpis = pd.DataFrame(rows, columns=["measure", "plan", "budget", "unit"])
+    if not len(variance):  # no budget months: nothing to compare with
+        kpis["budget"] = np.nan
+    kpis["variance"] = kpis["plan"] - kpis["budget"]
+    kpis["variance_pct"] = kpis["variance"] / kpis["budget"].abs().where(kpis["budget"] != 0)
+    kpis.loc[kpis["unit"] == "%", "variance_pct"] = np.nan  # a change of a share is in points
+    return kpis[KPI_COLUMNS]
+
+
+def _by_month(frame: pd.DataFrame, column: str) -> pd.Series:
+    months = pd.to_datetime(frame["period"]).dt.to_period("M").dt.to_timestamp()
+    return frame[column].astype(float).groupby(months.to_numpy()).sum()
+
+
+def build_pack(
+    frames_by_version: Mapping[str, Mapping[str, pd.DataFrame]],
+    *,
+    cycle: str = "",
+    currency: str = "",
+    versions: Mapping[str, int] | None = None,
+) -> Pack:
+    """The pack from the ``demand``, ``supply`` and ``finance`` versions' frames (pure).
+
+    A missing frame or column raises `PackInputError` naming it.
+    """
+    finance = {name: _frame(frames_by_version, "finance", name) for name in NEEDS["finance"]}
+    supply_plan = _frame(frames_by_version, "supply", "supply_plan")
+    capacity = _frame(frames_by_version, "supply", "capacity_plan")
+    consensus = _frame(frames_by_version, "demand", "consensus")
+    made = supply_plan.assign(made=supply_plan["production"] + supply_plan.get("subcontract", 0.0))
+    monthly = pd.DataFrame(
+        {
+            "consensus": _by_month(consensus, "quantity"),
+            "production": _by_month(made, "made"),
+            "shipped": _by_month(finance["lines"], "shipped_quantity"),
+        }
+    ).fillna(0.0)
+    monthly = monthly.rename_axis("period").sort_index().reset_index()
+    utilisation = capacity[["resource", "period", "utilisation"]].reset_index(drop=True)
+    issues = finance["issues"].reindex(columns=ISSUE_COLUMNS).sort_values("rank", ignore_index=True)
+    bridge = finance["revenue_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
+    kpis = _kpis(finance, supply_plan, currency)
+    money = kpis[kpis["unit"] != "%"].head(2)  # revenue and margin in the budget months
+    images = {
+        "kpis": charts.kpi_chart(money, currency),
+        "demand_supply": charts.demand_supply_chart(monthly),
+        "capacity": charts.capacity_heatmap(utilisation),
+        "bridge": charts.bridge_chart(bridge, currency),
+        "issues": charts.issues_chart(issues, currency),
+    }
+    return Pack(
+        cycle, currency, kpis, monthly, utilisation, bridge, issues, images, dict(versions or {})
+    )
+
+
+# -- xlsx ---------------------------------------------------------------------------------
+
+
+def _cell_value(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """One cell; text is always stored as text, so "=SUM(...)" from a name stays inert."""
+    cell = sheet.cell(row=row, column=column, value=_cell_value(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
+    return cell
+
+
+def _table(
+    sheet: Any, frame: pd.DataFrame, top: int = 1, formats: Mapping[str, str] | None = None
+) -> int:
+    """Write a frame with a bold header at row `top`; returns the next free row."""
+    from openpyxl.styles import Font
+
+    for column, name in enumerate(frame.columns, start=1):
+        _put(sheet, top, column, str(name)).font = Font(bold=True)
+    formats = formats or {}
+    for offset, values in enumerate(frame.itertuples(index=False), start=1):
+        for column, (name, value) in enumerate(zip(frame.columns, values, strict=True), start=1):
+            cell = _put(sheet, top + offset, column, value)
+            if name in formats:
+                cell.number_format = formats[name]
+    for column, name in enumerate(frame.columns, start=1):
+        width = max([len(str(name)), *(len(str(v)) for v in frame[name].head(200))], default=8)
+        sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(
+            width + 2, 60
+        )
+    return top + len(frame) + 2
+
+
+def _image(sheet: Any, png: bytes, anchor: str) -> None:
+    from openpyxl.drawing.image import Image
+
+    sheet.add_image(Image(io.BytesIO(png)), anchor)
+
+
+def write_xlsx(pack: Pack, path: Path) -> Path:
+    """The pack as a workbook: Summary, Demand vs supply, Capacity, Bridge, Issues."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    summary = workbook.active
+    summary.title = "Summary"
+    _put(summary, 1, 1, f"Executive S&OP pack {pack.cycle}".strip())
+    kpis = pack.kpis.copy()
+    percent = kpis["unit"] == "%"
+    row = _table(summary, kpis, top=3, formats={"variance_pct": "0.0%"})
+    for offset in np.flatnonzero(percent.to_numpy()):
+        for column in (2, 3, 4):
+            summary.cell(row=4 + int(offset), column=column).number_format = "0.0%"
+    for column in (2, 3, 4):
+        for offset in np.flatnonzero(~percent.to_numpy()):
+            summary.cell(row=4 + int(offset), column=column).number_format = "#,##0"
+    _image(summary, pack.charts["kpis"], f"A{row + 1}")
+
+    sheet = workbook.create_sheet("Demand vs supply")
+    number = {c: "#,##0" for c in ("consensus", "production", "shipped")}
+    _table(sheet, pack.monthly, formats={"period": "yyyy-mm", **number})
+    _image(sheet, pack.charts["demand_supply"], "F2")
+
+    sheet = workbook.create_sheet("Capacity")
+    grid = pack.utilisation.assign(
+        month=pd.to_datetime(pack.utilisation["period"]).dt.strftime("%Y-%m")
+    )
+    wide = grid.pivot_table(index="resource", columns="month", values="utilisation", aggfunc="max")
+    wide = wide.reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    row = _table(sheet, wide, formats={c: "0%" for c in wide.columns[1:]})
+    _image(sheet, pack.charts["capacity"], f"A{row + 1}")
+
+    sheet = workbook.create_sheet("Bridge")
+    _table(sheet, pack.bridge, formats={"value": "#,##0", "cumulative": "#,##0"})
+    _image(sheet, pack.charts["bridge"], "E2")
+
+    sheet = workbook.create_sheet("Issues")
+    row = _table(
+        sheet, pack.issues, formats={"period": "yyyy-mm", "units": "#,##0", "money": "#,##0"}
+    )
+    _image(sheet, pack.charts["issues"], f"A{row + 1}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(path)
+    return path
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
+table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}
+th{background:#eef2f6;text-align:left}td.n{text-align:right}.bad{color:#c0392b}
+.good{color:#2e8b57}img{max-width:100%;display:block;margin:1em 0}"""
+
+
+def figure_text(value: Any, unit: str) -> str:
+    """A figure as people read it: a share as a percentage, anything else rounded.
+
+    >>> figure_text(0.4321, "%"), figure_text(1234567.8, "EUR"), figure_text(float("nan"), "")
+    ('43.2%', '1,234,568', '-')
+    """
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "-"
+    return f"{float(value):.1%}" if unit == "%" else f"{float(value):,.0f}"
+
+
+def _kpi_rows(kpis: pd.DataFrame) -> str:
+    rows = []
+    for k in kpis.to_dict("records"):
+        unit, variance, share = str(k["unit"]), float(k["variance"]), float(k["variance_pct"])
+        tone = "" if not np.isfinite(variance) else ("good" if variance >= 0 else "bad")
+        change = "-" if not np.isfinite(share) else f"{share:+.1%}"
+        if unit == "%" and np.isfinite(variance):
+            change = f"{variance * 100:+.1f} pts"
+        cells = [
+            f"<td>{html.escape(str(k['measure']))}</td>",
+            f'<td class="n">{figure_text(k["plan"], unit)}</td>',
+            f'<td class="n">{figure_text(k["budget"], unit)}</td>',
+            f'<td class="n {tone}">{figure_text(variance, unit)}</td>',
+            f'<td class="n {tone}">{change}</td>',
+            f"<td>{html.escape(unit)}</td>",
+        ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "\n".join(rows)
+
+
+def _issue_rows(issues: pd.DataFrame) -> str:
+    rows = []
+    for issue in issues.to_dict("records"):
+
+        def text(column: str, row: dict[Any, Any] = issue) -> str:
+            return html.escape(str(row[column]))
+
+        stamp = issue["period"]
+        period = "" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m}"
+        cells = [
+            f'<td class="n">{text("rank")}</td>',
+            f"<td>{text('kind').replace('_', ' ')}</td>",
+            f"<td>{text('subject')}</td>",
+            f"<td>{period}</td>",
+            f'<td class="n">{text("periods")}</td>',
+            f'<td class="n">{figure_text(issue["units"], "")} {text("unit")}</td>',
+            f'<td class="n">{figure_text(issue["money"], "")}</td>',
+            f"<td>{text('decision')}</td>",
+            f"<td>{text('cause')}</td>",
+        ]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return "\n".join(rows)
+
+
+def _img(pack: Pack, name: str) -> str:
+    data = base64.b64encode(pack.charts[name]).decode("ascii")
+    return f'<img alt="{html.escape(CHARTS[name][0])}" src="data:image/png;base64,{data}">'
+
+
+def render_html(pack: Pack) -> str:
+    """The pack as one self-contained HTML page (no external files, no scripts)."""
+    title = html.escape(f"Executive S&OP pack {pack.cycle}".strip())
+    money = f" ({html.escape(pack.currency)})" if pack.currency else ""
+    versions = ", ".join(f"{k} #{v}" for k, v in pack.versions.items())
+    head = ["measure", "plan", "budget", "vs budget", "vs budget %", "unit"]
+    issue_head = ["#", "issue", "subject", "from", "months", "units", f"money{money}"]
+    issue_head += ["decision asked for", "cause"]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
+<body>
+<h1>{title}</h1>
+<p>Plan versions: {html.escape(versions) or "-"}</p>
+<section id="kpis"><h2>Headline KPIs against budget{money}</h2>
+<p>Budget comparisons cover the months that have a budget; "whole plan" rows cover the horizon.</p>
+<table><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr>
+{_kpi_rows(pack.kpis)}
+</table>{_img(pack, "kpis")}</section>
+<section id="issues"><h2>Gaps and the decisions asked for</h2>
+<table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in issue_head)}</tr>
+{_issue_rows(pack.issues)}
+</table>{_img(pack, "issues")}</section>
+<section id="demand-supply"><h2>Demand against constrained supply</h2>
+{_img(pack, "demand_supply")}</section>
+<section id="capacity"><h2>Capacity utilisation</h2>{_img(pack, "capacity")}</section>
+<section id="bridge"><h2>Revenue bridge, budget to plan</h2>{_img(pack, "bridge")}</section>
+</body></html>
+"""
+
+
+def write_html(pack: Pack, path: Path) -> Path:
+    """Write `render_html` to `path` (UTF-8)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(pack), encoding="utf-8")
+    return path

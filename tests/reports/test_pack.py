@@ -1,0 +1,198 @@
+"""The executive pack from small hand-made frames: figures, workbook sheets and images, HTML."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from PIL import Image
+
+from oneplan.reports.pack import (
+    KPI_COLUMNS,
+    PackInputError,
+    build_pack,
+    render_html,
+    write_html,
+    write_xlsx,
+)
+from oneplan.reports.pdf import write_pdf
+
+MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
+SHEETS = ["Summary", "Demand vs supply", "Capacity", "Bridge", "Issues"]
+
+
+def small_frames() -> dict[str, dict[str, pd.DataFrame]]:
+    """Two items, three months, one press; a budget for two of the months."""
+    consensus = pd.DataFrame(
+        {
+            "item": ["A", "B"] * 3,
+            "location": "P1",
+            "period": MONTHS.repeat(2),
+            "quantity": [10.0, 5.0, 12.0, 6.0, 14.0, 7.0],
+        }
+    )
+    supply_plan = consensus.rename(columns={"quantity": "demand"}).assign(
+        production=[10.0, 5.0, 11.0, 6.0, 12.0, 7.0],
+        subcontract=[0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+        backlog=[0.0, 0.0, 1.0, 0.0, 1.0, 0.0],
+        lost_sales=[0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    )
+    capacity = pd.DataFrame(
+        {
+            "resource": ["PRESS", "PRESS", "PRESS", "OVEN", "OVEN", "OVEN"],
+            "period": list(MONTHS) * 2,
+            "utilisation": [0.7, 1.0, 1.0, 0.3, 0.4, 0.5],
+        }
+    )
+    lines = supply_plan[["item", "location", "period"]].assign(
+        shipped_quantity=[10.0, 5.0, 11.0, 6.0, 14.0, 7.0],
+        revenue=[100.0, 80.0, 110.0, 96.0, 140.0, 112.0],
+        gross_margin=[40.0, 30.0, 44.0, 36.0, 56.0, 42.0],
+    )
+    variance = pd.DataFrame(
+        {
+            "family": ["F", "F"],
+            "period": MONTHS[:2],
+            "budget_volume": [16.0, 16.0],
+            "plan_volume": [15.0, 17.0],
+            "budget_revenue": [200.0, 200.0],
+            "plan_revenue": [180.0, 206.0],
+            "budget_margin": [70.0, 75.0],
+            "plan_margin": [70.0, 80.0],
+        }
+    )
+    bridge = pd.DataFrame(
+        {
+            "step": ["budget", "volume", "mix", "price", "plan"],
+            "value": [400.0, -10.0, 6.0, -10.0, 386.0],
+            "cumulative": [400.0, 390.0, 396.0, 386.0, 386.0],
+        }
+    )
+    issues = pd.DataFrame(
+        {
+            "rank": [2, 1],
+            "kind": ["capacity_shortfall", "unmet_demand"],
+            "subject": ['=HYPERLINK("http://x")', "A at P1"],
+            "period": MONTHS[1:3],
+            "periods": [2, 1],
+            "units": [1.0, 1.0],
+            "unit": ["hours", "units"],
+            "money": [50.0, 120.0],
+            "decision": ["add a shift on <PRESS>", "+expedite A"],
+            "cause": ["capacity", "capacity"],
+        }
+    )
+    finance = {
+        "lines": lines,
+        "budget_variance": variance,
+        "revenue_bridge": bridge,
+        "working_capital": pd.DataFrame({"period": MONTHS, "working_capital": [50.0, 70.0, 60.0]}),
+        "cash_flow": pd.DataFrame({"period": MONTHS, "operating_cash_flow": [5.0, -2.0, 9.0]}),
+        "issues": issues,
+    }
+    return {
+        "demand": {"consensus": consensus},
+        "supply": {"supply_plan": supply_plan, "capacity_plan": capacity},
+        "finance": finance,
+    }
+
+
+def test_kpis_equal_the_frames_sums() -> None:
+    frames = small_frames()
+    pack = build_pack(frames, cycle="2027-01", currency="EUR", versions={"finance": 3})
+    kpis = pack.kpis.set_index("measure")
+    assert list(pack.kpis.columns) == KPI_COLUMNS
+    assert kpis.loc["revenue", "plan"] == 386.0 and kpis.loc["revenue", "budget"] == 400.0
+    assert kpis.loc["revenue", "variance"] == -14.0
+    assert kpis.loc["revenue", "variance_pct"] == pytest.approx(-14.0 / 400.0)
+    assert kpis.loc["gross margin", "plan"] == 150.0 and kpis.loc["gross margin", "budget"] == 145.0
+    assert kpis.loc["margin %", "plan"] == pytest.approx(150.0 / 386.0)
+    assert kpis.loc["shipped units", "variance"] == 0.0
+    assert kpis.loc["revenue, whole plan", "plan"] == frames["finance"]["lines"]["revenue"].sum()
+    assert np.isnan(kpis.loc["revenue, whole plan", "budget"])
+    assert kpis.loc["working capital at end", "plan"] == 60.0  # the last month, not a sum
+    assert kpis.loc["operating cash flow", "plan"] == 12.0
+    # 54 units demanded, 1 still owed at the end of February and 1 at the end of March
+    assert kpis.loc["on time", "plan"] == pytest.approx(1 - 2 / 54)
+
+    monthly = pack.monthly.set_index("period")
+    assert monthly["consensus"].tolist() == [15.0, 18.0, 21.0]
+    assert monthly["production"].tolist() == [15.0, 17.0, 20.0]  # production + subcontract
+    assert monthly["shipped"].tolist() == [15.0, 17.0, 21.0]
+    assert pack.issues["rank"].tolist() == [1, 2]
+
+
+def test_a_missing_frame_or_column_is_named() -> None:
+    frames = small_frames()
+    del frames["supply"]["capacity_plan"]
+    with pytest.raises(PackInputError, match="supply plan has no frame 'capacity_plan'"):
+        build_pack(frames)
+    frames = small_frames()
+    frames["finance"]["lines"] = frames["finance"]["lines"].drop(columns="revenue")
+    with pytest.raises(PackInputError, match=r"'lines' lacks column\(s\) revenue"):
+        build_pack(frames)
+
+
+def test_workbook_has_the_sheets_figures_images_and_inert_text(tmp_path: Path) -> None:
+    pack = build_pack(small_frames(), cycle="2027-01", currency="EUR")
+    path = write_xlsx(pack, tmp_path / "pack.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == SHEETS
+    summary = book["Summary"]
+    assert summary["A1"].value == "Executive S&OP pack 2027-01"
+    assert [summary.cell(row=3, column=c).value for c in range(1, 7)] == KPI_COLUMNS
+    assert summary["A4"].value == "revenue"
+    assert summary["B4"].value == 386.0 and summary["C4"].value == 400.0
+    assert summary["D4"].value == -14.0
+    for name in SHEETS:
+        images = book[name]._images
+        assert len(images) == 1, name
+    png = book["Capacity"]._images[0]._data()
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+    issues = book["Issues"]
+    assert issues["C2"].value == "A at P1"
+    formula = issues["C3"]
+    assert formula.value == '=HYPERLINK("http://x")' and formula.data_type == "s"
+    # no cell anywhere holds a formula
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+    capacity = book["Capacity"]
+    assert [capacity.cell(row=1, column=c).value for c in range(1, 5)] == [
+        "resource",
+        "2027-01",
+        "2027-02",
+        "2027-03",
+    ]
+    assert capacity["A3"].value == "PRESS" and capacity["C3"].value == 1.0
+
+
+def test_html_is_self_contained_with_each_section(tmp_path: Path) -> None:
+    pack = build_pack(small_frames(), cycle="2027-01", currency="EUR")
+    path = write_html(pack, tmp_path / "pack.html")
+    page = path.read_text(encoding="utf-8")
+    assert page == render_html(pack)
+    for section in ("kpis", "issues", "demand-supply", "capacity", "bridge"):
+        assert f'<section id="{section}">' in page
+    assert page.count('src="data:image/png;base64,') == 5
+    assert "http" not in page.replace('=HYPERLINK("http://x")', "").replace("&quot;http", "")
+    assert "add a shift on &lt;PRESS&gt;" in page and "<PRESS>" not in page
+    assert "386" in page and "400" in page and "-3.5%" in page
+    assert "+3.0 pts" not in page  # margin % moved from 36.25% to 38.86%: +2.6 points
+    assert "+2.6 pts" in page
+
+
+def test_pdf_has_a_page_per_chart_and_prints_any_name(tmp_path: Path) -> None:
+    frames = small_frames()
+    frames["finance"]["issues"].loc[1, "subject"] = "Größe Ø 12 \u2013 Łódź"  # beyond latin-1
+    pack = build_pack(frames, cycle="2027-01", currency="EUR", versions={"finance": 3})
+    document = write_pdf(pack, tmp_path / "pack.pdf").read_bytes()
+    assert document.startswith(b"%PDF-") and document.rstrip().endswith(b"%%EOF")
+    pages = len(re.findall(rb"/Type /Page\b", document))
+    assert pages >= 6  # KPIs, issues, then one page per remaining chart
+    assert document.count(b"/Subtype /Image") == 5

@@ -1,0 +1,112 @@
+"""The report step on SQLite and PostgreSQL: the pack of the stored plans, written and readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from oneplan.config import Settings
+from oneplan.db.session import unit_of_work
+from oneplan.errors import NotFound, ValidationFailed
+from oneplan.pipeline import CycleContext
+from oneplan.services.imports import import_package
+from oneplan.services.plans import save_version
+from oneplan.services.reconcile import finance_version, run_reconcile
+from oneplan.services.report import report_step, run_report
+from oneplan.services.supply import run_supply
+
+
+def save_demand(engine: sa.Engine, history: pd.DataFrame) -> int:
+    """A consensus repeating last year's sales one year on (no forecast: fast)."""
+    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
+    consensus = last.assign(period=last["period"] + pd.DateOffset(years=1))
+    with unit_of_work(engine) as session:
+        version = save_version(
+            session,
+            cycle="2027-01",
+            kind="demand",
+            name="consensus by hand",
+            frames={"consensus": consensus[["item", "location", "period", "quantity"]]},
+            settings={},
+            summary={},
+            input_hash="-",
+            user="planner",
+        )
+        return version.id
+
+
+def test_report_names_the_missing_step_then_writes_the_pack(
+    engine: sa.Engine,
+    demo_csv: Path,
+    demo_frames: dict[str, pd.DataFrame],
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    import_package(engine, demo_csv, settings=settings)
+    out = tmp_path / "pack"
+    with pytest.raises(NotFound, match=r"no demand plan .*run the demand step first"):
+        run_report(engine, out, settings)
+    demand_id = save_demand(engine, demo_frames["sales_history"])
+    with pytest.raises(NotFound, match="run the supply step first"):
+        run_report(engine, out, settings)
+    supply_id = run_supply(engine, settings=settings).version_id
+    with pytest.raises(NotFound, match="run the reconcile step first"):
+        run_report(engine, out, settings)
+    assert not out.exists()  # nothing is written before every plan is there
+    finance_id = run_reconcile(engine, settings).version_id
+
+    context = CycleContext(engine=engine, settings=settings, results={"report_dir": out})
+    shown = dict(report_step(context))
+    result = context.results["report"]
+    assert result.versions == {"demand": demand_id, "supply": supply_id, "finance": finance_id}
+    assert set(result.files) == {"xlsx", "html", "pdf"}
+    assert result.files["pdf"].read_bytes()[:5] == b"%PDF-"
+    assert result.files["xlsx"] == out / "sop-pack-2027-01.xlsx"
+    assert shown["xlsx"] == str(out / "sop-pack-2027-01.xlsx")
+
+    with unit_of_work(engine, write=False) as session:
+        _, frames = finance_version(session, finance_id, ["lines", "budget_variance", "issues"])
+    book = openpyxl.load_workbook(result.files["xlsx"])
+    assert book.sheetnames == ["Summary", "Demand vs supply", "Capacity", "Bridge", "Issues"]
+    kpis = {
+        book["Summary"].cell(row=r, column=1).value: book["Summary"].cell(row=r, column=2).value
+        for r in range(4, 13)
+    }
+    assert kpis["revenue"] == pytest.approx(frames["budget_variance"]["plan_revenue"].sum())
+    assert kpis["revenue, whole plan"] == pytest.approx(frames["lines"]["revenue"].sum())
+    assert all(len(book[name]._images) == 1 for name in book.sheetnames)
+    issues = book["Issues"]
+    assert issues.max_row - 1 >= len(frames["issues"])  # every issue, then the chart below
+    page = result.files["html"].read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 5
+    assert np.isclose(
+        result.pack.kpis.set_index("measure").loc["gross margin, whole plan", "plan"],
+        frames["lines"]["gross_margin"].sum(),
+    )
+
+
+def test_a_version_without_a_frame_the_pack_shows_is_named(
+    engine: sa.Engine, settings: Settings, tmp_path: Path
+) -> None:
+    empty = pd.DataFrame({"period": pd.to_datetime(["2027-01-01"]), "quantity": [1.0]})
+    with unit_of_work(engine) as session:
+        for kind in ("demand", "supply", "finance"):
+            save_version(
+                session,
+                cycle="2027-01",
+                kind=kind,
+                name=kind,
+                frames={"consensus": empty} if kind == "demand" else {},
+                settings={},
+                summary={},
+                input_hash="-",
+                user="planner",
+            )
+    with pytest.raises(ValidationFailed, match="the finance plan has no frame 'lines'"):
+        run_report(engine, tmp_path / "out", settings)
+    assert not (tmp_path / "out").exists()
