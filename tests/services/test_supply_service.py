@@ -188,6 +188,8 @@ def test_supply_step_stores_a_consistent_plan(
         summary["total_cost"]
     )
     assert summary["unconstrained_total_cost"] <= summary["total_cost"] + 1e-6
+    penalty_rows = costs["term"].isin(["safety_stock_shortfall", "relaxation_penalty"])
+    assert summary["penalty_cost"] == pytest.approx(costs.loc[penalty_rows, "value"].sum())
     assert summary["service_level"] == pytest.approx(on_time_share(plan))
     assert 0.0 < summary["service_level"] <= 1.0
 

@@ -58,6 +58,11 @@ def _headline(summary: dict[str, Any], title: str) -> None:
     console.print(f"solver status: {summary.get('status')}")
     console.print(f"objective ({goal}): {_money(summary.get('objective_value'), currency)}")
     console.print(f"total cost: {_money(summary.get('total_cost'), currency)}")
+    if summary.get("penalty_cost"):
+        penalties = _money(summary["penalty_cost"], currency)
+        console.print(
+            f"  of which penalties, not cash (safety stock shortfall, relaxed limits): {penalties}"
+        )
     free = summary.get("unconstrained_total_cost")
     console.print(f"total cost with unlimited capacity: {_money(free, currency)}")
     if summary.get("service_level") is not None:

@@ -227,15 +227,22 @@ def _bottleneck(plan: SupplyPlan) -> dict[str, Any] | None:
     }
 
 
+#: Cost terms that price a broken rule, not money anybody pays.
+PENALTY_TERMS = ("safety_stock_shortfall", "relaxation_penalty")
+
+
 def _summary(result: SupplyPlan, free: SupplyPlan, source: DemandSource) -> dict[str, Any]:
     plan = result.plan
     unmet = plan["backlog"].sum() + plan["lost_sales"].sum() if len(plan) else 0.0
+    terms = result.cost_breakdown
+    penalties = terms.loc[terms["term"].isin(PENALTY_TERMS), "value"].sum() if len(terms) else 0.0
     return {
         "status": result.status,
         "objective": result.objective,
         "objective_value": _number(result.objective_value),
         "total_cost": _number(result.total_cost),
         "unconstrained_total_cost": _number(free.total_cost),
+        "penalty_cost": _number(penalties),
         "currency": result.currency,
         "service_level": _number(on_time_share(plan)) if result.has_plan else None,
         "unmet_units": _number(unmet),
@@ -408,6 +415,8 @@ def step_summary(result: SupplyResult) -> list[tuple[str, str]]:
         ("status", str(s["status"])),
         ("total cost", "-" if cost is None else f"{cost:,.0f} {s['currency']}".strip()),
     ]
+    if s.get("penalty_cost"):
+        lines.append(("of which penalties", f"{s['penalty_cost']:,.0f} {s['currency']}".strip()))
     if s["service_level"] is not None:
         lines.append(("on time", f"{s['service_level']:.1%}"))
     if s["top_bottleneck"]:
