@@ -21,6 +21,7 @@ from oneplan.services import scenarios
 from oneplan.services.audit import events
 from oneplan.services.imports import import_package
 from oneplan.services.plans import get_version, load_frames, save_version
+from oneplan.services.scenario_compare import compare_scenarios
 from oneplan.services.scenarios import Assumption
 from oneplan.services.supply import on_time_share, run_supply
 
@@ -139,7 +140,7 @@ def test_parent_and_child_scenarios(
     assert base_press["used"] > base_press["overtime_available"] + 1.0
 
     # compare: every KPI recomputed from the stored frames
-    comparison = scenarios.compare_scenarios(engine, ["press down in 2027-03", "plus 10% hoses"])
+    comparison = compare_scenarios(engine, ["press down in 2027-03", "plus 10% hoses"])
     kpis = comparison.kpis
     assert list(kpis.columns) == ["base", "press down in 2027-03", "plus 10% hoses"]
     prices = demo_frames["prices"]
@@ -174,7 +175,7 @@ def test_parent_and_child_scenarios(
     with unit_of_work(engine) as session:
         scenarios.create_scenario(session, "as is", user="ann")
     scenarios.run_scenario(engine, "as is", settings)
-    same = scenarios.compare_scenarios(engine, ["as is"])
+    same = compare_scenarios(engine, ["as is"])
     assert same.kpis.loc["total cost", "as is"] == pytest.approx(
         same.kpis.loc["total cost", "base"]
     )

@@ -12,6 +12,7 @@ from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
 from oneplan.services import scenarios
+from oneplan.services.scenario_compare import compare_scenarios
 from oneplan.services.scenarios import USAGE, parse_assumption
 
 ASSUME_HELP = (
@@ -167,7 +168,7 @@ def compare_command(
     limit: Annotated[int, typer.Option(help="Changed rows shown per scenario.", min=0)] = 10,
 ) -> None:
     """KPIs of the base supply plan and each scenario side by side, and what changed."""
-    found = scenarios.compare_scenarios(engine(), names)
+    found = compare_scenarios(engine(), names)
     versions = ", ".join(f"{k} #{v}" for k, v in found.versions.items())
     console.print(f"versions: {versions}", highlight=False)
     console.print(_table("KPIs", found.kpis, index=True))
