@@ -53,6 +53,17 @@ CASES: dict[str, tuple[Callable[[pd.DataFrame], bytes], pd.DataFrame]] = {
             }
         ),
     ),
+    "scenarios": (
+        charts.scenario_chart,
+        pd.DataFrame(
+            {
+                "kpi": ["total cost", "service level on time", "top bottleneck"],
+                "base": [91_250.0, 0.9125, "PRESS 2027-02"],
+                "second shift": [104_800.0, 0.9871, ""],
+                "press down in March": [97_300.0, None, "PRESS 2027-03"],
+            }
+        ),
+    ),
     "issues": (
         charts.issues_chart,
         pd.DataFrame(
@@ -83,3 +94,12 @@ def test_heatmap_and_issues_grow_with_their_rows() -> None:
     assert two[1] > one[1]
     _, issues = CASES["issues"]
     assert _size(charts.issues_chart(issues, top=3))[1] < _size(charts.issues_chart(issues))[1]
+
+
+def test_scenario_chart_widens_with_each_scenario() -> None:
+    _, frame = CASES["scenarios"]
+    base_only = _size(charts.scenario_chart(frame[["kpi", "base"]]))
+    more = frame.assign(**{f"scenario {k}": frame["second shift"] for k in range(6)})
+    assert _size(charts.scenario_chart(more))[0] > base_only[0]
+    no_figures = frame[frame["kpi"] == "top bottleneck"]
+    assert _size(charts.scenario_chart(no_figures)) == (660, 220)

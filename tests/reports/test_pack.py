@@ -14,6 +14,7 @@ from PIL import Image
 
 from oneplan.reports.pack import (
     KPI_COLUMNS,
+    NO_SCENARIOS,
     PackInputError,
     build_pack,
     render_html,
@@ -23,7 +24,32 @@ from oneplan.reports.pack import (
 from oneplan.reports.pdf import write_pdf
 
 MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
-SHEETS = ["Summary", "Demand vs supply", "Capacity", "Bridge", "Issues"]
+SHEETS = ["Summary", "Demand vs supply", "Capacity", "Bridge", "Issues", "Scenarios"]
+#: The margin bridge of the small frames: budget 145, volume -3, mix +5, price +3, plan 150.
+MARGIN_STEPS = ["budget", "volume", "mix", "price", "plan"]
+MARGIN_VALUES = [145.0, -3.0, 5.0, 3.0, 150.0]
+
+
+def comparison() -> pd.DataFrame:
+    """KPIs side by side as `compare_scenarios` gives them: indexed by KPI, a column per plan."""
+    kpis = pd.DataFrame(
+        {
+            "base": [91_250.0, 0.9125, 12.0, "PRESS 2027-02", 0.81],
+            "second shift": [104_800.0, 0.9871, 0.0, "", 0.64],
+            "press down <March>": [97_300.0, 0.8512, 140.0, "PRESS 2027-03", None],
+        },
+        index=pd.Index(
+            [
+                "total cost",
+                "service level on time",
+                "unmet units",
+                "top bottleneck",
+                "utilisation PRESS",
+            ],
+            name="kpi",
+        ),
+    )
+    return kpis
 
 
 def small_frames() -> dict[str, dict[str, pd.DataFrame]]:
@@ -91,6 +117,13 @@ def small_frames() -> dict[str, dict[str, pd.DataFrame]]:
         "lines": lines,
         "budget_variance": variance,
         "revenue_bridge": bridge,
+        "margin_bridge": pd.DataFrame(
+            {
+                "step": MARGIN_STEPS,
+                "value": MARGIN_VALUES,
+                "cumulative": [*np.cumsum(MARGIN_VALUES[:-1]).tolist(), 150.0],
+            }
+        ),
         "working_capital": pd.DataFrame({"period": MONTHS, "working_capital": [50.0, 70.0, 60.0]}),
         "cash_flow": pd.DataFrame({"period": MONTHS, "operating_cash_flow": [5.0, -2.0, 9.0]}),
         "issues": issues,
@@ -151,7 +184,7 @@ def test_workbook_has_the_sheets_figures_images_and_inert_text(tmp_path: Path) -
     assert summary["D4"].value == -14.0
     for name in SHEETS:
         images = book[name]._images
-        assert len(images) == 1, name
+        assert len(images) == {"Bridge": 2, "Scenarios": 0}.get(name, 1), name
     png = book["Capacity"]._images[0]._data()
     assert Image.open(io.BytesIO(png)).format == "PNG"
     issues = book["Issues"]
@@ -177,9 +210,9 @@ def test_html_is_self_contained_with_each_section(tmp_path: Path) -> None:
     path = write_html(pack, tmp_path / "pack.html")
     page = path.read_text(encoding="utf-8")
     assert page == render_html(pack)
-    for section in ("kpis", "issues", "demand-supply", "capacity", "bridge"):
+    for section in ("kpis", "issues", "demand-supply", "capacity", "bridge", "margin-bridge"):
         assert f'<section id="{section}">' in page
-    assert page.count('src="data:image/png;base64,') == 5
+    assert page.count('src="data:image/png;base64,') == 6  # no scenario chart without scenarios
     assert "http" not in page.replace('=HYPERLINK("http://x")', "").replace("&quot;http", "")
     assert "add a shift on &lt;PRESS&gt;" in page and "<PRESS>" not in page
     assert "386" in page and "400" in page and "-3.5%" in page
@@ -194,5 +227,73 @@ def test_pdf_has_a_page_per_chart_and_prints_any_name(tmp_path: Path) -> None:
     document = write_pdf(pack, tmp_path / "pack.pdf").read_bytes()
     assert document.startswith(b"%PDF-") and document.rstrip().endswith(b"%%EOF")
     pages = len(re.findall(rb"/Type /Page\b", document))
-    assert pages >= 6  # KPIs, issues, then one page per remaining chart
-    assert document.count(b"/Subtype /Image") == 5
+    assert pages >= 8  # KPIs, issues, a page per remaining chart, the scenarios
+    assert document.count(b"/Subtype /Image") == 6
+    with_scenarios = build_pack(frames, scenarios=comparison())
+    document = write_pdf(with_scenarios, tmp_path / "scenarios.pdf").read_bytes()
+    assert document.count(b"/Subtype /Image") == 7
+
+
+def test_margin_bridge_is_in_the_workbook_and_the_page(tmp_path: Path) -> None:
+    pack = build_pack(small_frames(), cycle="2027-01", currency="EUR")
+    # the bridge's effects add up from budget to plan, as the page says
+    assert sum(MARGIN_VALUES[1:-1]) == MARGIN_VALUES[-1] - MARGIN_VALUES[0]
+    assert pack.margin_bridge["value"].tolist() == MARGIN_VALUES
+    sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Bridge"]
+    cells = {
+        (row[0].value, row[1].value, row[2].value)
+        for row in sheet.iter_rows(min_row=1, max_row=sheet.max_row, max_col=3)
+    }
+    assert ("revenue bridge", None, None) in cells and ("gross margin bridge", None, None) in cells
+    running = [145.0, 142.0, 147.0, 150.0, 150.0]
+    for step, value, total in zip(MARGIN_STEPS, MARGIN_VALUES, running, strict=True):
+        assert (step, value, total) in cells, step
+    assert ("volume", -10.0, 390.0) in cells  # the revenue bridge is still there
+    page = render_html(pack)
+    section = page.split('<section id="margin-bridge">')[1].split("</section>")[0]
+    assert "Gross margin bridge, budget to plan (EUR)" in section
+    figures = re.findall(r'<td class="n">([^<]*)</td>', section)
+    assert figures == ["145", "145", "-3", "142", "5", "147", "3", "150", "150", "150"]
+    assert section.count("data:image/png;base64,") == 1
+
+
+def test_scenario_page_lists_each_plans_kpis(tmp_path: Path) -> None:
+    given = comparison()
+    pack = build_pack(small_frames(), cycle="2027-01", currency="EUR", scenarios=given)
+    assert pack.scenarios.columns.tolist() == ["kpi", *given.columns]
+    sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Scenarios"]
+    assert [c.value for c in sheet[1]] == ["kpi", *given.columns]
+    assert len(sheet._images) == 1
+    for row, kpi in enumerate(given.index, start=2):
+        assert sheet.cell(row=row, column=1).value == kpi
+        for column, plan in enumerate(given.columns, start=2):
+            expected = given.loc[kpi, plan]
+            written = sheet.cell(row=row, column=column).value
+            assert written == (None if expected in (None, "") else expected), (kpi, plan)
+    assert sheet.cell(row=3, column=2).number_format == "0.0%"
+
+    page = render_html(pack)
+    section = page.split('<section id="scenarios">')[1].split("</section>")[0]
+    assert "<th>press down &lt;March&gt;</th>" in section and "<March>" not in section
+    rows = re.findall(r"<tr><td>([^<]*)</td>(.*?)</tr>", section)
+    shown = {kpi: re.findall(r'<td class="n">([^<]*)</td>', cells) for kpi, cells in rows}
+    assert shown == {
+        "total cost": ["91,250", "104,800", "97,300"],
+        "service level on time": ["91.2%", "98.7%", "85.1%"],
+        "unmet units": ["12", "0", "140"],
+        "top bottleneck": ["PRESS 2027-02", "", "PRESS 2027-03"],
+        "utilisation PRESS": ["81.0%", "64.0%", "-"],
+    }
+    assert section.count("data:image/png;base64,") == 1
+    assert page.count("data:image/png;base64,") == 7
+
+
+def test_without_scenario_runs_the_page_says_so(tmp_path: Path) -> None:
+    for scenarios in (None, comparison().iloc[0:0]):
+        pack = build_pack(small_frames(), scenarios=scenarios)
+        assert "scenarios" not in pack.charts and not len(pack.scenarios)
+        page = render_html(pack)
+        section = page.split('<section id="scenarios">')[1].split("</section>")[0]
+        assert section == f"<h2>Scenarios</h2><p>{NO_SCENARIOS}</p>"
+    sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Scenarios"]
+    assert sheet["A1"].value == NO_SCENARIOS and sheet.max_row == 1

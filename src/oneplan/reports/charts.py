@@ -165,8 +165,11 @@ def bridge_chart(steps: pd.DataFrame, currency: str = "", measure: str = "revenu
     axes = figure.add_subplot()
     at = np.arange(len(steps))
     bars = axes.bar(at, values, 0.6, bottom=bottoms, color=colours.tolist())
-    labels = [_short(v) if t else f"{v:+,.0f}" for v, t in zip(values, totals, strict=True)]
-    axes.bar_label(bars, labels=labels, fontsize=8, label_type="center", color="white")
+    # totals inside their tall bars; effects beside theirs, where a thin bar still shows them
+    inside = [_short(v) if t else "" for v, t in zip(values, totals, strict=True)]
+    beside = ["" if t else f"{v:+,.0f}" for v, t in zip(values, totals, strict=True)]
+    axes.bar_label(bars, labels=inside, fontsize=8, label_type="center", color="white")
+    axes.bar_label(bars, labels=beside, fontsize=8, padding=2)
     axes.set_xticks(at, steps["step"].astype(str).tolist())
     axes.yaxis.set_major_formatter(lambda value, _: _short(value))
     low = float(np.min(np.r_[bottoms, bottoms + values]))
@@ -201,4 +204,45 @@ def issues_chart(issues: pd.DataFrame, currency: str = "", top: int = 10) -> byt
     axes.xaxis.set_major_formatter(lambda value, _: _short(value))
     axes.margins(x=0.15)
     axes.set_title(title)
+    return _png(figure)
+
+
+def scenario_chart(scenarios: pd.DataFrame, currency: str = "") -> bytes:
+    """Total cost and on-time service of the base plan and each scenario, side by side.
+
+    scenarios: ``kpi`` then a column per plan (``base`` first), with the rows ``total cost``
+    and ``service level on time`` (a share); other rows are ignored.
+
+    >>> frame = pd.DataFrame({"kpi": ["total cost", "service level on time"],
+    ...     "base": [100.0, 0.9], "second shift": [120.0, 0.97]})
+    >>> scenario_chart(frame)[:4] == b"\\x89PNG"
+    True
+    """
+    title = "Scenarios: total cost and service level"
+    table = scenarios.set_index("kpi") if "kpi" in scenarios else scenarios
+    wanted = ["total cost", "service level on time"]
+    if not len(table.columns) or not table.index.isin(wanted).any():
+        return _no_data(title)
+    figures = table.reindex(wanted).apply(pd.to_numeric, errors="coerce").astype(float)
+    plans = [str(c) for c in figures.columns]
+    colours = [BUDGET_COLOUR if p == "base" else PLAN_COLOUR for p in plans]
+    figure = _figure(max(7.0, 1.1 * len(plans) + 3.0), 3.6)
+    cost_axes, service_axes = figure.subplots(1, 2)
+    at = np.arange(len(plans))
+    cost = figures.loc["total cost"].to_numpy(float)
+    service = figures.loc["service level on time"].to_numpy(float)
+    bars = cost_axes.bar(at, np.nan_to_num(cost), 0.6, color=colours)
+    cost_axes.bar_label(bars, labels=["-" if np.isnan(c) else _short(c) for c in cost], fontsize=8)
+    cost_axes.yaxis.set_major_formatter(lambda value, _: _short(value))
+    cost_axes.set_title("Total cost" + (f" ({currency})" if currency else ""), fontsize=10)
+    bars = service_axes.bar(at, np.nan_to_num(service), 0.6, color=colours)
+    service_labels = ["-" if np.isnan(s) else f"{s:.1%}" for s in service]
+    service_axes.bar_label(bars, labels=service_labels, fontsize=8)
+    service_axes.set_ylim(0.0, 1.1)
+    service_axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    service_axes.set_title("Service level on time", fontsize=10)
+    for axes in (cost_axes, service_axes):
+        axes.set_xticks(at, [p[:18] for p in plans], rotation=20, ha="right", fontsize=8)
+        axes.margins(y=0.15)
+    figure.suptitle(title)
     return _png(figure)

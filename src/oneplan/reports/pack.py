@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,16 @@ import numpy as np
 import pandas as pd
 
 from oneplan.reports import charts
+from oneplan.reports.tables import (
+    bridge_table,
+    image,
+    issue_rows,
+    kpi_rows,
+    put,
+    scenario_table,
+    scenario_unit,
+    sheet_table,
+)
 from oneplan.services.supply import on_time_share
 
 #: The frames the pack reads from each version, with the columns it needs.
@@ -39,6 +48,7 @@ NEEDS: dict[str, dict[str, list[str]]] = {
             "plan_margin",
         ],
         "revenue_bridge": ["step", "value", "cumulative"],
+        "margin_bridge": ["step", "value", "cumulative"],
         "working_capital": ["period", "working_capital"],
         "cash_flow": ["operating_cash_flow"],
         "issues": ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"],
@@ -53,8 +63,12 @@ CHARTS = {
     "demand_supply": ("Demand against constrained supply", "Demand vs supply"),
     "capacity": ("Capacity utilisation", "Capacity"),
     "bridge": ("Revenue bridge", "Bridge"),
+    "margin_bridge": ("Gross margin bridge", "Bridge"),
     "issues": ("Top issues", "Issues"),
+    "scenarios": ("Scenarios: total cost and service level", "Scenarios"),
 }
+#: What the Scenarios page says when no scenario has been run.
+NO_SCENARIOS = "No scenario has been run this cycle: the plan stands alone."
 
 
 class PackInputError(ValueError):
@@ -67,7 +81,9 @@ class Pack:
 
     kpis: ``measure, plan, budget, variance, variance_pct, unit`` (budget NaN when there is
     none); monthly: ``period, consensus, production, shipped``; utilisation: ``resource,
-    period, utilisation``; bridge: ``step, value, cumulative``; issues: the ranked gap list.
+    period, utilisation``; bridge and margin_bridge: ``step, value, cumulative``; issues: the
+    ranked gap list; scenarios: ``kpi`` then a column for the base plan and each scenario run
+    (no rows when none was run).
     """
 
     cycle: str
@@ -79,6 +95,8 @@ class Pack:
     issues: pd.DataFrame
     charts: dict[str, bytes]
     versions: dict[str, int] = field(default_factory=dict)
+    margin_bridge: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scenarios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"kpi": []}))
 
 
 def _frame(frames: Mapping[str, Mapping[str, pd.DataFrame]], kind: str, name: str) -> pd.DataFrame:
@@ -138,6 +156,16 @@ def _kpis(
     return kpis[KPI_COLUMNS]
 
 
+def _scenario_kpis(scenarios: pd.DataFrame | None) -> pd.DataFrame:
+    """``kpi`` then a column per plan, whether the KPI came as the index or as a column."""
+    if scenarios is None or not len(scenarios):
+        return pd.DataFrame({"kpi": []})
+    named = "kpi" in scenarios.columns
+    table = scenarios.copy() if named else scenarios.rename_axis("kpi").reset_index()
+    table.columns = [str(c) for c in table.columns]
+    return table.reset_index(drop=True)
+
+
 def _by_month(frame: pd.DataFrame, column: str) -> pd.Series:
     months = pd.to_datetime(frame["period"]).dt.to_period("M").dt.to_timestamp()
     return frame[column].astype(float).groupby(months.to_numpy()).sum()
@@ -149,10 +177,14 @@ def build_pack(
     cycle: str = "",
     currency: str = "",
     versions: Mapping[str, int] | None = None,
+    scenarios: pd.DataFrame | None = None,
 ) -> Pack:
     """The pack from the ``demand``, ``supply`` and ``finance`` versions' frames (pure).
 
-    A missing frame or column raises `PackInputError` naming it.
+    scenarios: the side-by-side KPIs of the base plan and each scenario run, as
+    `compare_scenarios` gives them (a row per KPI indexed or headed ``kpi``, a column per plan);
+    None or no rows gives a Scenarios page that says none was run. A missing frame or column
+    raises `PackInputError` naming it.
     """
     finance = {name: _frame(frames_by_version, "finance", name) for name in NEEDS["finance"]}
     supply_plan = _frame(frames_by_version, "supply", "supply_plan")
@@ -170,6 +202,8 @@ def build_pack(
     utilisation = capacity[["resource", "period", "utilisation"]].reset_index(drop=True)
     issues = finance["issues"].reindex(columns=ISSUE_COLUMNS).sort_values("rank", ignore_index=True)
     bridge = finance["revenue_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
+    margin = finance["margin_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
+    side_by_side = _scenario_kpis(scenarios)
     kpis = _kpis(finance, supply_plan, currency)
     money = kpis[kpis["unit"] != "%"].head(2)  # revenue and margin in the budget months
     images = {
@@ -177,85 +211,63 @@ def build_pack(
         "demand_supply": charts.demand_supply_chart(monthly),
         "capacity": charts.capacity_heatmap(utilisation),
         "bridge": charts.bridge_chart(bridge, currency),
+        "margin_bridge": charts.bridge_chart(margin, currency, measure="gross margin"),
         "issues": charts.issues_chart(issues, currency),
     }
+    if len(side_by_side):
+        images["scenarios"] = charts.scenario_chart(side_by_side, currency)
     return Pack(
-        cycle, currency, kpis, monthly, utilisation, bridge, issues, images, dict(versions or {})
+        cycle,
+        currency,
+        kpis,
+        monthly,
+        utilisation,
+        bridge,
+        issues,
+        images,
+        dict(versions or {}),
+        margin,
+        side_by_side,
     )
 
 
 # -- xlsx ---------------------------------------------------------------------------------
 
-
-def _cell_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+MONEY = {"value": "#,##0", "cumulative": "#,##0"}
 
 
-def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
-    """One cell; text is always stored as text, so "=SUM(...)" from a name stays inert."""
-    cell = sheet.cell(row=row, column=column, value=_cell_value(value))
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # openpyxl would store text starting with "=" as a formula
-    return cell
-
-
-def _table(
-    sheet: Any, frame: pd.DataFrame, top: int = 1, formats: Mapping[str, str] | None = None
-) -> int:
-    """Write a frame with a bold header at row `top`; returns the next free row."""
-    from openpyxl.styles import Font
-
-    for column, name in enumerate(frame.columns, start=1):
-        _put(sheet, top, column, str(name)).font = Font(bold=True)
-    formats = formats or {}
-    for offset, values in enumerate(frame.itertuples(index=False), start=1):
-        for column, (name, value) in enumerate(zip(frame.columns, values, strict=True), start=1):
-            cell = _put(sheet, top + offset, column, value)
-            if name in formats:
-                cell.number_format = formats[name]
-    for column, name in enumerate(frame.columns, start=1):
-        width = max([len(str(name)), *(len(str(v)) for v in frame[name].head(200))], default=8)
-        sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = min(
-            width + 2, 60
-        )
-    return top + len(frame) + 2
-
-
-def _image(sheet: Any, png: bytes, anchor: str) -> None:
-    from openpyxl.drawing.image import Image
-
-    sheet.add_image(Image(io.BytesIO(png)), anchor)
+def _scenario_sheet(sheet: Any, pack: Pack) -> None:
+    if not len(pack.scenarios):
+        put(sheet, 1, 1, NO_SCENARIOS)
+        return
+    row = sheet_table(sheet, pack.scenarios)
+    shape = {"%": "0.0%", "": "#,##0", "text": "@"}
+    for offset, kpi in enumerate(pack.scenarios["kpi"], start=2):
+        for column in range(2, len(pack.scenarios.columns) + 1):
+            sheet.cell(row=offset, column=column).number_format = shape[scenario_unit(str(kpi))]
+    image(sheet, pack.charts["scenarios"], f"A{row + 1}")
 
 
 def write_xlsx(pack: Pack, path: Path) -> Path:
-    """The pack as a workbook: Summary, Demand vs supply, Capacity, Bridge, Issues."""
+    """The pack as a workbook: Summary, Demand vs supply, Capacity, Bridge, Issues, Scenarios."""
     import openpyxl
 
     workbook = openpyxl.Workbook()
     summary = workbook.active
     summary.title = "Summary"
-    _put(summary, 1, 1, f"Executive S&OP pack {pack.cycle}".strip())
-    kpis = pack.kpis.copy()
-    percent = kpis["unit"] == "%"
-    row = _table(summary, kpis, top=3, formats={"variance_pct": "0.0%"})
-    for offset in np.flatnonzero(percent.to_numpy()):
+    put(summary, 1, 1, f"Executive S&OP pack {pack.cycle}".strip())
+    percent = (pack.kpis["unit"] == "%").to_numpy()
+    row = sheet_table(summary, pack.kpis, top=3, formats={"variance_pct": "0.0%"})
+    for offset, share in enumerate(percent):
         for column in (2, 3, 4):
-            summary.cell(row=4 + int(offset), column=column).number_format = "0.0%"
-    for column in (2, 3, 4):
-        for offset in np.flatnonzero(~percent.to_numpy()):
-            summary.cell(row=4 + int(offset), column=column).number_format = "#,##0"
-    _image(summary, pack.charts["kpis"], f"A{row + 1}")
+            cell = summary.cell(row=4 + offset, column=column)
+            cell.number_format = "0.0%" if share else "#,##0"
+    image(summary, pack.charts["kpis"], f"A{row + 1}")
 
     sheet = workbook.create_sheet("Demand vs supply")
     number = {c: "#,##0" for c in ("consensus", "production", "shipped")}
-    _table(sheet, pack.monthly, formats={"period": "yyyy-mm", **number})
-    _image(sheet, pack.charts["demand_supply"], "F2")
+    sheet_table(sheet, pack.monthly, formats={"period": "yyyy-mm", **number})
+    image(sheet, pack.charts["demand_supply"], "F2")
 
     sheet = workbook.create_sheet("Capacity")
     grid = pack.utilisation.assign(
@@ -264,18 +276,25 @@ def write_xlsx(pack: Pack, path: Path) -> Path:
     wide = grid.pivot_table(index="resource", columns="month", values="utilisation", aggfunc="max")
     wide = wide.reset_index()
     wide.columns = [str(c) for c in wide.columns]
-    row = _table(sheet, wide, formats={c: "0%" for c in wide.columns[1:]})
-    _image(sheet, pack.charts["capacity"], f"A{row + 1}")
+    row = sheet_table(sheet, wide, formats={c: "0%" for c in wide.columns[1:]})
+    image(sheet, pack.charts["capacity"], f"A{row + 1}")
 
+    # revenue bridge on top, gross margin bridge below it, each table beside its chart
     sheet = workbook.create_sheet("Bridge")
-    _table(sheet, pack.bridge, formats={"value": "#,##0", "cumulative": "#,##0"})
-    _image(sheet, pack.charts["bridge"], "E2")
+    put(sheet, 1, 1, "revenue bridge")
+    sheet_table(sheet, pack.bridge, top=2, formats=MONEY)
+    image(sheet, pack.charts["bridge"], "E2")
+    below = max(len(pack.bridge) + 4, 24)  # under the revenue chart (about 20 rows high)
+    put(sheet, below, 1, "gross margin bridge")
+    sheet_table(sheet, pack.margin_bridge, top=below + 1, formats=MONEY)
+    image(sheet, pack.charts["margin_bridge"], f"E{below + 1}")
 
     sheet = workbook.create_sheet("Issues")
-    row = _table(
+    row = sheet_table(
         sheet, pack.issues, formats={"period": "yyyy-mm", "units": "#,##0", "money": "#,##0"}
     )
-    _image(sheet, pack.charts["issues"], f"A{row + 1}")
+    image(sheet, pack.charts["issues"], f"A{row + 1}")
+    _scenario_sheet(workbook.create_sheet("Scenarios"), pack)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
@@ -289,64 +308,16 @@ th{background:#eef2f6;text-align:left}td.n{text-align:right}.bad{color:#c0392b}
 .good{color:#2e8b57}img{max-width:100%;display:block;margin:1em 0}"""
 
 
-def figure_text(value: Any, unit: str) -> str:
-    """A figure as people read it: a share as a percentage, anything else rounded.
-
-    >>> figure_text(0.4321, "%"), figure_text(1234567.8, "EUR"), figure_text(float("nan"), "")
-    ('43.2%', '1,234,568', '-')
-    """
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "-"
-    return f"{float(value):.1%}" if unit == "%" else f"{float(value):,.0f}"
-
-
-def _kpi_rows(kpis: pd.DataFrame) -> str:
-    rows = []
-    for k in kpis.to_dict("records"):
-        unit, variance, share = str(k["unit"]), float(k["variance"]), float(k["variance_pct"])
-        tone = "" if not np.isfinite(variance) else ("good" if variance >= 0 else "bad")
-        change = "-" if not np.isfinite(share) else f"{share:+.1%}"
-        if unit == "%" and np.isfinite(variance):
-            change = f"{variance * 100:+.1f} pts"
-        cells = [
-            f"<td>{html.escape(str(k['measure']))}</td>",
-            f'<td class="n">{figure_text(k["plan"], unit)}</td>',
-            f'<td class="n">{figure_text(k["budget"], unit)}</td>',
-            f'<td class="n {tone}">{figure_text(variance, unit)}</td>',
-            f'<td class="n {tone}">{change}</td>',
-            f"<td>{html.escape(unit)}</td>",
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return "\n".join(rows)
-
-
-def _issue_rows(issues: pd.DataFrame) -> str:
-    rows = []
-    for issue in issues.to_dict("records"):
-
-        def text(column: str, row: dict[Any, Any] = issue) -> str:
-            return html.escape(str(row[column]))
-
-        stamp = issue["period"]
-        period = "" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m}"
-        cells = [
-            f'<td class="n">{text("rank")}</td>',
-            f"<td>{text('kind').replace('_', ' ')}</td>",
-            f"<td>{text('subject')}</td>",
-            f"<td>{period}</td>",
-            f'<td class="n">{text("periods")}</td>',
-            f'<td class="n">{figure_text(issue["units"], "")} {text("unit")}</td>',
-            f'<td class="n">{figure_text(issue["money"], "")}</td>',
-            f"<td>{text('decision')}</td>",
-            f"<td>{text('cause')}</td>",
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return "\n".join(rows)
-
-
 def _img(pack: Pack, name: str) -> str:
     data = base64.b64encode(pack.charts[name]).decode("ascii")
     return f'<img alt="{html.escape(CHARTS[name][0])}" src="data:image/png;base64,{data}">'
+
+
+def _scenario_section(pack: Pack) -> str:
+    if not len(pack.scenarios):
+        return f"<p>{html.escape(NO_SCENARIOS)}</p>"
+    note = "Each scenario's newest run against the newest base supply plan."
+    return f"<p>{note}</p>{scenario_table(pack.scenarios)}{_img(pack, 'scenarios')}"
 
 
 def render_html(pack: Pack) -> str:
@@ -365,16 +336,20 @@ def render_html(pack: Pack) -> str:
 <section id="kpis"><h2>Headline KPIs against budget{money}</h2>
 <p>Budget comparisons cover the months that have a budget; "whole plan" rows cover the horizon.</p>
 <table><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr>
-{_kpi_rows(pack.kpis)}
+{kpi_rows(pack.kpis)}
 </table>{_img(pack, "kpis")}</section>
 <section id="issues"><h2>Gaps and the decisions asked for</h2>
 <table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in issue_head)}</tr>
-{_issue_rows(pack.issues)}
+{issue_rows(pack.issues)}
 </table>{_img(pack, "issues")}</section>
 <section id="demand-supply"><h2>Demand against constrained supply</h2>
 {_img(pack, "demand_supply")}</section>
 <section id="capacity"><h2>Capacity utilisation</h2>{_img(pack, "capacity")}</section>
-<section id="bridge"><h2>Revenue bridge, budget to plan</h2>{_img(pack, "bridge")}</section>
+<section id="bridge"><h2>Revenue bridge, budget to plan{money}</h2>
+{bridge_table(pack.bridge)}{_img(pack, "bridge")}</section>
+<section id="margin-bridge"><h2>Gross margin bridge, budget to plan{money}</h2>
+{bridge_table(pack.margin_bridge)}{_img(pack, "margin_bridge")}</section>
+<section id="scenarios"><h2>Scenarios</h2>{_scenario_section(pack)}</section>
 </body></html>
 """
 

@@ -13,7 +13,8 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from oneplan.reports.pack import CHARTS, Pack, figure_text
+from oneplan.reports.pack import CHARTS, NO_SCENARIOS, Pack
+from oneplan.reports.tables import figure_text, scenario_text, scenario_unit
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 #: How many issues the PDF lists; the workbook keeps them all.
@@ -50,8 +51,16 @@ def _issue_rows(pack: Pack) -> list[list[str]]:
     return rows
 
 
+def _scenario_rows(pack: Pack) -> list[list[str]]:
+    rows = [["KPI", *(str(c) for c in pack.scenarios.columns[1:])]]
+    for kpi, *values in pack.scenarios.itertuples(index=False):
+        unit = scenario_unit(str(kpi))
+        rows.append([str(kpi), *(scenario_text(v, unit) for v in values)])
+    return rows
+
+
 def render_pdf(pack: Pack) -> bytes:
-    """The pack as PDF bytes: headline KPIs, the issues, then one chart per page."""
+    """The pack as PDF bytes: headline KPIs, the issues, one chart per page, the scenarios."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="landscape", format="A4")
@@ -85,10 +94,40 @@ def render_pdf(pack: Pack) -> bytes:
     pdf.add_page()
     heading("Gaps and the decisions asked for")
     table(_issue_rows(pack), (4, 14, 22, 8, 12, 10, 40))
-    for name in ("issues", "demand_supply", "capacity", "bridge"):
+    for name in ("issues", "demand_supply", "capacity"):
         pdf.add_page()
         heading(CHARTS[name][0])
         pdf.image(io.BytesIO(pack.charts[name]), w=pdf.epw, h=pdf.eph - 20, keep_aspect_ratio=True)
+    for name, steps in (("bridge", pack.bridge), ("margin_bridge", pack.margin_bridge)):
+        pdf.add_page()
+        heading(f"{CHARTS[name][0]}, budget to plan{money}")
+        rows = [["step", "value", "cumulative"]]
+        rows += [
+            [str(step), figure_text(value, ""), figure_text(total, "")]
+            for step, value, total in steps[["step", "value", "cumulative"]].itertuples(index=False)
+        ]
+        pdf.set_font("dejavu", "", 8)
+        with pdf.table(width=90, col_widths=(3, 2, 2), align="LEFT") as grid:
+            for row in rows:
+                line = grid.row()
+                for text in row:
+                    line.cell(text)
+        pdf.ln(3)
+        room = pdf.h - pdf.b_margin - pdf.get_y()  # the chart fills the page below the table
+        pdf.image(io.BytesIO(pack.charts[name]), w=pdf.epw, h=room, keep_aspect_ratio=True)
+    pdf.add_page()
+    heading("Scenarios")
+    if not len(pack.scenarios):
+        pdf.set_font("dejavu", "", 10)
+        pdf.cell(text=NO_SCENARIOS, new_x="LMARGIN", new_y="NEXT")
+    else:
+        plans = len(pack.scenarios.columns) - 1
+        table(_scenario_rows(pack), (3, *(2,) * plans))
+        pdf.add_page()
+        heading(CHARTS["scenarios"][0])
+        pdf.image(
+            io.BytesIO(pack.charts["scenarios"]), w=pdf.epw, h=pdf.eph - 20, keep_aspect_ratio=True
+        )
     return bytes(pdf.output())
 
 

@@ -21,6 +21,8 @@ from oneplan.errors import NotFound, Problem, ValidationFailed
 from oneplan.reports.pack import NEEDS, Pack, PackInputError, build_pack, write_html, write_xlsx
 from oneplan.reports.pdf import write_pdf
 from oneplan.services.plans import load_frames
+from oneplan.services.scenario_compare import compare_scenarios
+from oneplan.services.scenarios import list_scenarios
 
 if TYPE_CHECKING:
     from oneplan.pipeline import CycleContext
@@ -60,6 +62,8 @@ def _version(session: Session, kind: str, version_id: Any = None) -> PlanVersion
 def run_report(engine: sa.Engine, out_dir: Path, settings: Settings | None = None) -> ReportResult:
     """Write the executive pack (xlsx, HTML and PDF) of the newest financial plan into `out_dir`.
 
+    The Scenarios page compares the base plan with every scenario that has been run.
+
     NotFound, naming the step to run, when a demand, supply or finance version is missing;
     ValidationFailed when a stored version lacks a frame or column the pack shows.
     """
@@ -80,9 +84,16 @@ def run_report(engine: sa.Engine, out_dir: Path, settings: Settings | None = Non
         }
         versions = {kind: version.id for kind, version in chosen.items()}
         cycle = finance.cycle
+        run = [info.scenario.name for info in list_scenarios(session) if info.versions]
+    # only scenarios with a run: the page compares results, not intentions
+    scenarios = compare_scenarios(engine, run).kpis if run else None
     try:
         pack = build_pack(
-            frames, cycle=cycle, currency=str(summary.get("currency") or ""), versions=versions
+            frames,
+            cycle=cycle,
+            currency=str(summary.get("currency") or ""),
+            versions=versions,
+            scenarios=scenarios,
         )
     except PackInputError as error:  # e.g. a version stored by an older oneplan
         raise ValidationFailed([Problem("plan versions", None, None, str(error))]) from error
