@@ -1,4 +1,5 @@
-"""The scenario commands end to end on a SQLite file: create, list, show, run, compare, delete."""
+"""The scenario commands end to end on a SQLite file: create, list, show, run, compare, explain,
+delete."""
 
 from __future__ import annotations
 
@@ -95,8 +96,23 @@ def test_scenario_commands(base_plan: pd.DataFrame) -> None:
     assert demand.loc[~april, "quantity"].eq(20.0).all()
 
     compared = invoke("compare", "dearer")
-    assert "revenue at price" in compared and "rows changed" in compared
+    assert "gross margin" in compared and "margin %" in compared and "rows changed" in compared
+    assert "revenue at price" not in compared
     assert f"dearer #{version.id}" in compared
+
+    explained = invoke("explain", "dearer")
+    assert "KPI change by assumption" in explained and "total change" in explained
+    cells = [
+        [c.strip() for c in line.split("│")[1:-1]]
+        for line in explained.splitlines()
+        if line.count("│") == 8
+    ]
+    table = pd.DataFrame(cells, columns=["position", "kind", "target", "kpi", "b", "a", "change"])
+    assert table["kind"].tolist() == ["demand_change"] * 5 + ["price_change"] * 5
+    price = table[table["kind"] == "price_change"].set_index("kpi")["change"]
+    # a dearer price ships the same units: it moves revenue and margin alike, nothing else
+    assert price["total cost"] == "0.00" and price["unmet units"] == "0.00"
+    assert price["revenue"] == price["gross margin"] != "0.00"
 
     refused = runner.invoke(app, ["scenario", "delete", "april push"])
     assert refused.exit_code == 4 and "dearer" in refused.output
@@ -116,3 +132,5 @@ def test_bad_assumption_text_is_a_clear_error(base_plan: pd.DataFrame) -> None:
     assert result.exit_code == 3 and "nowhere" in result.output
     result = runner.invoke(app, ["scenario", "compare", "nowhere"])
     assert result.exit_code == 3
+    result = runner.invoke(app, ["scenario", "explain", "nowhere"])
+    assert result.exit_code == 3 and "nowhere" in result.output

@@ -151,12 +151,16 @@ def test_parent_and_child_scenarios(
     ]:
         costs = run_frames["cost_breakdown"]
         run_plan = run_frames["supply_plan"]
-        served = run_plan["demand"] - run_plan["lost_sales"]
         assert kpis.loc["total cost", column] == pytest.approx(
             costs.loc[costs["term"] != "revenue", "value"].sum()
         )
-        assert kpis.loc["revenue at price", column] == pytest.approx(
-            float((served * price_in_force(run_plan, prices)).sum())
+        # revenue: units shipped (demand and last month's backlog, less backlog and lost sales)
+        # at the list price in force
+        ordered = run_plan.sort_values(["item", "location", "period"], ignore_index=True)
+        owed = ordered.groupby(["item", "location"])["backlog"].shift(fill_value=0.0)
+        shipped = (ordered["demand"] + owed - ordered["backlog"] - ordered["lost_sales"]).clip(0)
+        assert kpis.loc["revenue", column] == pytest.approx(
+            float((shipped * price_in_force(ordered, prices)).sum()), rel=1e-9
         )
         assert kpis.loc["service level on time", column] == pytest.approx(on_time_share(run_plan))
         unmet = run_plan["backlog"].sum() + run_plan["lost_sales"].sum()

@@ -1,4 +1,4 @@
-"""Scenario commands: create, assume, list, show, run, compare, delete."""
+"""Scenario commands: create, assume, list, show, run, compare, explain, delete."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from oneplan.cli.common import console, engine, handle_errors
 from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
 from oneplan.services import scenarios
+from oneplan.services.scenario_attribution import attribute_kpis
 from oneplan.services.scenario_compare import compare_scenarios
 from oneplan.services.scenarios import USAGE, parse_assumption
 
@@ -190,6 +191,20 @@ def compare_command(
 
 
 @handle_errors
+def explain_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
+    """The KPI change broken down by assumption, applied one at a time in order.
+
+    Each step re-solves supply; the split depends on the order of the assumptions."""
+    with console.status(f"planning every prefix of scenario '{name}'"):
+        found = attribute_kpis(engine(), name, get_settings())
+    console.print(_table(f"{name}: KPI change by assumption (in order)", found))
+    totals = found.groupby("kpi", sort=False)["change"].sum()
+    console.print(
+        "total change: " + ", ".join(f"{k} {v:+,.2f}" for k, v in totals.items()), highlight=False
+    )
+
+
+@handle_errors
 def delete_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     """Delete a scenario (its runs are kept); refused while scenarios branch from it."""
     with unit_of_work(engine()) as session:
@@ -208,5 +223,6 @@ def register(app: typer.Typer) -> None:
     scenario_app.command("show")(show_command)
     scenario_app.command("run")(run_command)
     scenario_app.command("compare")(compare_command)
+    scenario_app.command("explain")(explain_command)
     scenario_app.command("delete")(delete_command)
     app.add_typer(scenario_app, name="scenario")

@@ -1,4 +1,9 @@
-"""Compare scenarios: headline figures side by side with the base plan, and what changed."""
+"""Compare scenarios: headline figures side by side with the base plan, and what changed.
+
+Revenue and margin come from the finance frames a scenario run stores (``lines``); the base
+plan is valued the same way when it is compared. Runs stored before scenarios carried finance
+fall back to ``revenue at price`` (served units times the price in force).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from oneplan.errors import NotFound
 from oneplan.services.exports import read_tables
 from oneplan.services.plan_versions import FrameDiff, diff_frames
 from oneplan.services.plans import get_version, load_frames
-from oneplan.services.scenarios import KEYS, get_scenario, scenario_runs
+from oneplan.services.reconcile import FINANCE_TABLES, reconcile_frames
+from oneplan.services.scenarios import KEYS, finance_summary, get_scenario, scenario_runs
 from oneplan.services.supply import on_time_share
 
 
@@ -64,17 +70,35 @@ class Comparison:
 def plan_kpis(
     frames: dict[str, pd.DataFrame], summary: dict[str, Any], prices: pd.DataFrame
 ) -> dict[str, Any]:
-    """Headline figures of one stored supply plan, recomputed from its frames."""
+    """Headline figures of one stored plan, recomputed from its frames.
+
+    With a ``lines`` frame (the plan valued by the finance engine): revenue, gross margin and
+    margin %; without one: revenue at price only.
+    """
     plan = frames["supply_plan"]
     costs = frames["cost_breakdown"]
     neck = summary.get("top_bottleneck") or {}
     kpis: dict[str, Any] = {
-        "total cost": float(costs.loc[costs["term"] != "revenue", "value"].sum()),
-        "revenue at price": revenue_at_price(plan, prices),
-        "service level on time": on_time_share(plan) if len(plan) else None,
-        "unmet units": float(plan["backlog"].sum() + plan["lost_sales"].sum()),
-        "top bottleneck": f"{neck['resource']} {neck['period']}" if neck else "",
+        "total cost": float(costs.loc[costs["term"] != "revenue", "value"].sum())
     }
+    money = finance_summary(frames)
+    if money:
+        kpis.update(
+            {
+                "revenue": money["revenue"],
+                "gross margin": money["gross_margin"],
+                "margin %": money["margin_pct"],
+            }
+        )
+    else:
+        kpis["revenue at price"] = revenue_at_price(plan, prices)
+    kpis.update(
+        {
+            "service level on time": on_time_share(plan) if len(plan) else None,
+            "unmet units": float(plan["backlog"].sum() + plan["lost_sales"].sum()),
+            "top bottleneck": f"{neck['resource']} {neck['period']}" if neck else "",
+        }
+    )
     capacity = frames["capacity_plan"]
     if len(capacity):
         # hours used over regular hours in the horizon: a month at zero hours stays finite
@@ -85,21 +109,31 @@ def plan_kpis(
 
 
 def compare_scenarios(engine: sa.Engine, names: Iterable[str]) -> Comparison:
-    """The newest base supply version against each scenario's newest run."""
+    """The newest base supply version against each scenario's newest run.
+
+    The base is valued by the finance engine on the fly (from the demand plan it served) when
+    its demand plan is stored, so its revenue and margin read like the scenarios'.
+    """
     wanted = ["supply_plan", "cost_breakdown", "capacity_plan"]
     columns: dict[str, dict[str, Any]] = {}
     diffs: dict[str, FrameDiff] = {}
     with unit_of_work(engine, write=False) as session:
         base = get_version(session, kind="supply")
-        base_frames = load_frames(session, base.id, wanted)
-        prices = read_tables(session.connection(), package_schema(), ["prices"])["prices"]
-        columns["base"] = plan_kpis(base_frames, base.summary, prices)
+        base_frames = load_frames(session, base.id, [*wanted, "workforce_plan"])
+        tables = read_tables(session.connection(), package_schema(), FINANCE_TABLES)
+        demand_id = (base.summary or {}).get("demand_version")
+        if demand_id is not None and len(base_frames["supply_plan"]):
+            consensus = load_frames(session, int(demand_id), ["consensus"]).get("consensus")
+            if consensus is not None:
+                valued = reconcile_frames(tables, consensus, base_frames)
+                base_frames["lines"] = valued["lines"]
+        columns["base"] = plan_kpis(base_frames, base.summary, tables["prices"])
         versions = {"base": base.id}
         for name in names:
             runs = scenario_runs(session, get_scenario(session, name))
             if not runs:
                 raise NotFound(f"scenario '{name}' has not been run yet: run it first")
-            frames = load_frames(session, runs[0].id, [*wanted, "prices"])
+            frames = load_frames(session, runs[0].id, [*wanted, "prices", "lines"])
             columns[name] = plan_kpis(frames, runs[0].summary, frames["prices"])
             versions[name] = runs[0].id
             diffs[name] = diff_frames(

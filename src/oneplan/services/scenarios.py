@@ -34,7 +34,9 @@ from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.audit import record
 from oneplan.services.exports import read_tables
 from oneplan.services.plans import content_hash, save_version
+from oneplan.services.reconcile import reconcile_frames
 from oneplan.services.supply import (
+    DemandSource,
     SupplyOptions,
     SupplyResult,
     load_plan_tables,
@@ -43,6 +45,10 @@ from oneplan.services.supply import (
 )
 
 KIND = "scenario"
+#: Finance frames a scenario run keeps beside its supply frames, for comparison.
+FINANCE_FRAMES = ("lines", "budget_variance", "rollup_total")
+#: Tables read besides the supply plan's: the assumptions' targets and the financial plan's.
+EXTRA_TABLES = ["locations", "families", "budgets"]
 SUBJECT = "scenario"
 KEYS = ["item", "location", "period"]
 USAGE = (
@@ -281,55 +287,128 @@ def _json_ready(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
+@dataclass(frozen=True)
+class ScenarioInputs:
+    """What a scenario run reads: its assumptions (ancestors first), the tables and the demand."""
+
+    scenario_id: int
+    assumptions: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    source: DemandSource
+
+
+def read_inputs(session: Session, name: str) -> ScenarioInputs:
+    """Read everything a run of scenario `name` needs; NotFound without a demand plan."""
+    scenario = get_scenario(session, name)
+    tables = load_plan_tables(session)
+    tables.update(read_tables(session.connection(), package_schema(), EXTRA_TABLES))
+    source = resolve_demand(session, tables)
+    if source.version_id is None:
+        raise NotFound("there is no demand plan version to branch from; run the demand step")
+    return ScenarioInputs(scenario.id, assumptions_of(session, scenario), tables, source)
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """Supply and finance planned on the changed inputs (nothing stored)."""
+
+    tables: dict[str, pd.DataFrame]
+    demand: pd.DataFrame
+    effects: pd.DataFrame
+    result: SupplyResult
+    finance: dict[str, pd.DataFrame]
+
+
+def plan_scenario(
+    name: str, inputs: ScenarioInputs, assumptions: pd.DataFrame, options: SupplyOptions
+) -> ScenarioPlan:
+    """Apply `assumptions` to the inputs, re-solve supply and value the result (pure).
+
+    An empty `assumptions` frame plans the base as it stands.
+    """
+    try:
+        changed, demand, effects = apply_assumptions(
+            inputs.tables, inputs.source.demand, assumptions
+        )
+    except AssumptionError as error:
+        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
+    label = f"scenario {name} on {inputs.source.label}"
+    source = dataclasses.replace(inputs.source, demand=demand, label=label)
+    result = plan_supply(changed, source, options)
+    clock = time.perf_counter()
+    finance: dict[str, pd.DataFrame] = {}
+    if result.plan.has_plan:  # an unsolved plan has nothing to value
+        finance = reconcile_frames(changed, demand, result.frames)
+    seconds = {**result.seconds, "financial plan": time.perf_counter() - clock}
+    result = dataclasses.replace(result, seconds=seconds)
+    return ScenarioPlan(changed, demand, effects, result, finance)
+
+
+def finance_summary(finance: dict[str, pd.DataFrame]) -> dict[str, float | None]:
+    """Revenue, cost of goods, gross margin and margin % of a valued plan (empty: nothing).
+
+    >>> lines = pd.DataFrame({"revenue": [80.0, 20.0], "cogs": [50.0, 10.0],
+    ...     "gross_margin": [30.0, 10.0]})
+    >>> finance_summary({"lines": lines})["margin_pct"]
+    0.4
+    """
+    lines = finance.get("lines")
+    if lines is None:
+        return {}
+    revenue = float(lines["revenue"].sum())
+    margin = float(lines["gross_margin"].sum())
+    return {
+        "revenue": revenue,
+        "cogs": float(lines["cogs"].sum()),
+        "gross_margin": margin,
+        "margin_pct": margin / revenue if revenue else None,
+    }
+
+
 def run_scenario(
     engine: sa.Engine,
     name: str,
     settings: Settings | None = None,
     options: SupplyOptions | None = None,
 ) -> ScenarioRun:
-    """Apply the scenario's assumptions, plan supply on the result and store one version.
+    """Apply the scenario's assumptions, plan supply and finance on the result, store one version.
 
     Demand assumptions change the demand plan's consensus directly, so no re-forecast is run.
+    The version holds the supply frames, the changed demand, the assumption effects and the
+    finance frames of `FINANCE_FRAMES` (valued with the changed prices and costs).
     Reading and storing are two short units of work; the solve runs outside any transaction.
     """
     settings = settings or get_settings()
     options = options or SupplyOptions()
     clock = time.perf_counter()
     with unit_of_work(engine, write=False) as session:
-        scenario = get_scenario(session, name)
-        scenario_id = scenario.id
-        assumptions = assumptions_of(session, scenario)
-        tables = load_plan_tables(session)
-        tables.update(
-            read_tables(session.connection(), package_schema(), ["locations", "families"])
-        )
-        source = resolve_demand(session, tables)
-    if source.version_id is None:
-        raise NotFound("there is no demand plan version to branch from; run the demand step")
+        inputs = read_inputs(session, name)
+    assumptions, source = inputs.assumptions, inputs.source
     seconds = {"read": time.perf_counter() - clock}
-    try:
-        changed, demand, effects = apply_assumptions(tables, source.demand, assumptions)
-    except AssumptionError as error:
-        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
-    effects = effects.merge(
+    planned = plan_scenario(name, inputs, assumptions, options)
+    changed, demand, result = planned.tables, planned.demand, planned.result
+    effects = planned.effects.merge(
         assumptions[["position", "scenario", "own_position"]], on="position", how="left"
     )
-    seconds["apply assumptions"] = time.perf_counter() - clock - sum(seconds.values())
-    label = f"scenario {name} on {source.label}"
-    result = plan_supply(changed, dataclasses.replace(source, demand=demand, label=label), options)
-    seconds["plan supply"] = time.perf_counter() - clock - sum(seconds.values())
+    seconds["plan supply and finance"] = time.perf_counter() - clock - sum(seconds.values())
     run_settings = {
         **dataclasses.asdict(options),
-        "scenario_id": scenario_id,
+        "scenario_id": inputs.scenario_id,
         "scenario": name,
         "assumptions": _json_ready(assumptions),
         "demand_version": source.version_id,
         "oneplan": __version__,
         "highspy": metadata.version("highspy"),
     }
-    inputs = {**changed, "demand": demand}
+    inputs_hashed = {**changed, "demand": demand}
     frames = {**result.frames, "demand": demand, "assumption_effects": effects}
     frames["prices"] = changed.get("prices", pd.DataFrame(columns=["item", "valid_from", "price"]))
+    frames.update({k: planned.finance[k] for k in FINANCE_FRAMES if k in planned.finance})
+    summary = {
+        **result.summary,
+        "assumptions": len(assumptions),
+        "finance": finance_summary(planned.finance),
+    }
     plan = result.plan.plan
     cycle = pd.Timestamp(plan["period"].min()).strftime("%Y-%m") if len(plan) else "-"
     with unit_of_work(engine) as session:
@@ -340,12 +419,12 @@ def run_scenario(
             name=name,
             frames=frames,
             settings=run_settings,
-            summary={**result.summary, "assumptions": len(assumptions)},
-            input_hash=content_hash(inputs, run_settings),
+            summary=summary,
+            input_hash=content_hash(inputs_hashed, run_settings),
             user=settings.user,
         )
         detail = {"version": version.id, "status": result.summary["status"]}
-        record(session, settings.user, "scenario.run", SUBJECT, scenario_id, detail)
+        record(session, settings.user, "scenario.run", SUBJECT, inputs.scenario_id, detail)
         version_id = version.id
     seconds["store version"] = time.perf_counter() - clock - sum(seconds.values())
     return ScenarioRun(
