@@ -344,3 +344,55 @@ def test_validation_names_the_position_and_field(row: dict[str, Any], message: s
 def test_missing_assumption_columns_are_named() -> None:
     with pytest.raises(AssumptionError, match=r"\['target_level', 'value', 'unit'\] missing"):
         apply_assumptions(tables(), demand(), assume({"kind": "demand_change"}))
+
+
+def test_a_launch_moved_shifts_its_ramp_and_keeps_the_plan_grid() -> None:
+    months = pd.date_range("2027-01-01", periods=5, freq="MS")
+    demand = pd.DataFrame(
+        {
+            "item": ["NEW"] * 5 + ["OLD"] * 5,
+            "location": "DC",
+            "period": list(months) * 2,
+            "quantity": [0.0, 0.0, 10.0, 20.0, 30.0] + [7.0] * 5,
+        }
+    )
+    two_later = pd.DataFrame(
+        [
+            {"position": 1, "kind": "launch_moved", "target_level": "item", "target": "NEW",
+             "period_from": None, "period_to": None, "value": 2, "unit": "months"}
+        ]
+    )  # fmt: skip
+    _, later, effects = apply_assumptions({}, demand, two_later)
+    new = later[later["item"] == "NEW"].sort_values("period")["quantity"].tolist()
+    assert new == [0.0, 0.0, 0.0, 0.0, 10.0]  # 20 and 30 move past the horizon
+    assert later[later["item"] == "OLD"]["quantity"].tolist() == [7.0] * 5
+    assert effects.loc[0, "change"] == -50.0 and effects.loc[0, "rows"] == 5
+
+    one_earlier = two_later.assign(value=-1)
+    _, earlier, _ = apply_assumptions({}, demand, one_earlier)
+    assert earlier[earlier["item"] == "NEW"].sort_values("period")["quantity"].tolist() == [
+        0.0,
+        10.0,
+        20.0,
+        30.0,
+        0.0,  # the last month has nothing left to take from
+    ]
+
+
+def test_a_launch_moves_by_whole_months_only() -> None:
+    demand = pd.DataFrame(
+        {
+            "item": ["NEW"],
+            "location": "DC",
+            "period": [pd.Timestamp("2027-01-01")],
+            "quantity": [1.0],
+        }
+    )
+    half = pd.DataFrame(
+        [
+            {"position": 3, "kind": "launch_moved", "target_level": "item", "target": "NEW",
+             "period_from": None, "period_to": None, "value": 0.5, "unit": "months"}
+        ]
+    )  # fmt: skip
+    with pytest.raises(AssumptionError, match="assumption 3, field value: a launch moves by whole"):
+        apply_assumptions({}, demand, half)

@@ -30,6 +30,7 @@ KINDS = (
     "price_change",
     "subcontract",
     "policy_change",
+    "launch_moved",
 )
 LEVELS: dict[str, tuple[str, ...]] = {
     "demand_change": ("item", "family", "location", "region", "total"),
@@ -38,6 +39,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "price_change": ("item", "family"),
     "subcontract": ("item", "family"),
     "policy_change": ("item", "family"),
+    "launch_moved": ("item",),
 }
 UNITS: dict[str, tuple[str, ...]] = {
     "demand_change": ("percent", "units"),
@@ -46,6 +48,7 @@ UNITS: dict[str, tuple[str, ...]] = {
     "price_change": ("percent",),
     "subcontract": ("currency", "units"),
     "policy_change": ("service_level", "max_backlog_periods"),
+    "launch_moved": ("months",),
 }
 COLUMNS = [
     "position",
@@ -123,6 +126,8 @@ def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dic
             raise _fail(row, "value", "a service level must be between 0 and 1 (exclusive)")
         if kind in ("subcontract", "policy_change") and row["value"] < 0:
             raise _fail(row, "value", "must not be negative")
+        if kind == "launch_moved" and not float(row["value"]).is_integer():
+            raise _fail(row, "value", "a launch moves by whole months (+ later, - earlier)")
     return rows
 
 
@@ -184,6 +189,35 @@ def _demand_change(
     new = np.maximum(quantity + change, 0.0)  # a cut never leaves negative demand
     changed = demand.assign(quantity=new)
     return changed, int(node.sum()), float((new - quantity).sum())
+
+
+def _launch_moved(
+    row: dict[str, Any], tables: dict[str, pd.DataFrame], demand: pd.DataFrame
+) -> tuple[pd.DataFrame, int, float]:
+    """A launch moved by ``value`` months: the item's whole demand curve (its ramp-up with it)
+    shifts; months before the new start have none, and what moves past the horizon drops out."""
+    item = row["target"]
+    items = tables.get("items")
+    if items is not None and item not in set(items["code"].astype(str)):
+        raise _fail(row, "target", f"item '{item}' is not in items")
+    mine = (demand["item"].astype(str) == item).to_numpy()
+    if not mine.any():
+        raise _fail(row, "target", f"item '{item}' has no demand in the plan to move")
+    months = int(row["value"])
+    horizon = pd.DatetimeIndex(demand["period"])
+    first, last = horizon.min(), horizon.max()
+    moved = demand[mine].assign(
+        period=pd.DatetimeIndex(demand.loc[mine, "period"]) + pd.DateOffset(months=months)
+    )
+    moved = moved[(moved["period"] >= first) & (moved["period"] <= last)]
+    # the item keeps a row (at zero) in every month it had one, so the plan's grid is unchanged
+    grid = demand.loc[mine, ["item", "location", "period"]]
+    shifted = grid.merge(moved, on=["item", "location", "period"], how="left").fillna(
+        {"quantity": 0.0}
+    )
+    changed = pd.concat([demand[~mine], shifted], ignore_index=True)
+    before = float(demand.loc[mine, "quantity"].sum())
+    return changed[DEMAND_COLUMNS], int(mine.sum()), float(shifted["quantity"].sum()) - before
 
 
 def _capacity_change(
@@ -327,6 +361,7 @@ MEASURES = {
     "price_change": "currency per unit",
     "subcontract": "currency or units",
     "policy_change": "policy value",
+    "launch_moved": "units",
 }
 
 
@@ -357,6 +392,8 @@ def apply_assumptions(
         kind = row["kind"]
         if kind == "demand_change":
             demand, touched, amount = _demand_change(row, tables, demand)
+        elif kind == "launch_moved":
+            demand, touched, amount = _launch_moved(row, tables, demand)
         elif kind == "capacity_change":
             tables, touched, amount = _capacity_change(row, tables, horizon)
         elif kind == "policy_change":
