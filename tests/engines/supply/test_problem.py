@@ -207,3 +207,13 @@ def test_missing_columns_and_settings_are_named() -> None:
     tables["item_costs"] = pd.concat([tables["item_costs"], tables["item_costs"].iloc[:1]])
     with pytest.raises(SupplyInputError, match="duplicate"):
         problem_from_tables(tables)
+
+
+def test_a_month_shut_down_in_the_calendar_has_no_overtime() -> None:
+    tables = base()
+    shut = pd.DataFrame({"resource": [tables["resources"]["code"].iloc[0]], "period": ["2027-02"],
+                         "capacity": [0.0]})  # fmt: skip
+    tables["resource_capacity"] = pd.concat([tables["resource_capacity"], shut], ignore_index=True)
+    p = problem_from_tables(tables)
+    assert p.capacity[0].tolist() == [100, 0, 40, 100]
+    assert p.overtime_hours[0].tolist() == [8, 0, 8, 8]  # a reduced month keeps its overtime

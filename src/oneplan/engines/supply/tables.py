@@ -130,6 +130,9 @@ def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dic
         cols = months.get_indexer(pd.DatetimeIndex(month_starts(over["period"])))
         ok = cols >= 0
         capacity[rows[ok], cols[ok]] = numeric(over, "resource_capacity", "capacity").to_numpy()[ok]
+        # A machine the calendar shuts down for a month (capacity 0) runs no overtime either.
+        shut = capacity[rows[ok], cols[ok]] <= 0
+        overtime[rows[ok][shut], cols[ok][shut]] = 0.0
     return {
         "code": codes.to_numpy(object),
         "kind": kinds.to_numpy(object),
