@@ -124,9 +124,27 @@ def _python_values(values: pd.Series, kind: str) -> list[Any]:
     return [cell if ok else None for cell, ok in zip(cells, present, strict=True)]
 
 
-def _xlsx_cells(sheet: Any, values: pd.Series, kind: str) -> list[Any]:
-    """One column's cells; a cell that needs more than openpyxl's default handling is a
-    WriteOnlyCell of its own."""
+def text_cell(sheet: Any, value: Any) -> Any:
+    """A value for a write-only sheet that stays text: openpyxl would store text starting with
+    "=" as a formula, so such text gets a plain text cell of its own; anything else is as given.
+
+    >>> import openpyxl
+    >>> sheet = openpyxl.Workbook(write_only=True).create_sheet()
+    >>> text_cell(sheet, "=HYPERLINK()").data_type, text_cell(sheet, 5)
+    ('s', 5)
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def xlsx_cells(sheet: Any, values: pd.Series, kind: str) -> list[Any]:
+    """One column's cells for a write-only sheet, by the column's package type; a cell that
+    needs more than openpyxl's default handling is a WriteOnlyCell of its own."""
     from openpyxl.cell import WriteOnlyCell
 
     cells = _python_values(values, kind)
@@ -169,7 +187,7 @@ def _write_xlsx(frames: Mapping[str, pd.DataFrame], schema: PackageSchema, path:
             raise ValueError(f"table {table.name} has {len(frame):,} rows, more than xlsx holds")
         sheet = workbook.create_sheet(table.name)
         sheet.freeze_panes = "A2"
-        columns = [_xlsx_cells(sheet, frame[c.name], c.type) for c in table.columns]
+        columns = [xlsx_cells(sheet, frame[c.name], c.type) for c in table.columns]
         for number, (col, cells) in enumerate(zip(table.columns, columns, strict=True), start=1):
             sample = max((len(str(v)) for v in cells[:200] if isinstance(v, str)), default=10)
             width = min(max(len(col.name), sample, 8) + 2, 60)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from oneplan.config import Settings, get_settings
 from oneplan.datapack import ReadLimits, package_schema
 from oneplan.datapack.safety import check_xlsx
+from oneplan.datapack.write import text_cell, xlsx_cells
 from oneplan.db.session import unit_of_work
 from oneplan.errors import Problem, ValidationFailed
 from oneplan.services.demand import demand_version
@@ -88,17 +89,6 @@ def export_grid(engine: sa.Engine, path: Path, version_id: int | None = None) ->
     return GridExport(int(about["version"]), len(grid), months)
 
 
-def _text_cell(sheet: Any, value: Any) -> Any:
-    """A cell that stays text: openpyxl would store text starting with '=' as a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def _write_workbook(grid: pd.DataFrame, about: dict[str, Any], path: Path) -> None:
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
@@ -115,18 +105,17 @@ def _write_workbook(grid: pd.DataFrame, about: dict[str, Any], path: Path) -> No
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    text = [c in (*KEY_COLUMNS, *INFO_COLUMNS) for c in grid.columns]
-    for values in grid.itertuples(index=False):
-        sheet.append(
-            [
-                _text_cell(sheet, None if pd.isna(v) else v) if is_text else float(v)
-                for v, is_text in zip(values, text, strict=True)
-            ]
-        )
+    # whole columns at a time, by the same cell rules as the data package's workbooks
+    columns = [
+        xlsx_cells(sheet, grid[c], "string" if c in (*KEY_COLUMNS, *INFO_COLUMNS) else "number")
+        for c in grid.columns
+    ]
+    for row in zip(*columns, strict=True):
+        sheet.append(list(row))
     info = workbook.create_sheet(ABOUT_SHEET)
     info.append(["key", "value"])
     for key, value in about.items():
-        info.append([key, _text_cell(info, value)])
+        info.append([key, text_cell(info, value)])
     info.append(
         ["how to", "Edit month cells on the demand sheet, then run oneplan demand import-grid"]
     )
