@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 from oneplan.cli.main import app
-from oneplan.config import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.chdir(tmp_path)  # the cycle writes its executive pack under ./reports
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "cli-user")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def test_help_lists_the_commands() -> None:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -23,17 +21,6 @@ from oneplan.services.supply import run_supply
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "controller")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def _plans(demo_csv: Path, history: pd.DataFrame) -> None:

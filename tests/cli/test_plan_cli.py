@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pandas as pd
-import pytest
 import typer
 from typer.testing import CliRunner
 
 from oneplan.cli.common import engine
 from oneplan.cli.plan import register
-from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
 from oneplan.services.plans import save_version
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "planner")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def stored_version(production: list[float], items: list[str] | None = None) -> int:

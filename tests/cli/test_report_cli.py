@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -28,17 +26,6 @@ register(app)
 @app.callback()
 def _root() -> None:
     """Keeps ``report`` a named command, as under ``oneplan``."""
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "controller")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 def test_report_without_plans_then_with_them(

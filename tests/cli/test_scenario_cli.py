@@ -3,7 +3,6 @@ delete."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -22,17 +21,6 @@ from oneplan.services.supply import run_supply
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "planner")
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 @pytest.fixture

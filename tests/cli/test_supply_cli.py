@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -48,16 +47,6 @@ RED_TOMATO = {
         for month, units in enumerate([1600, 3000, 3200, 3800, 2200, 2200], start=1)
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("ONEPLAN_USER", "planner")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 @pytest.fixture
