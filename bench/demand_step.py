@@ -4,7 +4,7 @@ Builds the demo package, imports it, runs the demand step (statistical forecast,
 events, overrides, pricing, roll-up, store), then records two overrides and runs it again (the
 forecast of an unchanged history is reused). Prints seconds per phase and peak memory.
 
-    .venv/bin/python bench/demand_step.py [--items 150] [--n-jobs 1] [--n-windows 3]
+    .venv/bin/python bench/demand_step.py [--items 150] [--n-jobs 1] [--n-windows 2]
         [--reconciliation mint_ols|top_down]
 """
 
@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--n-windows", type=int, default=3)
+    parser.add_argument("--n-windows", type=int, default=2)
     parser.add_argument("--reconciliation", choices=["mint_ols", "top_down"], default=None)
     args = parser.parse_args()
 

@@ -84,7 +84,7 @@ class DemandOptions:
     plan_start: str | None = None
     season_length: int = 12
     levels: tuple[int, ...] = (80, 95)
-    n_windows: int = 3
+    n_windows: int = 2
     n_jobs: int = 1
     reuse_forecast: bool = True
     reconciliation: str | None = None  # None (sum of the detail), "mint_ols" or "top_down"

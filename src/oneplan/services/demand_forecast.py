@@ -58,7 +58,7 @@ def statistical_forecast(
     *,
     season_length: int = 12,
     levels: Sequence[int] = (80, 95),
-    n_windows: int = 3,
+    n_windows: int = 2,
     n_jobs: int = 1,
     reconciliation: str | None = None,
 ) -> dict[str, pd.DataFrame]:

@@ -172,7 +172,7 @@ def test_dask_cluster_gives_the_local_numbers() -> None:
     import distributed
 
     rng = np.random.default_rng(3)
-    # one model set and one backtest plan keep the cluster round trips to two
+    # one model set and one backtest plan keep the cluster round trips to three
     history = pd.concat(
         [_series(f"s{i}", np.array(SEASON * 8) * (1 + i) + rng.normal(0, 1, 32)) for i in range(2)]
     )
@@ -189,3 +189,25 @@ def test_dask_cluster_gives_the_local_numbers() -> None:
     np.testing.assert_allclose(
         remote.backtest["forecast"], local.backtest["forecast"], rtol=1e-4, atol=1e-4
     )
+
+
+def test_ces_is_asked_for_points_only_and_the_others_for_intervals() -> None:
+    from oneplan.engines.demand.candidates import REGULAR, SPORADIC
+    from oneplan.engines.demand.forecast import _some_models
+
+    with_levels = [repr(m) for m in _some_models(REGULAR, True, 12)]
+    assert "CES" not in with_levels and "OptimizedTheta" in with_levels
+    assert [repr(m) for m in _some_models(REGULAR, False, 12)] == ["CES"]
+    assert _some_models(SPORADIC, True, 12) == []
+    assert len(_some_models(SPORADIC, False, 12)) == len(SPORADIC.build(12))
+
+
+def test_a_long_history_is_fitted_on_its_latest_periods_only() -> None:
+    rng = np.random.default_rng(5)
+    # 20 years: a level of 1,000 that dropped to 100 ten years ago
+    y = np.r_[np.full(120, 1000.0), np.full(120, 100.0)] + rng.normal(0, 5, 240)
+    full = forecast(_series("s", y), 6, season_length=12, max_history=240)
+    recent = forecast(_series("s", y), 6, season_length=12)
+    assert recent.selection.loc[0, "n_obs"] == 240
+    assert recent.forecast["forecast"].between(80, 120).all()
+    assert full.forecast["forecast"].mean() != pytest.approx(recent.forecast["forecast"].mean())

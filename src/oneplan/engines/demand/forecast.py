@@ -23,9 +23,9 @@ from oneplan.engines.demand.candidates import (
     MODEL_SET_BY_CLASS,
     MODEL_SETS,
     REGULAR,
-    REGULAR_WITH_ARIMA,
     SHORT,
     SHORT_SEASONAL,
+    THOROUGH,
     ModelSet,
     min_backtest_periods,
 )
@@ -38,6 +38,7 @@ from oneplan.engines.demand.selection import (
     backtest_of_choice,
     choose_models,
     combine_columns,
+    combine_values,
     conformal_half_widths,
     describe_choice,
     nonfinite_per_series,
@@ -76,7 +77,7 @@ class _SetOutcome:
 
 
 class DemandForecaster:
-    """Per-series model choice by rolling-origin backtest, as an estimator.
+    """Model choice by rolling-origin backtest, as an estimator.
 
     >>> ds = pd.date_range("2020-01-01", periods=36, freq="MS")
     >>> h = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [10.0, 20.0, 30.0] * 12})
@@ -92,14 +93,13 @@ class DemandForecaster:
         freq: str = "MS",
         season_length: int = 12,
         levels: Sequence[int] = (80, 95),
-        n_windows: int = 3,
+        n_windows: int = 1,
         n_jobs: int = 1,
-        combine: int | str = 3,
         max_combination: int = 3,
-        combine_within: float = 2.0,
+        max_history: int | None = None,
         new_item_periods: int = 6,
         phase_out_periods: int | None = None,
-        include_arima: bool = False,
+        thorough: bool = False,
         engine: Any = None,
     ) -> None:
         self.horizon = horizon
@@ -108,12 +108,11 @@ class DemandForecaster:
         self.levels = levels
         self.n_windows = n_windows
         self.n_jobs = n_jobs
-        self.combine = combine
         self.max_combination = max_combination
-        self.combine_within = combine_within
+        self.max_history = max_history
         self.new_item_periods = new_item_periods
         self.phase_out_periods = phase_out_periods
-        self.include_arima = include_arima
+        self.thorough = thorough
         self.engine = engine
 
     def fit(self, history: pd.DataFrame) -> DemandForecaster:
@@ -132,6 +131,10 @@ class DemandForecaster:
         )
         scale = seasonal_naive_scale(clean, m)
         self.classes_ = classes
+        # Models are fitted on recent history only: older years describe another business, and
+        # fitting time grows with length. Classes and the MASE scale use the whole history.
+        limit = self.max_history or max(120, 10 * m)
+        recent = clean.groupby("unique_id", sort=False, observed=True).tail(limit)
         self.future_dates_ = pd.date_range(
             clean["ds"].max(), periods=self.horizon + 1, freq=self.freq
         )[1:]
@@ -142,18 +145,18 @@ class DemandForecaster:
         seasonal_short = (classes["demand_class"] == "too_short") & (m > 1)
         seasonal_short &= classes["n_obs"] >= SHORT_SEASONAL.min_train(m) + 1
         set_name = set_name.mask(seasonal_short, SHORT_SEASONAL.name)
-        if self.include_arima:
-            set_name = set_name.replace(REGULAR.name, REGULAR_WITH_ARIMA.name)
+        if self.thorough:
+            set_name = set_name.replace(REGULAR.name, THOROUGH.name)
         outcome = _SetOutcome()
         for name, members in classes.groupby(set_name.to_numpy(), sort=False):
             if name:
-                self._forecast_set(clean, members, MODEL_SETS[str(name)], scale, outcome)
+                self._forecast_set(recent, members, MODEL_SETS[str(name)], scale, outcome)
         if outcome.failed:
             # One odd item never sinks a run: retry it with the simple models, then with zero.
             first_failures = dict(outcome.failed)
             outcome.failed.clear()
             retry = classes[classes["unique_id"].isin(list(first_failures))]
-            self._forecast_set(clean, retry, SHORT, scale, outcome, first_failures)
+            self._forecast_set(recent, retry, SHORT, scale, outcome, first_failures)
         zero_ids = classes.loc[classes["demand_class"] == "zero", "unique_id"].tolist()
         self._zero_forecast(classes, zero_ids, outcome, {})
         if outcome.failed:
@@ -183,21 +186,18 @@ class DemandForecaster:
         history = clean[clean["unique_id"].isin(ids)]
         names = [repr(model) for model in model_set.build(m)]
         ladder = backtest_ladder(self.horizon, self.n_windows)
-        plan_index = assign_plans(members["n_obs"].to_numpy(), ladder, model_set.min_train(m))
+        n_obs = history.groupby("unique_id", sort=False).size().reindex(ids).to_numpy()
+        plan_index = assign_plans(n_obs, ladder, model_set.min_train(m))
 
         failures: dict[str, str] = {}
         backtests = []
         for index in np.unique(plan_index[plan_index >= 0]):
             plan = ladder[int(index)]
             part = history[history["unique_id"].isin(ids[plan_index == index])]
-            run = self._run_models(model_set, partial(_cross_validate, plan=plan))
+            run = self._run_models(model_set.build, partial(_cross_validate, plan=plan))
             backtests.append(_isolate(run, part, failures))
         cv = _concat(backtests, ["unique_id", "ds", "cutoff", "y", *names])
-        level_arg = levels if model_set.native_intervals else None
-        run = self._run_models(
-            model_set, lambda sf, df: sf.forecast(h=self.horizon, df=df, level=level_arg)
-        )
-        future = _isolate(run, history, failures)
+        future = self._final_forecast(model_set, history, failures)
         bounds = [f"{n}-{side}-{lv}" for n in names for lv in levels for side in ("lo", "hi")]
         expected = ["unique_id", "ds", *names, *(bounds if model_set.native_intervals else [])]
         # A series whose models all fell back to NaN may leave out interval columns.
@@ -214,9 +214,7 @@ class DemandForecaster:
             ids,
             scale.reindex(ids).to_numpy(),
             failed,
-            combine=self.combine,
             max_combination=self.max_combination,
-            within=self.combine_within,
         )
         usable = (~choice.failed).any(axis=1) & ~np.isin(ids, list(failures))
         for uid, bad in zip(ids[~usable], choice.failed[~usable], strict=True):
@@ -250,14 +248,14 @@ class DemandForecaster:
             )
             lo, hi = point - half, point + half
             if model_set.native_intervals:
-                native_lo = combine_columns(
-                    future, [f"{n}-lo-{level}" for n in names], choice, fcodes
-                )
-                native_hi = combine_columns(
-                    future, [f"{n}-hi-{level}" for n in names], choice, fcodes
-                )
-                lo = np.where(np.isfinite(native_lo), native_lo, lo)
-                hi = np.where(np.isfinite(native_hi), native_hi, hi)
+                # Each member's distance to its bounds, combined like the points, around the
+                # combined point; members without bounds of their own (point_only) are left out.
+                values = future[names].to_numpy(dtype="float64")
+                below = values - future[[f"{n}-lo-{level}" for n in names]].to_numpy("float64")
+                above = future[[f"{n}-hi-{level}" for n in names]].to_numpy("float64") - values
+                below, above = (combine_values(d, choice, fcodes) for d in (below, above))
+                lo = np.where(np.isfinite(below), point - below, lo)
+                hi = np.where(np.isfinite(above), point + above, hi)
             frame[f"forecast-lo-{level}"] = np.where(np.isfinite(lo), lo, point)
             frame[f"forecast-hi-{level}"] = np.where(np.isfinite(hi), hi, point)
         value_columns = [c for c in frame.columns if c.startswith("forecast")]
@@ -276,12 +274,34 @@ class DemandForecaster:
             )
         )
 
+    def _final_forecast(
+        self, model_set: ModelSet, history: pd.DataFrame, failures: dict[str, str]
+    ) -> pd.DataFrame:
+        """Every model's forecast, with native intervals unless the model is ``point_only``."""
+        parts = []
+        for with_levels in (True, False):
+            build = partial(_some_models, model_set, with_levels)
+            if not build(self.season_length):
+                continue
+            level = list(self.levels) if with_levels else None
+            run = self._run_models(build, partial(_forecast, h=self.horizon, level=level))
+            parts.append(_isolate(run, history, failures))
+        parts = [p for p in parts if not p.empty]
+        if not parts:
+            return pd.DataFrame(columns=["unique_id", "ds"])
+        future = parts[0]
+        for part in parts[1:]:
+            future = future.merge(part, on=["unique_id", "ds"], how="outer")
+        return future
+
     def _run_models(
-        self, model_set: ModelSet, call: Callable[[StatsForecast, pd.DataFrame], pd.DataFrame]
+        self,
+        build: Callable[[int], list[Any]],
+        call: Callable[[StatsForecast, pd.DataFrame], pd.DataFrame],
     ) -> Callable[[pd.DataFrame], pd.DataFrame]:
         def run(df: pd.DataFrame) -> pd.DataFrame:
             sf = StatsForecast(
-                models=model_set.build(self.season_length),
+                models=build(self.season_length),
                 freq=self.freq,
                 n_jobs=self.n_jobs if df["unique_id"].nunique() > 50 else 1,
                 fallback_model=NaNModel(),
@@ -337,14 +357,14 @@ def forecast(
     freq: str = "MS",
     season_length: int = 12,
     levels: Sequence[int] = (80, 95),
-    n_windows: int = 3,
+    n_windows: int = 1,
     n_jobs: int = 1,
     **options: Any,
 ) -> ForecastResult:
     """Forecast every series in ``history`` (``unique_id, ds, y``) ``horizon`` periods ahead.
 
-    ``options`` go to :class:`DemandForecaster`: ``combine``, ``max_combination``,
-    ``new_item_periods``, ``phase_out_periods``, ``include_arima`` and ``engine`` (a Dask
+    ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``max_history``,
+    ``new_item_periods``, ``phase_out_periods``, ``thorough`` and ``engine`` (a Dask
     ``Client`` to fit the models on a cluster).
 
     >>> ds = pd.date_range("2020-01-01", periods=30, freq="MS")
@@ -385,6 +405,22 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
     return pd.concat(frames, ignore_index=True)
+
+
+def _some_models(model_set: ModelSet, with_levels: bool, season_length: int) -> list[Any]:
+    """The set's models asked for intervals (``with_levels``), or those asked for points only."""
+    return [
+        model
+        for model in model_set.build(season_length)
+        if (model_set.native_intervals and repr(model) not in model_set.point_only) == with_levels
+    ]
+
+
+def _forecast(
+    engine: StatsForecast, df: pd.DataFrame, h: int, level: list[int] | None
+) -> pd.DataFrame:
+    result: pd.DataFrame = engine.forecast(h=h, df=df, level=level)
+    return result
 
 
 def _cross_validate(engine: StatsForecast, df: pd.DataFrame, plan: BacktestPlan) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Rolling-origin backtests and the per-series choice of a model or a mean of the best few.
+"""Rolling-origin backtests and the choice of a model or a combination of a few.
 
 Everything here works on whole blocks: one ``n_series x n_models`` error matrix per model set, so
 the choice costs the same whether there are ten series or ten thousand.
@@ -6,6 +6,8 @@ the choice costs the same whether there are ten series or ten thousand.
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,20 +54,58 @@ def assign_plans(n_obs: np.ndarray, ladder: list[BacktestPlan], min_train: int) 
 
 
 @dataclass(frozen=True)
-class Choice:
-    """Per-series outcome of the backtest, rows aligned with ``series``.
+class Combination:
+    """The mean or median of some of a model set's models (column indices into the backtest)."""
 
-    ``order`` ranks the models (columns of the backtest) best first; the forecast is the mean of the
-    first ``n_combined``. ``scores`` holds each model's backtest MASE, ``combined_score`` that of
-    the chosen mean; ``failed`` marks models that raised or gave no number for a series.
+    members: tuple[int, ...]
+    how: str = "mean"
+
+    def label(self, names: list[str]) -> str:
+        """``CES`` for one model, ``median(CES+OptimizedTheta+SeasonalNaive)`` for several."""
+        parts = "+".join(names[j] for j in self.members)
+        return parts if len(self.members) == 1 else f"{self.how}({parts})"
+
+
+def candidate_combinations(n_models: int, max_size: int = 3) -> list[Combination]:
+    """Every model alone, the mean of every pair and, from three models on, mean and median.
+
+    >>> [c.label(["a", "b", "c"]) for c in candidate_combinations(3)]
+    ['a', 'b', 'c', 'mean(a+b)', 'mean(a+c)', 'mean(b+c)', 'mean(a+b+c)', 'median(a+b+c)']
+    """
+    combos: list[Combination] = []
+    for size in range(1, min(max_size, n_models) + 1):
+        for members in itertools.combinations(range(n_models), size):
+            combos.append(Combination(members, "mean"))
+            if size >= 3:
+                combos.append(Combination(members, "median"))
+    return combos
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Outcome of the backtest for one group of series, rows aligned with ``series``.
+
+    ``combination`` won the pooled backtest (``pooled_score``; ``runner_up`` and its score the
+    next best); ``members`` says which models each series actually combines (the winners less any
+    that failed on that series) and ``how`` whether as mean or median. ``scores`` holds each
+    model's backtest MASE per series, ``combined_score`` that of the series' own combination;
+    ``failed`` marks models that raised or gave no number for a series.
     """
 
     series: np.ndarray
-    order: np.ndarray
-    n_combined: np.ndarray
+    combination: Combination
+    pooled_score: float
+    runner_up: Combination | None
+    runner_up_score: float
+    members: np.ndarray
+    how: np.ndarray
     scores: np.ndarray
     combined_score: np.ndarray
     failed: np.ndarray
+
+
+# One series whose backtest blew up must not decide the choice for all the others.
+_SCORE_CAP = 100.0
 
 
 def choose_models(
@@ -75,17 +115,18 @@ def choose_models(
     scale: np.ndarray,
     failed: np.ndarray,
     *,
-    combine: int | str = "auto",
     max_combination: int = 3,
-    within: float = 2.0,
 ) -> Choice:
-    """Rank the models per series by backtest MASE and decide how many of the best to average.
+    """Pick the combination of models with the lowest backtest MASE over the whole group.
 
     ``backtest`` holds ``unique_id, y`` and one column per model; ``series`` lists the ids in the
     order of ``scale`` (in-sample seasonal-naive MAE) and of the rows of ``failed`` (models that
-    raised). An integer ``combine`` averages that many of the best models, ``combine="auto"``
-    picks per series the count (up to ``max_combination``) with the lowest backtest error; either
-    way only models whose backtest MASE is within ``within`` times the best one's take part.
+    raised). Every candidate of :func:`candidate_combinations` is scored on every series (MASE
+    over its backtest windows, capped at 100) and the candidate with the lowest mean wins for all
+    of them: choosing once for many series is far less noisy than choosing per series, where a
+    few backtest windows decide (see ``docs/forecasting.md`` for the measured difference). A
+    series on which a winning model failed combines the others; one on which all failed takes
+    its own best model.
     """
     codes = pd.Categorical(backtest["unique_id"], categories=series).codes
     n_series, n_models = len(series), len(model_names)
@@ -93,55 +134,81 @@ def choose_models(
     actual = backtest["y"].to_numpy(dtype="float64")
     counts = np.bincount(codes, minlength=n_series).astype("float64")
     failed = failed | _any_per_series(~np.isfinite(preds), codes, n_series)
-    mae = np.full((n_series, n_models), np.nan)
-    if len(preds):
-        errors = np.abs(preds - actual[:, None])
-        totals = np.column_stack(
-            [np.bincount(codes, np.nan_to_num(errors[:, k]), n_series) for k in range(n_models)]
-        )
-        mae = totals / np.where(counts > 0, counts, np.nan)[:, None]
     safe_scale = np.where(scale > 0, scale, 1.0)
-    scores = np.where(failed, np.inf, mae / safe_scale[:, None])
-    # Without backtest rows every model scores NaN: keep the set's own order (first model first).
-    order = np.argsort(np.nan_to_num(scores, nan=0.0), axis=1, kind="stable")
-    # Only models within ``within`` times the best backtest error join a mean: a model that
-    # misses a clear season should not dilute the ones that catch it.
-    best = np.take_along_axis(scores, order[:, :1], axis=1)
-    close = np.nan_to_num(scores, nan=np.inf) <= best * within + 1e-12
-    n_ok = np.where(np.isfinite(best[:, 0]), (close & ~failed).sum(axis=1), (~failed).sum(axis=1))
+    per_row = np.where(counts > 0, counts, np.nan) * safe_scale
 
-    cap = max_combination if combine == "auto" else int(combine)
-    cap = max(1, min(cap, n_models))
-    combined = np.full((n_series, cap), np.inf)
-    if len(preds):
-        ranked = np.take_along_axis(preds, order[codes], axis=1)[:, :cap]
-        running_mean = np.cumsum(ranked, axis=1) / np.arange(1, cap + 1)
-        for k in range(cap):
-            err = np.bincount(codes, np.abs(running_mean[:, k] - actual), n_series)
-            combined[:, k] = err / np.where(counts > 0, counts, np.nan) / safe_scale
-    allowed = np.arange(1, cap + 1)[None, :] <= n_ok[:, None]
-    combined = np.where(allowed, np.nan_to_num(combined, nan=np.inf), np.inf)
-    if combine == "auto":
-        n_combined = combined.argmin(axis=1) + 1
-    else:
-        n_combined = np.minimum(cap, np.maximum(n_ok, 1))
-    no_backtest = counts == 0
-    n_combined = np.where(no_backtest, 1, n_combined)
-    combined_score = np.where(
-        no_backtest, np.nan, np.take_along_axis(combined, (n_combined - 1)[:, None], axis=1)[:, 0]
+    def mase(forecast: np.ndarray) -> np.ndarray:
+        errors = np.abs(forecast - actual)
+        finite = np.isfinite(errors)
+        total = np.bincount(codes, np.where(finite, errors, 0.0), n_series)
+        broken = np.bincount(codes, (~finite).astype("float64"), n_series) > 0
+        return np.where(broken, np.inf, total / per_row)
+
+    scores = np.column_stack([mase(preds[:, k]) for k in range(n_models)])
+    scores = np.where(failed, np.inf, scores)
+    masked = np.where(failed[codes], np.nan, preds)
+    has_backtest = counts > 0
+    candidates = candidate_combinations(n_models, max_combination)
+    pooled = np.full(len(candidates), np.inf)
+    if has_backtest.any():
+        for k, combo in enumerate(candidates):
+            score = mase(_combine(masked[:, list(combo.members)], combo.how))
+            capped = np.minimum(np.nan_to_num(score[has_backtest], nan=np.inf), _SCORE_CAP)
+            pooled[k] = float(np.mean(capped))
+    # Without any backtest the candidates keep the set's order: its first model stands.
+    ranking = np.argsort(pooled, kind="stable")
+    winner = candidates[int(ranking[0])]
+    runner_up = candidates[int(ranking[1])] if len(candidates) > 1 else None
+
+    members = np.zeros((n_series, n_models), dtype=bool)
+    members[:, list(winner.members)] = True
+    members &= ~failed
+    lost_all = ~members.any(axis=1) & (~failed).any(axis=1)
+    # The series' own best model; without a backtest, the first one that did not fail.
+    own_best = np.argmin(np.where(failed, np.inf, np.nan_to_num(scores, nan=0.0)), axis=1)
+    members[lost_all, own_best[lost_all]] = True
+    how = np.where(members.sum(axis=1) >= 3, winner.how, "mean")
+    combined = _combine_rows(masked, members[codes], how[codes])
+    combined_score = np.where(has_backtest, mase(combined), np.nan)
+    return Choice(
+        series,
+        winner,
+        float(pooled[ranking[0]]),
+        runner_up,
+        float(pooled[ranking[1]]) if runner_up is not None else float("nan"),
+        members,
+        how,
+        scores,
+        combined_score,
+        failed,
     )
-    return Choice(series, order, n_combined, scores, combined_score, failed)
+
+
+def _combine(values: np.ndarray, how: str) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
+        combined: np.ndarray = (
+            np.nanmedian(values, axis=1) if how == "median" else np.nanmean(values, axis=1)
+        )
+        return combined
+
+
+def _combine_rows(values: np.ndarray, members: np.ndarray, how: np.ndarray) -> np.ndarray:
+    """Per row, the mean or median (``how``) of the columns flagged in ``members``."""
+    chosen = np.where(members, values, np.nan)
+    return np.where(how == "median", _combine(chosen, "median"), _combine(chosen, "mean"))
 
 
 def combine_columns(
     frame: pd.DataFrame, columns: list[str], choice: Choice, codes: np.ndarray
 ) -> np.ndarray:
-    """Mean of each row's chosen models, taking ``columns`` in the order of ``choice.order``."""
-    values = frame[columns].to_numpy(dtype="float64")
-    ranked = np.take_along_axis(values, choice.order[codes], axis=1)
-    running_mean = np.cumsum(ranked, axis=1) / np.arange(1, values.shape[1] + 1)
-    picked = (choice.n_combined[codes] - 1)[:, None]
-    return np.take_along_axis(running_mean, picked, axis=1)[:, 0]
+    """Each row's combination of ``columns`` (aligned with the models) as ``choice`` decided."""
+    return combine_values(frame[columns].to_numpy(dtype="float64"), choice, codes)
+
+
+def combine_values(values: np.ndarray, choice: Choice, codes: np.ndarray) -> np.ndarray:
+    """Each row's combination of ``values`` (rows x models); NaN cells are left out."""
+    return _combine_rows(values, choice.members[codes], choice.how[codes])
 
 
 def _any_per_series(flags: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarray:
@@ -198,24 +265,31 @@ def describe_choice(
 ) -> pd.DataFrame:
     """``unique_id, model, reason, fell_back`` for the series whose choice stands."""
     names = np.array(model_names)
+    group = int((~np.isnan(choice.combined_score)).sum())
+    won = choice.combination.label(model_names)
+    if group and choice.runner_up is not None:
+        pooled = (
+            f"won the backtest of {group} series (mean MASE {choice.pooled_score:.3f} vs "
+            f"{choice.runner_up.label(model_names)} {choice.runner_up_score:.3f})"
+        )
+    else:
+        pooled = "no backtest possible, first model of the set"
     rows = []
     for i in np.flatnonzero(usable):
         uid = str(choice.series[i])
-        ranked = names[choice.order[i]]
-        k = int(choice.n_combined[i])
-        label = "+".join(ranked[:k]) if k == 1 else "mean(" + "+".join(ranked[:k]) + ")"
-        scores = choice.scores[i, choice.order[i]]
+        used = Combination(tuple(np.flatnonzero(choice.members[i])), str(choice.how[i]))
+        label = used.label(model_names)
         cls = members["demand_class"].iloc[i]
         if np.isnan(choice.combined_score[i]):
-            reason = f"{cls}: {set_name} models, no backtest possible, took {label}"
+            reason = f"{cls}: {set_name} models, {won} {pooled}; no backtest of this series"
         else:
+            scores = np.where(choice.failed[i], np.inf, choice.scores[i])
+            best = int(np.argmin(scores))
             reason = (
-                f"{cls}: {set_name} models, backtest {plans[i]}: {label} MASE "
-                f"{choice.combined_score[i]:.3f}"
+                f"{cls}: {set_name} models, {won} {pooled}; here, backtest {plans[i]}: "
+                f"{label} MASE {choice.combined_score[i]:.3f}, best single {names[best]} "
+                f"{scores[best]:.3f}"
             )
-            if k > 1 or len(ranked) > 1:
-                rival = 0 if k > 1 else 1
-                reason += f" vs {ranked[rival]} {scores[rival]:.3f}"
         bad = names[choice.failed[i]]
         if len(bad):
             reason += "; failed: " + ", ".join(bad)
