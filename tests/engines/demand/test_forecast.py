@@ -197,7 +197,7 @@ def test_ces_is_asked_for_points_only_and_the_others_for_intervals() -> None:
 
     with_levels = [repr(m) for m in _some_models(REGULAR, True, 12)]
     assert "CES" not in with_levels and "OptimizedTheta" in with_levels
-    assert [repr(m) for m in _some_models(REGULAR, False, 12)] == ["CES"]
+    assert [repr(m) for m in _some_models(REGULAR, False, 12)] == ["CES", "SESOpt"]
     assert _some_models(SPORADIC, True, 12) == []
     assert len(_some_models(SPORADIC, False, 12)) == len(SPORADIC.build(12))
 
@@ -211,3 +211,22 @@ def test_a_long_history_is_fitted_on_its_latest_periods_only() -> None:
     assert recent.selection.loc[0, "n_obs"] == 240
     assert recent.forecast["forecast"].between(80, 120).all()
     assert full.forecast["forecast"].mean() != pytest.approx(recent.forecast["forecast"].mean())
+
+
+def test_every_regular_model_gives_a_forecast_with_or_without_intervals() -> None:
+    rng = np.random.default_rng(9)
+    months = np.arange(48)
+    history = pd.concat(
+        [
+            _series(f"s{i}", 100 + 30 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 8, 48))
+            for i in range(3)
+        ]
+    )
+    result = forecast(history, 6, levels=(90,))
+    assert set(result.selection["demand_class"]) == {"smooth"}
+    # a model failing on every series (one asked for intervals it has not) would show here
+    assert not result.selection["fell_back"].any(), result.selection["reason"].tolist()
+    f = result.forecast
+    assert (f["forecast-lo-90"] < f["forecast"]).all() and (
+        f["forecast"] < f["forecast-hi-90"]
+    ).all()
