@@ -5,9 +5,9 @@ package, with the official horizons and seasonal periods. Every series weighs th
 choice is compared with each statsforecast model run directly with default settings and with the
 plain mean of AutoETS, AutoTheta and AutoCES. The test part is only used for scoring.
 
-Run: ``.venv/bin/python bench/forecast_accuracy.py [--sample K] [--n-windows 1,2]``
-(``--sample K`` keeps every K-th series for a quick look; each ``--n-windows`` value is one engine
-variant).
+Run: ``.venv/bin/python bench/forecast_accuracy.py [--sample K] [--n-windows 1,2]
+[--choose set,series]`` (``--sample K`` keeps every K-th series for a quick look; each pair of
+``--n-windows`` and ``--choose`` values is one engine variant).
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=1, help="keep every K-th series")
     parser.add_argument("--n-windows", default="1", help="engine variants, e.g. 1,2")
+    parser.add_argument("--choose", default="set", help="engine variants: set, series or both")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
         "--no-singles", action="store_true", help="score only the engine (skip the direct runs)"
@@ -131,10 +132,18 @@ def main() -> None:
             direct = run_singles(train, h, m, args.n_jobs)
         timings[(name, "statsforecast singles")] = time.perf_counter() - start
         predictions = direct
-        for variant in args.n_windows.split(","):
+        variants = [(w, c) for w in args.n_windows.split(",") for c in args.choose.split(",")]
+        for windows, choose in variants:
+            variant = windows if choose == "set" else f"{windows},{choose}"
             start = time.perf_counter()
             result = forecast(
-                train, h, freq=FREQ[m], season_length=m, n_jobs=args.n_jobs, n_windows=int(variant)
+                train,
+                h,
+                freq=FREQ[m],
+                season_length=m,
+                n_jobs=args.n_jobs,
+                n_windows=int(windows),
+                choose=choose,
             )
             timings[(name, f"oneplan[{variant}]")] = time.perf_counter() - start
             chosen = result.forecast[["unique_id", "ds", "forecast"]].rename(

@@ -89,7 +89,7 @@ def forecast_command(
             season_length=season_length,
             levels=levels,
             source=input_path.name,
-            on_batch=advance,
+            on_progress=advance,
         )
     write_forecast(run.result.forecast, output)
     fell_back = int(run.result.selection["fell_back"].fillna(False).astype(bool).sum())

@@ -2,14 +2,12 @@
 
 Input and output are CSV or Parquet, chosen by the file's extension. The input holds
 ``unique_id, ds, y``; the output ``unique_id, ds, forecast`` and the interval columns
-(``forecast-lo-80``, ``forecast-hi-80``, ...). Series are forecast in batches so that a caller can
-show progress; each batch is cut from the validated history, so every series ends on the same
-last date and the numbers are those of one call on the whole file.
+(``forecast-lo-80``, ``forecast-hi-80``, ...). The whole file is forecast in one run (the model
+choice is made over all series of a model set); progress is reported per model set.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +19,6 @@ from oneplan.errors import Problem, ValidationFailed
 
 SERIES_COLUMNS = ["unique_id", "ds", "y"]
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
-MIN_BATCH = 50
-MAX_BATCHES = 20
 
 
 @dataclass(frozen=True)
@@ -75,9 +71,13 @@ def forecast_series(
     season_length: int = 12,
     levels: Sequence[int] = (80, 95),
     source: str = "input",
-    on_batch: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> StandaloneForecast:
-    """Forecast ``history`` in batches, calling ``on_batch(series_done, series_total)``."""
+    """Forecast ``history`` in one run, calling ``on_progress(series_done, series_total)``.
+
+    The model choice is made over all series of a model set, so the file is never split: a
+    batch would choose for itself and give other numbers than the whole file.
+    """
     if horizon < 1:
         raise ValidationFailed(
             [Problem(source, None, None, f"--horizon must be >= 1, got {horizon}")]
@@ -86,31 +86,18 @@ def forecast_series(
         clean = validate_history(history, freq=freq)
     except ValueError as error:
         raise ValidationFailed([Problem(source, None, None, str(error))]) from error
-    ids = clean["unique_id"].unique()
-    size = max(MIN_BATCH, math.ceil(len(ids) / MAX_BATCHES))
-    parts: list[ForecastResult] = []
-    if on_batch is not None:
-        on_batch(0, len(ids))
-    for start in range(0, len(ids), size):
-        batch = clean[clean["unique_id"].isin(ids[start : start + size])]
-        try:
-            parts.append(
-                forecast(batch, horizon, freq=freq, season_length=season_length, levels=levels)
-            )
-        except ValueError as error:
-            raise ValidationFailed([Problem(source, None, None, str(error))]) from error
-        if on_batch is not None:
-            on_batch(min(start + size, len(ids)), len(ids))
-    joined = ForecastResult(
-        *(_join([getattr(p, name) for p in parts]) for name in ForecastResult.__dataclass_fields__)
-    )
-    return StandaloneForecast(joined, len(ids))
-
-
-def _join(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate batch frames; a batch without rows (no backtest, say) adds nothing."""
-    kept = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(kept, ignore_index=True)
+    try:
+        result = forecast(
+            clean,
+            horizon,
+            freq=freq,
+            season_length=season_length,
+            levels=levels,
+            progress=on_progress,
+        )
+    except ValueError as error:
+        raise ValidationFailed([Problem(source, None, None, str(error))]) from error
+    return StandaloneForecast(result, clean["unique_id"].nunique())
 
 
 def write_forecast(frame: pd.DataFrame, path: Path) -> None:

@@ -230,3 +230,17 @@ def test_every_regular_model_gives_a_forecast_with_or_without_intervals() -> Non
     assert (f["forecast-lo-90"] < f["forecast"]).all() and (
         f["forecast"] < f["forecast-hi-90"]
     ).all()
+
+
+def test_choice_per_set_or_per_series_is_said_in_the_reason() -> None:
+    rng = np.random.default_rng(2)
+    history = pd.concat(
+        [_series(f"s{i}", np.array(SEASON * 9) + rng.normal(0, 2, 36)) for i in range(3)]
+    )
+    per_set = forecast(history, 4, season_length=4).selection
+    assert per_set["model"].nunique() == 1
+    assert per_set["reason"].str.contains("won the backtest of 3 series").all()
+    per_series = forecast(history, 4, season_length=4, choose="series").selection
+    assert per_series["reason"].str.contains("best on its own backtest").all()
+    with pytest.raises(ValueError, match="choose"):
+        forecast(history, 4, choose="item")

@@ -10,7 +10,6 @@ import pytest
 
 from oneplan.engines.demand import forecast
 from oneplan.errors import ValidationFailed
-from oneplan.services import demand_io
 from oneplan.services.demand_io import forecast_series, read_series, write_forecast
 
 
@@ -26,18 +25,17 @@ def _history() -> pd.DataFrame:
     return history[~((history["unique_id"] == "S2") & (history["ds"] > "2025-06-01"))]
 
 
-def test_batches_give_the_numbers_of_one_call(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_is_reported_and_the_numbers_are_those_of_one_call() -> None:
     history = _history()
-    monkeypatch.setattr(demand_io, "MIN_BATCH", 3)
     seen: list[tuple[int, int]] = []
     run = forecast_series(
-        history, 3, season_length=3, levels=(80,), on_batch=lambda d, t: seen.append((d, t))
+        history, 3, season_length=3, levels=(80,), on_progress=lambda d, t: seen.append((d, t))
     )
-    assert seen == [(0, 5), (3, 5), (5, 5)]
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert run.series == 5
     whole = forecast(history, 3, season_length=3, levels=(80,)).forecast
-    batched = run.result.forecast.sort_values(["unique_id", "ds"], ignore_index=True)
-    pd.testing.assert_frame_equal(batched, whole, check_dtype=False)
+    pd.testing.assert_frame_equal(run.result.forecast, whole, check_dtype=False)
     assert len(run.result.selection) == 5
 
 

@@ -112,3 +112,12 @@ def test_ladder_gives_short_series_a_lighter_plan() -> None:
     # 40 >= 8 + 6 + 2*6; 20 >= 8 + 6 + 2*3; 14 >= 8 + 3 + 2*1 (h 3 step 1); 5 fits nothing
     assert [(ladder[i].h, ladder[i].step) for i in plans[:3]] == [(6, 6), (6, 3), (3, 1)]
     assert plans[3] == -1
+
+
+def test_per_series_choice_gives_each_series_its_own_best() -> None:
+    choice = choose_models(
+        _backtest(), NAMES, SERIES, np.ones(2), NO_FAILURES, max_combination=1, per_series=True
+    )
+    # a: "good" is best on its own; b: "high" and "low" tie, the first in the set's order stands
+    assert choice.members.tolist() == [[True, False, False], [False, True, False]]
+    assert choice.per_series

@@ -62,7 +62,7 @@ def _regular(season_length: int) -> list[Any]:
 
 
 def _thorough(season_length: int) -> list[Any]:
-    # About three times the regular set's fitting time: opt-in.
+    # AutoETS and AutoARIMA alone cost many times the regular set: opt-in.
     return [
         *_regular(season_length),
         AutoETS(season_length=season_length),

@@ -96,11 +96,13 @@ class DemandForecaster:
         n_windows: int = 1,
         n_jobs: int = 1,
         max_combination: int = 3,
+        choose: str = "set",
         max_history: int | None = None,
         new_item_periods: int = 6,
         phase_out_periods: int | None = None,
         thorough: bool = False,
         engine: Any = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.horizon = horizon
         self.freq = freq
@@ -109,11 +111,13 @@ class DemandForecaster:
         self.n_windows = n_windows
         self.n_jobs = n_jobs
         self.max_combination = max_combination
+        self.choose = choose
         self.max_history = max_history
         self.new_item_periods = new_item_periods
         self.phase_out_periods = phase_out_periods
         self.thorough = thorough
         self.engine = engine
+        self.progress = progress
 
     def fit(self, history: pd.DataFrame) -> DemandForecaster:
         """Validate ``history`` (``unique_id, ds, y``), choose and forecast; sets ``result_``."""
@@ -121,6 +125,8 @@ class DemandForecaster:
             raise ValueError(f"horizon must be at least 1, got {self.horizon}")
         if self.n_windows < 1:
             raise ValueError(f"n_windows must be at least 1, got {self.n_windows}")
+        if self.choose not in ("set", "series"):
+            raise ValueError(f"choose must be 'set' or 'series', got {self.choose!r}")
         m = self.season_length
         clean = validate_history(history, freq=self.freq)
         classes = classify_demand(
@@ -148,9 +154,15 @@ class DemandForecaster:
         if self.thorough:
             set_name = set_name.replace(REGULAR.name, THOROUGH.name)
         outcome = _SetOutcome()
+        done = 0
+        if self.progress is not None:
+            self.progress(done, len(classes))
         for name, members in classes.groupby(set_name.to_numpy(), sort=False):
             if name:
                 self._forecast_set(recent, members, MODEL_SETS[str(name)], scale, outcome)
+            done += len(members)
+            if self.progress is not None:
+                self.progress(done, len(classes))
         if outcome.failed:
             # One odd item never sinks a run: retry it with the simple models, then with zero.
             first_failures = dict(outcome.failed)
@@ -215,6 +227,7 @@ class DemandForecaster:
             scale.reindex(ids).to_numpy(),
             failed,
             max_combination=self.max_combination,
+            per_series=self.choose == "series",
         )
         usable = (~choice.failed).any(axis=1) & ~np.isin(ids, list(failures))
         for uid, bad in zip(ids[~usable], choice.failed[~usable], strict=True):
@@ -363,9 +376,10 @@ def forecast(
 ) -> ForecastResult:
     """Forecast every series in ``history`` (``unique_id, ds, y``) ``horizon`` periods ahead.
 
-    ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``max_history``,
-    ``new_item_periods``, ``phase_out_periods``, ``thorough`` and ``engine`` (a Dask
-    ``Client`` to fit the models on a cluster).
+    ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``choose`` (``"set"``:
+    one winner per model set, ``"series"``: each series its own), ``max_history``,
+    ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``engine`` (a Dask ``Client`` to
+    fit the models on a cluster) and ``progress`` (called with series done and series in all).
 
     >>> ds = pd.date_range("2020-01-01", periods=30, freq="MS")
     >>> h = pd.DataFrame({"unique_id": "a", "ds": ds, "y": [0.0, 0.0, 5.0] * 10})

@@ -89,7 +89,8 @@ class Choice:
     next best); ``members`` says which models each series actually combines (the winners less any
     that failed on that series) and ``how`` whether as mean or median. ``scores`` holds each
     model's backtest MASE per series, ``combined_score`` that of the series' own combination;
-    ``failed`` marks models that raised or gave no number for a series.
+    ``failed`` marks models that raised or gave no number for a series; ``per_series`` says
+    that each series took the candidate best on its own backtest rather than the group's winner.
     """
 
     series: np.ndarray
@@ -102,6 +103,7 @@ class Choice:
     scores: np.ndarray
     combined_score: np.ndarray
     failed: np.ndarray
+    per_series: bool = False
 
 
 # One series whose backtest blew up must not decide the choice for all the others.
@@ -116,6 +118,7 @@ def choose_models(
     failed: np.ndarray,
     *,
     max_combination: int = 3,
+    per_series: bool = False,
 ) -> Choice:
     """Pick the combination of models with the lowest backtest MASE over the whole group.
 
@@ -126,7 +129,8 @@ def choose_models(
     of them: choosing once for many series is far less noisy than choosing per series, where a
     few backtest windows decide (see ``docs/forecasting.md`` for the measured difference). A
     series on which a winning model failed combines the others; one on which all failed takes
-    its own best model.
+    its own best model. ``per_series=True`` gives each series with a backtest the candidate best
+    on its own backtest instead.
     """
     codes = pd.Categorical(backtest["unique_id"], categories=series).codes
     n_series, n_models = len(series), len(model_names)
@@ -150,24 +154,30 @@ def choose_models(
     has_backtest = counts > 0
     candidates = candidate_combinations(n_models, max_combination)
     pooled = np.full(len(candidates), np.inf)
+    own = np.full((n_series, len(candidates)), np.inf)
     if has_backtest.any():
         for k, combo in enumerate(candidates):
-            score = mase(_combine(masked[:, list(combo.members)], combo.how))
-            capped = np.minimum(np.nan_to_num(score[has_backtest], nan=np.inf), _SCORE_CAP)
-            pooled[k] = float(np.mean(capped))
+            own[:, k] = np.nan_to_num(
+                mase(_combine(masked[:, list(combo.members)], combo.how)), nan=np.inf
+            )
+            pooled[k] = float(np.mean(np.minimum(own[has_backtest, k], _SCORE_CAP)))
     # Without any backtest the candidates keep the set's order: its first model stands.
     ranking = np.argsort(pooled, kind="stable")
     winner = candidates[int(ranking[0])]
     runner_up = candidates[int(ranking[1])] if len(candidates) > 1 else None
 
-    members = np.zeros((n_series, n_models), dtype=bool)
-    members[:, list(winner.members)] = True
-    members &= ~failed
+    pick = np.full(n_series, ranking[0])
+    if per_series:
+        pick = np.where(has_backtest, np.argmin(own, axis=1), pick)
+    in_candidate = np.zeros((len(candidates), n_models), dtype=bool)
+    for k, combo in enumerate(candidates):
+        in_candidate[k, list(combo.members)] = True
+    members = in_candidate[pick] & ~failed
     lost_all = ~members.any(axis=1) & (~failed).any(axis=1)
     # The series' own best model; without a backtest, the first one that did not fail.
     own_best = np.argmin(np.where(failed, np.inf, np.nan_to_num(scores, nan=0.0)), axis=1)
     members[lost_all, own_best[lost_all]] = True
-    how = np.where(members.sum(axis=1) >= 3, winner.how, "mean")
+    how = np.where(members.sum(axis=1) >= 3, np.array([c.how for c in candidates])[pick], "mean")
     combined = _combine_rows(masked, members[codes], how[codes])
     combined_score = np.where(has_backtest, mase(combined), np.nan)
     return Choice(
@@ -181,6 +191,7 @@ def choose_models(
         scores,
         combined_score,
         failed,
+        per_series,
     )
 
 
@@ -285,11 +296,17 @@ def describe_choice(
         else:
             scores = np.where(choice.failed[i], np.inf, choice.scores[i])
             best = int(np.argmin(scores))
-            reason = (
-                f"{cls}: {set_name} models, {won} {pooled}; here, backtest {plans[i]}: "
-                f"{label} MASE {choice.combined_score[i]:.3f}, best single {names[best]} "
-                f"{scores[best]:.3f}"
+            here = (
+                f"backtest {plans[i]}: {label} MASE {choice.combined_score[i]:.3f}, "
+                f"best single {names[best]} {scores[best]:.3f}"
             )
+            if choice.per_series:
+                reason = (
+                    f"{cls}: {set_name} models, best on its own {here}; best over the set: "
+                    f"{won} (mean MASE {choice.pooled_score:.3f})"
+                )
+            else:
+                reason = f"{cls}: {set_name} models, {won} {pooled}; here, {here}"
         bad = names[choice.failed[i]]
         if len(bad):
             reason += "; failed: " + ", ".join(bad)
