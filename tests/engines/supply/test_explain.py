@@ -240,3 +240,13 @@ def test_capacity_is_ranked_first_and_relaxed_rows_last() -> None:
     assert not binding.iloc[:2]["degenerate"].any() and binding.iloc[2:]["degenerate"].all()
     util = plan.utilisation.set_index("resource")
     assert util.loc["M", "degenerate"] and not util.loc["L", "degenerate"]
+
+
+def test_marginal_cost_driven_by_a_relaxation_is_flagged() -> None:
+    plan = solve_supply(problem_from_tables(ranked_tables(), ["2027-01"]))
+    cost = plan.marginal_cost.set_index("item")
+    # One more unit of A needs press hours that are already short: the penalty prices it.
+    assert cost.loc["A", "marginal_cost"] > 1e5 and cost.loc["A", "degenerate"]
+    # One more unit of B stays open at the end: backlog 3 + standard cost 1 + backlog 3.
+    assert cost.loc["B", "marginal_cost"] == pytest.approx(7.0)
+    assert not cost.loc["B", "degenerate"]

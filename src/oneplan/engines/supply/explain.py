@@ -236,17 +236,24 @@ def binding_frame(
 
 
 def marginal_cost_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
-    """Cost of serving one more unit of demand per item, location and period (balance dual)."""
+    """Cost of serving one more unit of demand per item, location and period (balance dual).
+
+    ``degenerate`` marks costs driven by the relaxation penalty (a unit more would break a limit
+    that is already broken or at break-even), which are no business cost; see
+    :func:`penalty_driven`.
+    """
     p = model.problem
     value = _row_value(model, duals, "balance")
     # The balance right-hand side is -demand, so one more unit of demand costs -dual.
     cost = np.full((p.n_nodes, p.n_periods), np.nan) if value is None else value
+    flat = cost.ravel()
     return pd.DataFrame(
         {
             "item": np.repeat(p.node_item, p.n_periods),
             "location": np.repeat(p.node_location, p.n_periods),
             "period": np.tile(p.periods.to_numpy(), p.n_nodes),
-            "marginal_cost": cost.ravel(),
+            "marginal_cost": flat,
+            "degenerate": penalty_driven(flat, np.zeros(len(flat)), p.relaxation_penalty),
         }
     )
 
