@@ -396,3 +396,24 @@ def test_a_launch_moves_by_whole_months_only() -> None:
     )  # fmt: skip
     with pytest.raises(AssumptionError, match="assumption 3, field value: a launch moves by whole"):
         apply_assumptions({}, demand, half)
+
+
+def test_a_capacity_change_on_a_workforce_pool_is_refused() -> None:
+    given = tables()
+    given["resources"] = pd.DataFrame(
+        {"code": ["PRESS", "CREW"], "kind": ["machine", "labour"], "capacity_per_period": 100.0}
+    )
+    given["workforce"] = pd.DataFrame({"resource": ["CREW"], "headcount": [5.0]})
+    change = assume(
+        {
+            "kind": "capacity_change",
+            "target_level": "resource",
+            "target": "CREW",
+            "value": 10,
+            "unit": "percent",
+        }
+    )
+    with pytest.raises(
+        AssumptionError, match=r"assumption 1, field target: .*change the workforce"
+    ):
+        apply_assumptions(given, demand(), change)

@@ -226,6 +226,16 @@ def _capacity_change(
     resources = tables.get("resources")
     if resources is None or row["target"] not in set(resources["code"].astype(str)):
         raise _fail(row, "target", f"resource '{row['target']}' is not in resources")
+    crew = tables.get("workforce")
+    if crew is not None and row["target"] in set(crew["resource"].astype(str)):
+        # The plan takes this pool's hours from headcount x hours per worker, never from the
+        # capacity calendar: a change there would be silently ignored.
+        raise _fail(
+            row,
+            "target",
+            f"resource '{row['target']}' is a labour pool planned through the workforce table; "
+            "its hours come from headcount x hours_per_worker, so change the workforce instead",
+        )
     base = float(
         resources.loc[resources["code"].astype(str) == row["target"], "capacity_per_period"].iloc[0]
     )
