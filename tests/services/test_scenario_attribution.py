@@ -7,8 +7,8 @@ its own arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,12 +18,10 @@ import sqlalchemy as sa
 from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.services import scenarios
-from oneplan.services.imports import import_package
-from oneplan.services.plans import get_version, load_frames, save_version
+from oneplan.services.plans import get_version, load_frames
 from oneplan.services.scenario_attribution import KPIS, attribute_kpis, sequential_changes
 from oneplan.services.scenario_compare import compare_scenarios, plan_kpis
 from oneplan.services.scenarios import Assumption
-from oneplan.services.supply import run_supply
 
 KEYS = ["item", "location", "period"]
 PRESS_DOWN = Assumption(
@@ -33,26 +31,6 @@ HOSES_UP = Assumption("demand_change", "family", "HOS", None, None, 10.0, "perce
 HOSES_DEARER = Assumption("price_change", "family", "HOS", date(2027, 6, 1), None, 5.0, "percent")
 
 
-def consensus_by_hand(history: pd.DataFrame) -> pd.DataFrame:
-    """Each plan month repeats the same month of the last year of history (18 months)."""
-    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
-    months = pd.date_range("2027-01-01", periods=18, freq="MS")
-    copies = [last.assign(period=last["period"] + pd.DateOffset(months=k)) for k in (12, 24)]
-    frame = pd.concat(copies, ignore_index=True)
-    return frame[frame["period"].isin(months)][[*KEYS, "quantity"]].reset_index(drop=True)
-
-
-def list_price_in_force(plan: pd.DataFrame, prices: pd.DataFrame) -> np.ndarray:
-    """Per plan row, the newest list price dated on or before its month (else the first)."""
-    listed = prices[prices["channel"] == "all"]
-    out = np.zeros(len(plan))
-    for i, (item, period) in enumerate(zip(plan["item"], plan["period"], strict=True)):
-        rows = listed[listed["item"] == item].sort_values("valid_from")
-        before = rows[rows["valid_from"] <= period]
-        out[i] = (before if len(before) else rows.head(1))["price"].iloc[-1] if len(rows) else 0
-    return out
-
-
 def shipped(plan: pd.DataFrame) -> pd.Series:
     """Units shipped per row: demand plus last month's backlog, less backlog and lost sales."""
     plan = plan.sort_values([*KEYS]).reset_index(drop=True)
@@ -60,32 +38,13 @@ def shipped(plan: pd.DataFrame) -> pd.Series:
     return (plan["demand"] + before - plan["backlog"] - plan["lost_sales"]).clip(lower=0.0)
 
 
-@pytest.fixture
-def planned(
-    engine: sa.Engine, demo_csv: Path, demo_frames: dict[str, pd.DataFrame], settings: Settings
-) -> sa.Engine:
-    """The demo imported, a hand-made demand plan stored, and the base supply plan run."""
-    import_package(engine, demo_csv, settings=settings)
-    with unit_of_work(engine) as session:
-        save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="consensus by hand",
-            frames={"consensus": consensus_by_hand(demo_frames["sales_history"])},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-    run_supply(engine, settings=settings)
-    return engine
-
-
 def test_scenario_run_values_its_plan(
-    planned: sa.Engine, demo_frames: dict[str, pd.DataFrame], settings: Settings
+    planned: tuple[sa.Engine, pd.DataFrame],
+    demo_frames: dict[str, pd.DataFrame],
+    settings: Settings,
+    price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
-    engine = planned
+    engine, _ = planned
     with unit_of_work(engine) as session:
         scenarios.create_scenario(
             session, "dearer hoses", user="ann", assumptions=[HOSES_UP, HOSES_DEARER]
@@ -106,7 +65,7 @@ def test_scenario_run_values_its_plan(
         [prices, raised.assign(valid_from=june, price=raised["price"] * 1.05)]
     ).reset_index(drop=True)
     plan = frames["supply_plan"].sort_values(KEYS).reset_index(drop=True)
-    expected = float((shipped(plan) * list_price_in_force(plan, prices)).sum())
+    expected = float((shipped(plan) * price_in_force(plan, prices)).sum())
     lines = frames["lines"]
     assert float(lines["revenue"].sum()) == pytest.approx(expected, rel=1e-9)
     assert float(lines["shipped_quantity"].sum()) == pytest.approx(float(shipped(plan).sum()))
@@ -127,14 +86,16 @@ def test_scenario_run_values_its_plan(
         base_plan = load_frames(session, get_version(session, kind="supply").id)["supply_plan"]
     base_plan = base_plan.sort_values(KEYS).reset_index(drop=True)
     base_revenue = float(
-        (shipped(base_plan) * list_price_in_force(base_plan, demo_frames["prices"])).sum()
+        (shipped(base_plan) * price_in_force(base_plan, demo_frames["prices"])).sum()
     )
     assert kpis.loc["revenue", "base"] == pytest.approx(base_revenue, rel=1e-9)
     assert kpis.loc["revenue", "dearer hoses"] > kpis.loc["revenue", "base"]
 
 
-def test_attribution_adds_up_to_the_stored_runs(planned: sa.Engine, settings: Settings) -> None:
-    engine = planned
+def test_attribution_adds_up_to_the_stored_runs(
+    planned: tuple[sa.Engine, pd.DataFrame], settings: Settings
+) -> None:
+    engine, _ = planned
     with unit_of_work(engine) as session:
         scenarios.create_scenario(session, "press down", user="ann", assumptions=[PRESS_DOWN])
         scenarios.create_scenario(

@@ -6,6 +6,7 @@ the code under test.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from oneplan.services.imports import import_package
 from oneplan.services.plans import get_version, load_frames, save_version
 from oneplan.services.scenario_compare import compare_scenarios
 from oneplan.services.scenarios import Assumption
-from oneplan.services.supply import on_time_share, run_supply
+from oneplan.services.supply import on_time_share
 
 KEYS = ["item", "location", "period"]
 MARCH = pd.Timestamp("2027-03-01")
@@ -33,53 +34,11 @@ PRESS_DOWN = Assumption(
 HOSES_UP = Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent")
 
 
-def consensus_by_hand(history: pd.DataFrame) -> pd.DataFrame:
-    """Each plan month repeats the same month of the last year of history (18 months)."""
-    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
-    months = pd.date_range("2027-01-01", periods=18, freq="MS")
-    copies = [last.assign(period=last["period"] + pd.DateOffset(months=k)) for k in (12, 24)]
-    frame = pd.concat(copies, ignore_index=True)
-    return frame[frame["period"].isin(months)][[*KEYS, "quantity"]].reset_index(drop=True)
-
-
-def price_in_force(plan: pd.DataFrame, prices: pd.DataFrame) -> np.ndarray:
-    """Per plan row, the newest price dated on or before its month (else the item's first)."""
-    listed = prices[prices["channel"] == "all"]
-    out = np.zeros(len(plan))
-    for i, (item, period) in enumerate(zip(plan["item"], plan["period"], strict=True)):
-        rows = listed[listed["item"] == item].sort_values("valid_from")
-        before = rows[rows["valid_from"] <= period]
-        out[i] = (before if len(before) else rows.head(1))["price"].iloc[-1] if len(rows) else 0
-    return out
-
-
-@pytest.fixture
-def planned(
-    engine: sa.Engine, demo_csv: Path, demo_frames: dict[str, pd.DataFrame], settings: Settings
-) -> tuple[sa.Engine, pd.DataFrame]:
-    """The demo imported, a hand-made demand plan stored, and the base supply plan run."""
-    import_package(engine, demo_csv, settings=settings)
-    consensus = consensus_by_hand(demo_frames["sales_history"])
-    with unit_of_work(engine) as session:
-        save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="consensus by hand",
-            frames={"consensus": consensus},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-    run_supply(engine, settings=settings)
-    return engine, consensus
-
-
 def test_parent_and_child_scenarios(
     planned: tuple[sa.Engine, pd.DataFrame],
     demo_frames: dict[str, pd.DataFrame],
     settings: Settings,
+    price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
     engine, consensus = planned
     with unit_of_work(engine) as session:
