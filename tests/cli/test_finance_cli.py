@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,37 +12,12 @@ from typer.testing import CliRunner
 
 from oneplan.cli.common import engine
 from oneplan.cli.finance import register
-from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
-from oneplan.services.imports import import_package
-from oneplan.services.plans import save_version
 from oneplan.services.reconcile import finance_version
-from oneplan.services.supply import run_supply
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
-
-
-def _plans(demo_csv: Path, history: pd.DataFrame) -> None:
-    """Imported demo, a consensus repeating last year's sales, and the real supply step."""
-    db = engine()
-    import_package(db, demo_csv, settings=get_settings())
-    last = history[history["period"] >= pd.Timestamp("2026-01-01")]
-    consensus = last.assign(period=last["period"] + pd.DateOffset(years=1))
-    with unit_of_work(db) as session:
-        save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="consensus by hand",
-            frames={"consensus": consensus[["item", "location", "period", "quantity"]]},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-    run_supply(db, settings=get_settings())
 
 
 def _figures(output: str, label: str) -> list[str]:
@@ -58,8 +34,8 @@ def test_without_plans_the_commands_say_what_to_run_first(demo_csv: Path) -> Non
     assert result.exit_code == 3 and "no finance plan" in result.output
 
 
-def test_run_show_and_bridge(demo_csv: Path, demo_frames: dict[str, pd.DataFrame]) -> None:
-    _plans(demo_csv, demo_frames["sales_history"])
+def test_run_show_and_bridge(plan_by_hand: Callable[[], None]) -> None:
+    plan_by_hand()
     result = runner.invoke(app, ["finance", "run"])
     assert result.exit_code == 0, result.output
     assert "stored financial plan version #3 (2027-01)" in result.output
@@ -97,10 +73,8 @@ def test_run_show_and_bridge(demo_csv: Path, demo_frames: dict[str, pd.DataFrame
     assert "cost" in result.output  # the margin bridge has the cost step
 
 
-def test_issues_lists_the_largest_first(
-    demo_csv: Path, demo_frames: dict[str, pd.DataFrame]
-) -> None:
-    _plans(demo_csv, demo_frames["sales_history"])
+def test_issues_lists_the_largest_first(plan_by_hand: Callable[[], None]) -> None:
+    plan_by_hand()
     assert runner.invoke(app, ["finance", "run"]).exit_code == 0
     result = runner.invoke(app, ["finance", "issues", "--top", "3"])
     assert result.exit_code == 0, result.output

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import typer
 from typer.testing import CliRunner
 
 from oneplan.cli.common import engine
 from oneplan.cli.report import register
 from oneplan.config import get_settings
-from oneplan.db.session import unit_of_work
-from oneplan.services.imports import import_package
-from oneplan.services.plans import save_version
 from oneplan.services.reconcile import run_reconcile
-from oneplan.services.supply import run_supply
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -29,32 +25,15 @@ def _root() -> None:
 
 
 def test_report_without_plans_then_with_them(
-    demo_csv: Path, demo_frames: dict[str, pd.DataFrame], tmp_path: Path
+    plan_by_hand: Callable[[], None], tmp_path: Path
 ) -> None:
     out = tmp_path / "exec"
     result = runner.invoke(app, ["report", "--output", str(out)])
     assert result.exit_code == 3
     assert "run the demand step first" in result.output
 
-    db = engine()
-    import_package(db, demo_csv, settings=get_settings())
-    history = demo_frames["sales_history"]
-    last = history[history["period"] >= pd.Timestamp("2026-01-01")]
-    consensus = last.assign(period=last["period"] + pd.DateOffset(years=1))
-    with unit_of_work(db) as session:
-        save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="consensus by hand",
-            frames={"consensus": consensus[["item", "location", "period", "quantity"]]},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-    run_supply(db, settings=get_settings())
-    run_reconcile(db, get_settings())
+    plan_by_hand()
+    run_reconcile(engine(), get_settings())
 
     result = runner.invoke(app, ["report", "--output", str(out)])
     assert result.exit_code == 0, result.output
