@@ -1,4 +1,16 @@
-"""The package's exception tree: one place maps each kind to an HTTP status or CLI exit code."""
+"""The package's exception tree, and the one place that maps each kind to an exit code and an
+HTTP status.
+
+Engines, services and front ends all raise these classes; services pass them on unchanged, so
+the table, row and column an engine knew reach the person who has to fix the input.
+
+    OneplanError                 anything oneplan raises on purpose; the message is for people
+    ├── NotFound                 the thing asked for does not exist
+    ├── Conflict                 the request clashes with the current state
+    ├── PermissionDenied         the actor may not do this
+    └── ValidationFailed         the input has problems; nothing changed (carries every Problem)
+        └── InputError           one problem in a frame or argument handed to an engine
+"""
 
 from __future__ import annotations
 
@@ -9,31 +21,24 @@ from dataclasses import dataclass
 class OneplanError(Exception):
     """Base of every error oneplan raises on purpose; the message is meant for the user."""
 
-    exit_code = 1
-    http_status = 500
-
 
 class NotFound(OneplanError):
-    exit_code = 3
-    http_status = 404
+    """The plan version, scenario, file... asked for does not exist."""
 
 
 class Conflict(OneplanError):
     """The request clashes with the current state (another import running, an approved plan)."""
 
-    exit_code = 4
-    http_status = 409
-
 
 class PermissionDenied(OneplanError):
-    exit_code = 5
-    http_status = 403
+    """The actor's roles or scope do not allow this."""
 
 
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input, located as precisely as the input allows.
 
+    `file` names what was read: a file, a sheet, a table or a frame handed to an engine.
     `row` counts the way a spreadsheet user sees it: the header is row 1, the first data row is 2.
 
     >>> str(Problem("items.csv", 7, "uom", "is empty but required"))
@@ -57,9 +62,6 @@ class Problem:
 class ValidationFailed(OneplanError):
     """The input has problems; nothing was changed. Carries every problem found."""
 
-    exit_code = 2
-    http_status = 422
-
     def __init__(self, problems: Sequence[Problem], limit: int = 50) -> None:
         self.problems = list(problems)
         shown = "\n".join(f"  - {p}" for p in self.problems[:limit])
@@ -67,3 +69,69 @@ class ValidationFailed(OneplanError):
         tail = f"\n  ... and {more} more" if more > 0 else ""
         count = len(self.problems)
         super().__init__(f"{count} problem(s) found; nothing was changed:\n{shown}{tail}")
+
+
+class InputError(ValidationFailed, ValueError):
+    """A frame or argument an engine cannot use: one problem, located by table, row and column.
+
+    Also a ``ValueError``, as a bad argument is in plain Python.
+
+    >>> error = InputError("is missing", table="demand", column="quantity")
+    >>> str(error), error.problems[0].column
+    ('demand, column quantity: is missing', 'quantity')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        table: str = "input",
+        column: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        super().__init__([Problem(table, row, column, message)])
+        self.table, self.column, self.row = table, column, row
+
+    def __str__(self) -> str:
+        return str(self.problems[0])
+
+
+#: Exit code of the command line per kind (the most specific class wins); 1 for anything else.
+EXIT_CODES: dict[type[OneplanError], int] = {
+    ValidationFailed: 2,
+    NotFound: 3,
+    Conflict: 4,
+    PermissionDenied: 5,
+}
+#: HTTP status per kind; 500 for anything else.
+HTTP_STATUSES: dict[type[OneplanError], int] = {
+    ValidationFailed: 422,
+    NotFound: 404,
+    Conflict: 409,
+    PermissionDenied: 403,
+}
+
+
+def _lookup(error: BaseException, table: dict[type[OneplanError], int], default: int) -> int:
+    for kind in type(error).__mro__:
+        if kind in table:
+            return table[kind]
+    return default
+
+
+def exit_code(error: BaseException) -> int:
+    """The command line's exit code for ``error``.
+
+    >>> exit_code(InputError("bad")), exit_code(NotFound("x")), exit_code(RuntimeError())
+    (2, 3, 1)
+    """
+    return _lookup(error, EXIT_CODES, 1)
+
+
+def http_status(error: BaseException) -> int:
+    """The HTTP status for ``error``.
+
+    >>> http_status(Conflict("taken")), http_status(ValueError())
+    (409, 500)
+    """
+    return _lookup(error, HTTP_STATUSES, 500)

@@ -13,7 +13,7 @@ from rich.console import Console
 from oneplan.config import get_settings
 from oneplan.db import migrate
 from oneplan.db.session import create_db_engine
-from oneplan.errors import Conflict, OneplanError, ValidationFailed
+from oneplan.errors import Conflict, OneplanError, ValidationFailed, exit_code
 
 console = Console()
 errors = Console(stderr=True)
@@ -35,10 +35,10 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             errors.print(f"[bold red]error:[/] {count} problem(s) found; nothing was changed:")
             for problem in failed.problems:
                 errors.print(f"  - {problem}", highlight=False, soft_wrap=True, markup=False)
-            raise typer.Exit(failed.exit_code) from None
+            raise typer.Exit(exit_code(failed)) from None
         except OneplanError as error:
             errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-            raise typer.Exit(error.exit_code) from None
+            raise typer.Exit(exit_code(error)) from None
 
     return wrapper
 

@@ -6,14 +6,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from oneplan.errors import OneplanError
+from oneplan.errors import InputError
 
 
-class FinanceInputError(OneplanError, ValueError):
+class FinanceInputError(InputError):
     """An input frame of the finance engine is missing a column or holds a bad value."""
-
-    exit_code = 2
-    http_status = 422
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:

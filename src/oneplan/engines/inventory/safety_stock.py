@@ -19,18 +19,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from oneplan.errors import OneplanError
+from oneplan.errors import InputError
 
 METHODS = ("service_level", "days_of_supply", "fixed")
 AVERAGE_DAYS_PER_MONTH = 30.4
 KEYS = ["item", "location"]
 
 
-class InventoryInputError(OneplanError, ValueError):
+class InventoryInputError(InputError):
     """An input frame of the inventory engine is missing a column or holds a bad value."""
-
-    exit_code = 2
-    http_status = 422
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:

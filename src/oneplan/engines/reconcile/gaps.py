@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from oneplan.errors import OneplanError
+from oneplan.errors import InputError
 
 TOLERANCE = 1e-6
 KINDS = ["unmet_demand", "backlog", "capacity_overload", "below_safety_stock"]
@@ -31,11 +31,8 @@ RELAXED = ["constraint", "resource", "period"]
 COSTS = ["unit_cost", "standard_cost"]
 
 
-class GapInputError(OneplanError, ValueError):
+class GapInputError(InputError):
     """An input frame of the gap analysis is missing a column or holds a bad value."""
-
-    exit_code = 2
-    http_status = 422
 
 
 def _checked(
