@@ -17,13 +17,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from oneplan.choices import Reconciliation
 from oneplan.config import Settings
 from oneplan.datapack import package_schema, write_package
 from oneplan.db import migrate
-from oneplan.db.session import create_db_engine
+from oneplan.db.session import create_db_engine, unit_of_work
 from oneplan.demo import build_demo_company
-from oneplan.services.demand import DemandOptions, add_override, run_demand_step
-from oneplan.services.imports import import_package
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.data.service import import_package, read_package_files
+from oneplan.services.demand.overrides import add_overrides
+from oneplan.services.demand.schemas import DemandOptions, OverrideIn
+from oneplan.services.demand.service import demand_run
 
 
 def peak_mib() -> float:
@@ -52,31 +57,39 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{root / 'bench.db'}", user="bench")
         engine = create_db_engine(settings.database_url, settings)
         migrate.upgrade(engine)
-        import_package(engine, root / "package", settings=settings)
+        actor = Actor(settings.user)
+        files = read_package_files(root / "package", settings)
+        with unit_of_work(engine) as session:
+            import_package(session, actor, files)
         rows.append(("build and import the demo package", time.perf_counter() - clock))
 
         options = DemandOptions(
-            n_jobs=args.n_jobs, n_windows=args.n_windows, reconciliation=args.reconciliation
+            n_jobs=args.n_jobs,
+            n_windows=args.n_windows,
+            reconciliation=args.reconciliation or Reconciliation.none,
         )
         clock, cpu = time.perf_counter(), time.process_time()
-        first = run_demand_step(engine, settings, options)
+        first = run_phased(engine, demand_run(actor, options))
         total, cpu = time.perf_counter() - clock, time.process_time() - cpu
         rows += [(f"  first run: {name}", seconds) for name, seconds in first.seconds.items()]
         rows.append(("demand step, first run (total)", total))
         # CPU seconds of this process: the figure a busy shared machine distorts least
         rows.append(("demand step, first run (CPU seconds)", cpu))
 
-        add_override(
-            engine, level="family", member="HOS", period="2027-03", kind="relative",
-            value=15.0, reason="bench", settings=settings,
-        )  # fmt: skip
-        add_override(
-            engine, level="total", member="", period="2027-04", kind="absolute",
-            value=float(first.frames["consensus"]["quantity"].sum() / 18), reason="bench",
-            settings=settings,
-        )  # fmt: skip
+        overrides = [
+            OverrideIn(
+                level="family", member="HOS", period="2027-03", kind="relative",
+                value=15.0, reason="bench",
+            ),
+            OverrideIn(
+                level="total", member="", period="2027-04", kind="absolute",
+                value=float(first.frames["consensus"]["quantity"].sum() / 18), reason="bench",
+            ),
+        ]  # fmt: skip
+        with unit_of_work(engine) as session:
+            add_overrides(session, actor, overrides)
         clock = time.perf_counter()
-        again = run_demand_step(engine, settings, options)
+        again = run_phased(engine, demand_run(actor, options))
         rows.append(("demand step, re-run with 2 overrides", time.perf_counter() - clock))
         engine.dispose()
 

@@ -31,8 +31,9 @@ POSTGRES_URL = os.environ.get(
 def import_once(url: str, package: Path, schema: str | None) -> dict[str, float]:
     from oneplan.config import Settings
     from oneplan.db import migrate
-    from oneplan.db.session import create_db_engine
-    from oneplan.services.imports import import_package
+    from oneplan.db.session import create_db_engine, unit_of_work
+    from oneplan.services.actor import Actor
+    from oneplan.services.data.service import import_package, read_package_files
 
     settings = Settings(database_url=url, user="bench")
     if schema:
@@ -40,8 +41,12 @@ def import_once(url: str, package: Path, schema: str | None) -> dict[str, float]
     else:
         engine = create_db_engine(url, settings)
     migrate.upgrade(engine)
-    started = time.perf_counter()
-    report = import_package(engine, package, settings=settings)
+    started = time.perf_counter()  # reading the files is part of an import, as in `oneplan import`
+    files = read_package_files(package, settings)
+    with unit_of_work(engine) as session:
+        report = import_package(
+            session, Actor(settings.user), files, lock_timeout_s=settings.sqlite_busy_timeout_s
+        )
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {

@@ -26,45 +26,61 @@ from oneplan.datapack import write_package
 from oneplan.db import migrate
 from oneplan.db.session import unit_of_work
 from oneplan.demo import build_demo_company
-from oneplan.services import scenarios
-from oneplan.services.imports import import_package
-from oneplan.services.plans import save_version
-from oneplan.services.scenario_attribution import attribute_kpis
-from oneplan.services.scenario_compare import compare_scenarios
-from oneplan.services.scenarios import Assumption
-from oneplan.services.supply import run_supply
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.data.service import import_package, read_package_files
+from oneplan.services.scenario.compare import compare_scenarios
+from oneplan.services.scenario.schemas import Assumption
+from oneplan.services.scenario.service import create_scenario, explain_run, scenario_run
+from oneplan.services.supply.service import supply_run
+from oneplan.services.versions.store import save_version
 
 T = TypeVar("T")
 KEYS = ["item", "location", "period"]
+ACTOR = Actor("bench")
+MARCH = date(2027, 3, 1)
+JUNE = date(2027, 6, 1)
+HOSES_UP = Assumption(
+    kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
+)
+PRESS_DOWN = Assumption(
+    kind="capacity_change",
+    target_level="resource",
+    target="INJ-N1",
+    period_from=MARCH,
+    period_to=MARCH,
+    value=-100.0,
+    unit="percent",
+)
 SCENARIOS = {
-    "hoses +10%": [Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent")],
-    "press down March": [
+    "hoses +10%": [HOSES_UP],
+    "press down March": [PRESS_DOWN],
+    "sprinklers -15%": [
         Assumption(
-            "capacity_change",
-            "resource",
-            "INJ-N1",
-            date(2027, 3, 1),
-            date(2027, 3, 1),
-            -100.0,
-            "percent",
+            kind="demand_change", target_level="family", target="SPR", value=-15.0, unit="percent"
         )
     ],
-    "sprinklers -15%": [Assumption("demand_change", "family", "SPR", None, None, -15.0, "percent")],
     "storage dearer": [
-        Assumption("price_change", "family", "STO", date(2027, 6, 1), None, 5.0, "percent")
+        Assumption(
+            kind="price_change",
+            target_level="family",
+            target="STO",
+            period_from=JUNE,
+            value=5.0,
+            unit="percent",
+        )
     ],
     "three changes": [
-        Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent"),
+        HOSES_UP,
+        PRESS_DOWN,
         Assumption(
-            "capacity_change",
-            "resource",
-            "INJ-N1",
-            date(2027, 3, 1),
-            date(2027, 3, 1),
-            -100.0,
-            "percent",
+            kind="price_change",
+            target_level="family",
+            target="HOS",
+            period_from=JUNE,
+            value=5.0,
+            unit="percent",
         ),
-        Assumption("price_change", "family", "HOS", date(2027, 6, 1), None, 5.0, "percent"),
     ],
 }
 
@@ -103,10 +119,13 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{folder}/bench.db", user="bench")
         engine = sa.create_engine(settings.database_url)
         migrate.upgrade(engine)
-        import_package(engine, package, settings=settings)
+        files = read_package_files(package, settings)
+        with unit_of_work(engine) as session:
+            import_package(session, ACTOR, files)
         with unit_of_work(engine) as session:
             save_version(
                 session,
+                ACTOR,
                 cycle="2027-01",
                 kind="demand",
                 name="stand-in",
@@ -114,28 +133,31 @@ def main() -> None:
                 settings={},
                 summary={},
                 input_hash="-",
-                user="bench",
             )
             for name, assumptions in SCENARIOS.items():
-                scenarios.create_scenario(session, name, user="bench", assumptions=assumptions)
+                create_scenario(session, ACTOR, name, assumptions=assumptions)
         print(f"{len(frames['items'])} items, {len(SCENARIOS)} scenarios\n")
         print(f"| {'step':<44} | {'seconds':>7} | {'heap MiB':>9} | {'peak MiB':>8} |")
         print(f"|{'-' * 46}|{'-' * 9}|{'-' * 11}|{'-' * 10}|")
-        timed("base supply plan", lambda: run_supply(engine, settings=settings))
+        timed("base supply plan", lambda: run_phased(engine, supply_run(ACTOR)))
         run = timed(
             "run scenario: one family's demand +10 %",
-            lambda: scenarios.run_scenario(engine, "hoses +10%", settings),
+            lambda: run_phased(engine, scenario_run(ACTOR, "hoses +10%")),
         )
         for name in list(SCENARIOS)[1:]:
-            scenarios.run_scenario(engine, name, settings)
-        timed("compare five scenarios", lambda: compare_scenarios(engine, list(SCENARIOS)))
+            run_phased(engine, scenario_run(ACTOR, name))
+
+        def compare() -> object:
+            with unit_of_work(engine, write=False) as session:
+                return compare_scenarios(session, ACTOR, list(SCENARIOS))
+
+        timed("compare five scenarios", compare)
         timed(
             "explain three assumptions (4 re-plans)",
-            lambda: attribute_kpis(engine, "three changes", settings),
+            lambda: run_phased(engine, explain_run(ACTOR, "three changes")),
         )
-        phases = ", ".join(
-            f"{k} {v:.2f} s" for k, v in {**run.seconds, **run.result.seconds}.items()
-        )
+        supply_seconds = run.planned.supply.seconds
+        phases = ", ".join(f"{k} {v:.2f} s" for k, v in {**run.seconds, **supply_seconds}.items())
         print(f"\nscenario run by phase: {phases}")
         engine.dispose()
 

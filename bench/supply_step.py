@@ -26,10 +26,13 @@ from oneplan.config import Settings
 from oneplan.db import migrate
 from oneplan.db.session import create_db_engine, unit_of_work
 from oneplan.demo import build_demo_company
-from oneplan.services.imports import import_package
-from oneplan.services.mps import schedule_frames
-from oneplan.services.plans import save_version
-from oneplan.services.supply import SupplyOptions, run_supply
+from oneplan.engines.supply.mps import schedule_frames
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.data.service import import_package, read_package_files
+from oneplan.services.supply.schemas import SupplyOptions
+from oneplan.services.supply.service import supply_run
+from oneplan.services.versions.store import save_version
 
 
 def stand_in_demand(history: pd.DataFrame, start: pd.Timestamp, months: int) -> pd.DataFrame:
@@ -75,14 +78,18 @@ def main() -> None:
             url = f"sqlite:///{Path(folder) / 'bench.db'}"
             settings = Settings(database_url=url, user="bench")
             engine = create_db_engine(url, settings)
+        actor = Actor(settings.user)
         try:
             migrate.upgrade(engine)
             clock = time.perf_counter()
-            import_package(engine, package, settings=settings)
+            files = read_package_files(package, settings)
+            with unit_of_work(engine) as session:
+                import_package(session, actor, files)
             imported = time.perf_counter() - clock
             with unit_of_work(engine) as session:
                 save_version(
                     session,
+                    actor,
                     cycle=start.strftime("%Y-%m"),
                     kind="demand",
                     name="stand-in: seasonal naive",
@@ -90,14 +97,13 @@ def main() -> None:
                     settings={},
                     summary={},
                     input_hash="-",
-                    user="bench",
                 )
             clock = time.perf_counter()
             options = SupplyOptions(objective=args.objective)
-            result = run_supply(engine, settings=settings, options=options)
+            result = run_phased(engine, supply_run(actor, options))
             total = time.perf_counter() - clock
             clock = time.perf_counter()
-            mps = schedule_frames(result.plan.plan, "both")
+            mps = schedule_frames(result.run.plan.plan, "both")
             mps_seconds = time.perf_counter() - clock
         finally:
             engine.dispose()
@@ -105,7 +111,7 @@ def main() -> None:
                 with admin.begin() as connection:
                     connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
 
-    plan = result.plan
+    plan = result.run.plan
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     database = f"{'PostgreSQL' if args.postgres else 'SQLite'}, objective {args.objective}"
     print(
@@ -117,7 +123,7 @@ def main() -> None:
     for phase, seconds in result.seconds.items():
         print(f"{phase:<34}{seconds:>9.2f}")
     print(f"{'  of which HiGHS (constrained)':<34}{plan.solve_seconds:>9.2f}")
-    print(f"{'  of which HiGHS (unconstrained)':<34}{result.unconstrained.solve_seconds:>9.2f}")
+    print(f"{'  of which HiGHS (unconstrained)':<34}{result.run.unconstrained.solve_seconds:>9.2f}")
     print(f"{'supply step, total':<34}{total:>9.2f}")
     print(f"{'MPS month + week frames':<34}{mps_seconds:>9.2f}  ({len(mps['mps_week']):,} rows)")
     summary = result.summary

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 from oneplan.config import Settings
 from oneplan.db import migrate
 from oneplan.db.session import create_db_engine
+from oneplan.services.actor import Actor
 
 # Command output is checked as text: give rich one wide, fixed line width whether or not the
 # tests run in a terminal, so no message is wrapped differently on a developer's machine and in CI.
@@ -138,3 +140,96 @@ def demo_csv(
     path = tmp_path_factory.mktemp("demo") / "package"
     write_package(demo_frames, path, format="csv", schema=package_schema())
     return path
+
+
+# --- the shared set-up: the demo company imported, a demand plan by hand, the base supply plan
+
+
+@pytest.fixture
+def actor() -> Actor:
+    """Who the tests act as."""
+    return Actor("tester")
+
+
+@pytest.fixture(scope="session")
+def hand_consensus(demo_frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A demand plan made by hand (no forecast, so it is fast): each of the 18 plan months
+    repeats the same month of the last year of history."""
+    keys = ["item", "location", "period"]
+    history = demo_frames["sales_history"]
+    last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
+    months = pd.date_range("2027-01-01", periods=18, freq="MS")
+    copies = [last.assign(period=last["period"] + pd.DateOffset(months=k)) for k in (12, 24)]
+    frame = pd.concat(copies, ignore_index=True)
+    return frame[frame["period"].isin(months)][[*keys, "quantity"]].reset_index(drop=True)
+
+
+@pytest.fixture
+def consensus_by_hand(hand_consensus: pd.DataFrame) -> pd.DataFrame:
+    """The hand-made demand plan, a copy a test may change."""
+    return hand_consensus.copy()
+
+
+class Preparation:
+    """The steps most service and command tests start from, each callable alone."""
+
+    def __init__(self, package: Path, consensus: pd.DataFrame, actor: Actor) -> None:
+        self.package, self.consensus, self.actor = package, consensus, actor
+
+    def import_demo(self, engine: sa.Engine, package: Path | None = None) -> int:
+        """Import the demo package (or another one); returns the import's number."""
+        from oneplan.db.session import unit_of_work
+        from oneplan.services.data.service import import_package, read_package_files
+
+        files = read_package_files(package or self.package, Settings(user=self.actor.name))
+        with unit_of_work(engine) as session:
+            return import_package(session, self.actor, files).import_id
+
+    def store_consensus(
+        self, engine: sa.Engine, consensus: pd.DataFrame | None = None, cycle: str = "2027-01"
+    ) -> int:
+        """Store a demand plan version holding only a consensus; returns its id."""
+        from oneplan.db.session import unit_of_work
+        from oneplan.services.versions.store import save_version
+
+        frame = self.consensus if consensus is None else consensus
+        with unit_of_work(engine) as session:
+            version = save_version(
+                session,
+                self.actor,
+                cycle=cycle,
+                kind="demand",
+                name="consensus by hand",
+                frames={"consensus": frame},
+                settings={},
+                summary={},
+                input_hash="-",
+            )
+            return version.id
+
+    def run_supply(self, engine: sa.Engine) -> Any:
+        """Run the supply step on what is stored; returns its result."""
+        from oneplan.runner import run_phased
+        from oneplan.services.supply.service import supply_run
+
+        return run_phased(engine, supply_run(self.actor))
+
+    def plan(self, engine: sa.Engine) -> None:
+        """All three: the demo imported, the hand-made consensus stored, supply planned."""
+        self.import_demo(engine)
+        self.store_consensus(engine)
+        self.run_supply(engine)
+
+
+@pytest.fixture
+def prepare(demo_csv: Path, hand_consensus: pd.DataFrame, actor: Actor) -> Preparation:
+    return Preparation(demo_csv, hand_consensus, actor)
+
+
+@pytest.fixture
+def planned(
+    engine: sa.Engine, prepare: Preparation, hand_consensus: pd.DataFrame
+) -> tuple[sa.Engine, pd.DataFrame]:
+    """The demo imported, the hand-made demand plan stored, and the base supply plan run."""
+    prepare.plan(engine)
+    return engine, hand_consensus

@@ -28,7 +28,7 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     assert (package / "items.csv").exists()
     result = runner.invoke(app, ["cycle", "run", str(package)])
     assert result.exit_code == 0, result.output
-    for step in ("validate", "import", "demand", "supply", "reconcile", "report"):
+    for step in ("validate", "import", "demand", "supply", "finance", "report"):
         assert step in result.output
     packs = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
     assert packs == [".html", ".pdf", ".xlsx"]

@@ -12,14 +12,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli import common
 from oneplan.cli.demand import register
 from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
 from oneplan.engines.demand import forecast
-from oneplan.services.demand import demand_version
-from oneplan.services.demand_grid import GRID_SHEET, _write_workbook
-from oneplan.services.imports import import_package
+from oneplan.services.data.service import import_package, read_package_files
+from oneplan.services.demand.grid import GRID_SHEET, _write_workbook
+from oneplan.services.demand.service import demand_version
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -110,7 +110,9 @@ def database(tmp_path_factory: pytest.TempPathFactory, demo_csv: Path) -> Iterat
         patch.setenv("ONEPLAN_DATABASE_URL", f"sqlite:///{path}")
         patch.setenv("ONEPLAN_USER", "planner")
         get_settings.cache_clear()
-        import_package(engine(), demo_csv, settings=get_settings())
+        files = read_package_files(demo_csv, get_settings())
+        with unit_of_work(common.database()) as session:
+            import_package(session, common.local_actor(), files)
         result = runner.invoke(app, ["demand", "run", "--horizon", "4"])
         assert result.exit_code == 0, result.output
         yield path
@@ -118,8 +120,8 @@ def database(tmp_path_factory: pytest.TempPathFactory, demo_csv: Path) -> Iterat
 
 
 def _newest_consensus() -> pd.DataFrame:
-    with unit_of_work(engine(), write=False) as session:
-        return demand_version(session, None, ["consensus"])[1]["consensus"]
+    with unit_of_work(common.database(), write=False) as session:
+        return demand_version(session, common.local_actor(), None, ["consensus"])[1]["consensus"]
 
 
 def test_show_lists_consensus_by_level(database: Path) -> None:

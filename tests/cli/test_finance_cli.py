@@ -10,10 +10,10 @@ import pandas as pd
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli.common import database, local_actor
 from oneplan.cli.finance import register
 from oneplan.db.session import unit_of_work
-from oneplan.services.reconcile import finance_version
+from oneplan.services.finance.service import finance_version
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -39,8 +39,8 @@ def test_run_show_and_bridge(plan_by_hand: Callable[[], None]) -> None:
     result = runner.invoke(app, ["finance", "run"])
     assert result.exit_code == 0, result.output
     assert "stored financial plan version #3 (2027-01)" in result.output
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = finance_version(session)
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = finance_version(session, local_actor())
     summary = stored.summary
     assert f"revenue: {summary['revenue']:,.0f} EUR" in result.output
 
@@ -78,8 +78,8 @@ def test_issues_lists_the_largest_first(plan_by_hand: Callable[[], None]) -> Non
     assert runner.invoke(app, ["finance", "run"]).exit_code == 0
     result = runner.invoke(app, ["finance", "issues", "--top", "3"])
     assert result.exit_code == 0, result.output
-    with unit_of_work(engine(), write=False) as session:
-        _, frames = finance_version(session, names=["issues"])
+    with unit_of_work(database(), write=False) as session:
+        _, frames = finance_version(session, local_actor(), names=["issues"])
     first = frames["issues"].iloc[0]
     assert f"the largest {min(3, len(frames['issues']))}" in result.output
     assert str(first["subject"]) in result.output

@@ -6,10 +6,11 @@ import pandas as pd
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli.common import database
 from oneplan.cli.plan import register
 from oneplan.db.session import unit_of_work
-from oneplan.services.plans import save_version
+from oneplan.services.actor import Actor
+from oneplan.services.versions.store import save_version
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -26,9 +27,10 @@ def stored_version(production: list[float], items: list[str] | None = None) -> i
             "production": production,
         }
     )
-    with unit_of_work(engine()) as session:
+    with unit_of_work(database()) as session:
         version = save_version(
             session,
+            Actor("maker"),
             cycle="2027-01",
             kind="supply",
             name="manual",
@@ -36,7 +38,6 @@ def stored_version(production: list[float], items: list[str] | None = None) -> i
             settings={"objective": "cost"},
             summary={"total_cost": sum(production), "status": "optimal"},
             input_hash="abc123",
-            user="maker",
         )
         return version.id
 
@@ -79,7 +80,7 @@ def test_illegal_transition_exits_with_the_conflict_code() -> None:
     code, out = run("audit")
     assert code == 0 and "plan." not in out
     code, out = run("plan", "list", "--state", "bogus")
-    assert code == 2 and "'bogus' is not one of draft" in out
+    assert code == 2 and "'bogus' is not one of 'draft'" in out
 
 
 def test_diff_shows_added_removed_and_changed_rows() -> None:

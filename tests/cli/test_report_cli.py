@@ -9,10 +9,10 @@ import openpyxl
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli.common import database, local_actor
 from oneplan.cli.report import register
-from oneplan.config import get_settings
-from oneplan.services.reconcile import run_reconcile
+from oneplan.runner import run_phased
+from oneplan.services.finance.service import finance_run
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -33,7 +33,7 @@ def test_report_without_plans_then_with_them(
     assert "run the demand step first" in result.output
 
     plan_by_hand()
-    run_reconcile(engine(), get_settings())
+    run_phased(database(), finance_run(local_actor()))
 
     result = runner.invoke(app, ["report", "--output", str(out)])
     assert result.exit_code == 0, result.output

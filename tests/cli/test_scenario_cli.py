@@ -3,20 +3,17 @@ delete."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli.common import database
 from oneplan.cli.scenario import register
-from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
-from oneplan.services.imports import import_package
-from oneplan.services.plans import get_version, load_frames, save_version
-from oneplan.services.supply import run_supply
+from oneplan.services.versions.store import get_version, load_frames
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -24,26 +21,15 @@ register(app)
 
 
 @pytest.fixture
-def base_plan(demo_csv: Path, demo_frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def base_plan(prepare: Any, demo_frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The demo imported, a flat demand plan stored by hand and the base supply plan run."""
-    db = engine()
-    import_package(db, demo_csv, settings=get_settings())
+    db = database()
+    prepare.import_demo(db)
     pairs = demo_frames["sales_history"][["item", "location"]].drop_duplicates()
     months = pd.DataFrame({"period": pd.date_range("2027-01-01", periods=18, freq="MS")})
     consensus = pairs.merge(months, how="cross").assign(quantity=20.0)
-    with unit_of_work(db) as session:
-        save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="flat",
-            frames={"consensus": consensus},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-    run_supply(db, settings=get_settings())
+    prepare.store_consensus(db, consensus)
+    prepare.run_supply(db)
     return consensus
 
 
@@ -74,7 +60,7 @@ def test_scenario_commands(base_plan: pd.DataFrame) -> None:
 
     ran = invoke("run", "dearer")
     assert "stored as plan version" in ran and "status: optimal" in ran
-    with unit_of_work(engine(), write=False) as session:
+    with unit_of_work(database(), write=False) as session:
         version = get_version(session, kind="scenario")
         demand = load_frames(session, version.id, ["demand"])["demand"]
     april = demand["period"] == pd.Timestamp("2027-04-01")
@@ -122,3 +108,12 @@ def test_bad_assumption_text_is_a_clear_error(base_plan: pd.DataFrame) -> None:
     assert result.exit_code == 3
     result = runner.invoke(app, ["scenario", "explain", "nowhere"])
     assert result.exit_code == 3 and "nowhere" in result.output
+
+
+def test_a_name_with_brackets_is_shown_as_typed() -> None:
+    """Names are never read as markup, not even in the spinner shown while a scenario plans."""
+    name = "Q3 [/] [bold]push"
+    for command in ("run", "explain"):
+        result = runner.invoke(app, ["scenario", command, name])
+        assert result.exit_code == 3, result.output
+        assert name in result.output

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from oneplan.cli.common import engine
+from oneplan.cli.common import database
 from oneplan.cli.supply import register
-from oneplan.config import get_settings
-from oneplan.services.imports import import_package
-from oneplan.services.supply import run_supply
 
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
@@ -108,10 +106,12 @@ def test_standalone_without_demand_names_the_table(red_tomato: Path) -> None:
     assert result.exit_code == 2 and "is missing" in result.output
 
 
-def test_show_and_export_mps_from_the_stored_plan(red_tomato: Path, tmp_path: Path) -> None:
-    db = engine()
-    import_package(db, red_tomato, settings=get_settings())
-    stored = run_supply(db, settings=get_settings())
+def test_show_and_export_mps_from_the_stored_plan(
+    red_tomato: Path, tmp_path: Path, prepare: Any
+) -> None:
+    db = database()
+    prepare.import_demo(db, red_tomato)
+    stored = prepare.run_supply(db)
 
     result = runner.invoke(app, ["supply", "show"])
     assert result.exit_code == 0, result.output

@@ -90,3 +90,12 @@ def test_database_refuses_a_negative_stock(engine: sa.Engine) -> None:
                 "'x', CURRENT_TIMESTAMP, 'x')"
             )
         )
+
+
+def test_the_newest_migration_file_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    assert (
+        migrate.head_revision()
+        == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    )

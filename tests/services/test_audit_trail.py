@@ -2,57 +2,41 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.errors import ValidationFailed
-from oneplan.services.audit import events
-from oneplan.services.demand_overrides import add_override
-from oneplan.services.imports import import_package
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import events
+from oneplan.services.demand.overrides import add_override
+from oneplan.services.demand.schemas import OverrideIn
 
 
-def test_an_import_is_audited(engine: sa.Engine, demo_csv: Path, settings: Settings) -> None:
-    report = import_package(engine, demo_csv, settings=settings)
+def test_an_import_is_audited(engine: sa.Engine, prepare: Any, actor: Actor) -> None:
+    import_id = prepare.import_demo(engine)
     with unit_of_work(engine, write=False) as session:
-        found = events(session, subject_type="import")
+        found = events(session, actor, subject_type="import")
+        rows = session.execute(sa.text("SELECT count(*) FROM items")).scalar_one()
     assert [(e.action, e.subject_id, e.actor) for e in found] == [
-        ("import.done", str(report.import_id), "tester")
+        ("import.done", str(import_id), "tester")
     ]
-    assert found[0].detail["tables"]["items"]["inserted"] == report.counts["items"].inserted
+    assert found[0].detail["tables"]["items"]["inserted"] == rows
 
 
 def test_an_override_is_audited_and_a_refused_one_is_not(
-    engine: sa.Engine, demo_csv: Path, settings: Settings
+    engine: sa.Engine, prepare: Any, actor: Actor
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
-    stored = add_override(
-        engine,
-        level="total",
-        member="",
-        period="2027-03",
-        kind="relative",
-        value=10.0,
-        reason="trade fair",
-        settings=settings,
-        author="maria",
-    )
-    with pytest.raises(ValidationFailed):
-        add_override(
-            engine,
-            level="total",
-            member="",
-            period="2027-03",
-            kind="relative",
-            value=10.0,
-            reason="",
-            settings=settings,
-        )
+    prepare.import_demo(engine)
+    change = {"level": "total", "period": "2027-03", "kind": "relative", "value": 10.0}
+    with unit_of_work(engine) as session:
+        stored = add_override(session, Actor("maria"), OverrideIn(**change, reason="trade fair"))
+    with pytest.raises(ValidationFailed), unit_of_work(engine) as session:
+        add_override(session, actor, OverrideIn(**change, reason=""))
     with unit_of_work(engine, write=False) as session:
-        found = events(session, subject_type="demand_override")
+        found = events(session, actor, subject_type="demand_override")
     assert [(e.action, e.subject_id, e.actor) for e in found] == [
         ("demand.override", str(stored.id), "maria")
     ]

@@ -18,18 +18,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from oneplan.config import Settings, get_settings
+from oneplan.config import get_settings
 from oneplan.db.session import unit_of_work
-from oneplan.services.demand_accuracy import demand_accuracy
-from oneplan.services.demand_plan import APPLIED_COLUMNS, CONSENSUS_COLUMNS
-from oneplan.services.imports import import_package
-from oneplan.services.plans import save_version
+from oneplan.engines.demand.overrides import APPLIED_COLUMNS
+from oneplan.engines.demand.plan import CONSENSUS_COLUMNS
+from oneplan.services.actor import Actor
+from oneplan.services.demand.accuracy import demand_accuracy
+from oneplan.services.versions.store import save_version
+
+TESTER = Actor("tester")
 
 BASELINE = {  # cycle: (first month, A's four months, B's four months)
     "2027-01": ("2027-01-01", [11.0, 9.0, 10.0, 10.0], [4.0, 5.0, 5.0, 5.0]),
@@ -130,14 +134,15 @@ def _frames(cycle: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture
-def measured_db(engine: sa.Engine, tmp_path: Path, settings: Settings) -> sa.Engine:
-    import_package(engine, _package(tmp_path / "package"), settings=settings)
+def measured_db(engine: sa.Engine, tmp_path: Path, prepare: Any) -> sa.Engine:
+    prepare.import_demo(engine, _package(tmp_path / "package"))
     with unit_of_work(engine) as session:
         # an earlier run of cycle 01 that the newer one replaces: it must not be measured
         versions = [("2027-01", 10.0), ("2027-01", 1.0), ("2027-02", 1.0)]
         for cycle, scale in versions:
             save_version(
                 session,
+                Actor("planner"),
                 cycle=cycle,
                 kind="demand",
                 name=f"Demand plan {cycle}",
@@ -145,7 +150,6 @@ def measured_db(engine: sa.Engine, tmp_path: Path, settings: Settings) -> sa.Eng
                 settings={},
                 summary={},
                 input_hash=f"{cycle}-{scale}",
-                user="planner",
             )
     return engine
 
@@ -160,7 +164,7 @@ def _row(table: pd.DataFrame, **where: object) -> pd.Series:
 
 def test_accuracy_by_lag_from_stored_versions(measured_db: sa.Engine) -> None:
     with unit_of_work(measured_db, write=False) as session:
-        result = demand_accuracy(session)
+        result = demand_accuracy(session, TESTER)
     assert result.versions["cycle"].tolist() == ["2027-01", "2027-02"]
     table = result.accuracy
     for layer, abs_error, error in (
@@ -184,7 +188,7 @@ def test_accuracy_by_lag_from_stored_versions(measured_db: sa.Engine) -> None:
 
 def test_value_added_per_layer_and_author(measured_db: sa.Engine) -> None:
     with unit_of_work(measured_db, write=False) as session:
-        result = demand_accuracy(session, lags=(1,))
+        result = demand_accuracy(session, TESTER, lags=(1,))
     changes = result.contributions.sort_values(["author", "item"])
     assert changes[["author", "item"]].values.tolist() == [["ann", "A"], ["bob", "A"], ["bob", "B"]]
     assert changes["change"].tolist() == pytest.approx([-1.0, 2.0, 0.8])

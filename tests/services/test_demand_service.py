@@ -21,20 +21,19 @@ from oneplan.config import Settings
 from oneplan.db import migrate
 from oneplan.db.demand import DemandOverride
 from oneplan.db.session import create_db_engine, unit_of_work
+from oneplan.engines.demand.plan import monthly_history
+from oneplan.engines.pipeline.demand import statistical_forecast
 from oneplan.errors import ValidationFailed
-from oneplan.services.demand import (
-    DemandOptions,
-    DemandResult,
-    add_override,
-    demand_version,
-    run_demand_step,
-)
-from oneplan.services.demand_forecast import statistical_forecast
-from oneplan.services.demand_plan import monthly_history
-from oneplan.services.imports import import_package
-from oneplan.services.supply import resolve_demand
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.data.service import import_package, read_package_files
+from oneplan.services.demand.overrides import add_override, add_overrides
+from oneplan.services.demand.schemas import DemandOptions, OverrideIn
+from oneplan.services.demand.service import DemandResult, demand_run, demand_version
+from oneplan.services.supply.service import resolve_demand
 
 HORIZON = 8  # 2027-01 .. 2027-08: covers a phase-out, two launches and three future events
+PLANNER = Actor("planner")
 LAYERS = ["baseline", "lifecycle_adjustment", "event_uplift", "override_adjustment"]
 
 
@@ -64,8 +63,10 @@ def planned(
             connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
         engine = sa.create_engine(server, connect_args={"options": f"-csearch_path={schema}"})
     migrate.upgrade(engine)
-    import_package(engine, demo_csv, settings=settings)
-    first = run_demand_step(engine, settings, DemandOptions(horizon=HORIZON))
+    files = read_package_files(demo_csv, settings)
+    with unit_of_work(engine) as session:
+        import_package(session, PLANNER, files)
+    first = run_phased(engine, demand_run(PLANNER, DemandOptions(horizon=HORIZON)))
     yield Planned(engine, settings, first)
     engine.dispose()
     if admin is not None:
@@ -91,7 +92,7 @@ def test_consensus_is_the_sum_of_its_layers_and_is_stored(planned: Planned) -> N
     assert consensus["period"].nunique() == HORIZON
     assert not consensus.duplicated(["item", "location", "period"]).any()
     with unit_of_work(planned.engine, write=False) as session:
-        version, frames = demand_version(session, planned.first.version_id)
+        version, frames = demand_version(session, PLANNER, planned.first.version_id)
         source = resolve_demand(session, {})
     assert version.kind == "demand" and version.cycle == "2027-01"
     for name in ("baseline", "lifecycle", "events", "overrides_applied", "consensus", "backtest"):
@@ -169,7 +170,7 @@ def test_overrides_split_in_proportion_and_stack_in_order(planned: Planned) -> N
     before["pre"] = before["baseline"] + before["lifecycle_adjustment"] + before["event_uplift"]
     family = before["item"].str.startswith("HOS")
     march, april = before["period"] == _month("2027-03"), before["period"] == _month("2027-04")
-    engine, settings = planned.engine, planned.settings
+    engine = planned.engine
     overrides = [
         ("family", "HOS", "2027-03", "absolute", 5000.0, "key account"),
         ("total", "", "2027-03", "relative", 10.0, "market"),
@@ -178,18 +179,13 @@ def test_overrides_split_in_proportion_and_stack_in_order(planned: Planned) -> N
         ("item_location", "STO-0001|DC-CENTRAL", "2027-05", "relative", -50.0, "delisted"),
     ]
     for level, member, period, kind, value, reason in overrides:
-        add_override(
-            engine,
-            level=level,
-            member=member,
-            period=period,
-            kind=kind,
-            value=value,
-            reason=reason,
-            settings=settings,
+        request = OverrideIn(
+            level=level, member=member, period=period, kind=kind, value=value, reason=reason
         )
+        with unit_of_work(engine) as session:
+            add_override(session, PLANNER, request)
 
-    again = run_demand_step(engine, settings, DemandOptions(horizon=HORIZON))
+    again = run_phased(engine, demand_run(PLANNER, DemandOptions(horizon=HORIZON)))
     assert again.summary["forecast_reused"] is True
     after = again.frames["consensus"].merge(
         before[["item", "location", "period", "pre"]], on=["item", "location", "period"]
@@ -248,8 +244,11 @@ def test_a_bad_override_names_the_field_and_changes_nothing(
     fields.update(changes)
     with unit_of_work(planned.engine, write=False) as session:
         count = session.scalar(sa.select(sa.func.count()).select_from(DemandOverride))
-    with pytest.raises(ValidationFailed, match=f"column {field}"):
-        add_override(planned.engine, settings=planned.settings, **fields)  # type: ignore[arg-type]
+    with (
+        pytest.raises(ValidationFailed, match=f"column {field}"),
+        unit_of_work(planned.engine) as session,
+    ):
+        add_overrides(session, PLANNER, [fields])
     with unit_of_work(planned.engine, write=False) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(DemandOverride)) == count
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from oneplan.config import Settings
 from oneplan.datapack.write import Format
 from oneplan.db import migrate
-from oneplan.services.exports import export_package
-from oneplan.services.imports import import_package
+from oneplan.db.session import unit_of_work
+from oneplan.services.actor import Actor
+from oneplan.services.data.service import export_package
+
+
+def export(engine: sa.Engine, path: Path, fmt: str) -> None:
+    with unit_of_work(engine, write=False) as session:
+        export_package(session, Actor("tester"), path, fmt)
 
 
 def sheet_values(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -33,20 +39,19 @@ def test_export_import_export_is_identical(
     engine: sa.Engine,
     db_kind: str,
     make_engine: Callable[[str], sa.Engine],
-    demo_csv: Path,
-    settings: Settings,
+    prepare: Any,
     tmp_path: Path,
     fmt: Format,
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
+    prepare.import_demo(engine)
     first = tmp_path / ("first.xlsx" if fmt == "xlsx" else "first")
-    export_package(engine, first, fmt)
+    export(engine, first, fmt)
 
     fresh = make_engine(db_kind)  # an empty database of the same kind
     migrate.upgrade(fresh)
-    import_package(fresh, first, settings=settings)
+    prepare.import_demo(fresh, first)
     second = tmp_path / ("second.xlsx" if fmt == "xlsx" else "second")
-    export_package(fresh, second, fmt)
+    export(fresh, second, fmt)
 
     if fmt == "xlsx":
         assert sheet_values(first) == sheet_values(second)
@@ -55,11 +60,11 @@ def test_export_import_export_is_identical(
 
 
 def test_csv_export_equals_the_imported_package(
-    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
+    engine: sa.Engine, demo_csv: Path, prepare: Any, tmp_path: Path
 ) -> None:
     """What oneplan writes as a package, it reads back and writes again byte for byte."""
-    import_package(engine, demo_csv, settings=settings)
-    export_package(engine, tmp_path / "out", "csv")
+    prepare.import_demo(engine)
+    export(engine, tmp_path / "out", "csv")
     exported = files_of(tmp_path / "out")
     original = files_of(demo_csv)
     assert set(original) <= set(exported)

@@ -15,9 +15,23 @@ import sqlalchemy as sa
 from oneplan.config import Settings
 from oneplan.db import bulk
 from oneplan.db.models import Base
-from oneplan.db.session import create_db_engine
+from oneplan.db.session import create_db_engine, unit_of_work
 from oneplan.errors import Conflict, ValidationFailed
-from oneplan.services.imports import IMPORT_LOCK, import_package
+from oneplan.services.actor import Actor
+from oneplan.services.data.schemas import ImportReport, TableCount
+from oneplan.services.data.service import IMPORT_LOCK, import_package, read_package_files
+
+
+def imported(engine: sa.Engine, path: Path, settings: Settings) -> ImportReport:
+    """Read the package, then import it in one write transaction, as a front end does."""
+    files = read_package_files(path, settings)
+    with unit_of_work(engine) as session:
+        return import_package(
+            session,
+            Actor(settings.user),
+            files,
+            lock_timeout_s=settings.sqlite_busy_timeout_s,
+        )
 
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
@@ -28,11 +42,11 @@ def table_counts(engine: sa.Engine) -> dict[str, int]:
 def test_import_writes_every_row_with_provenance(
     engine: sa.Engine, demo_csv: Path, demo_frames: dict[str, pd.DataFrame], settings: Settings
 ) -> None:
-    report = import_package(engine, demo_csv, settings=settings)
+    report = imported(engine, demo_csv, settings)
     counts = table_counts(engine)
     for name, frame in demo_frames.items():
         assert counts[name] == len(frame), name
-        assert report.counts.get(name, bulk.UpsertCount(0, 0)).inserted == len(frame)
+        assert report.counts.get(name, TableCount(inserted=0, updated=0)).inserted == len(frame)
     assert report.updated == 0
     with engine.connect() as connection:
         stamp = connection.execute(
@@ -44,13 +58,11 @@ def test_import_writes_every_row_with_provenance(
 def test_reimporting_the_same_package_changes_nothing(
     engine: sa.Engine, demo_csv: Path, settings: Settings
 ) -> None:
-    first = import_package(engine, demo_csv, settings=settings)
+    first = imported(engine, demo_csv, settings)
     query = sa.text("SELECT code, updated_at, import_id FROM items ORDER BY code")
     with engine.connect() as connection:
         before = connection.execute(query).all()
-    again = import_package(
-        engine, demo_csv, settings=Settings(**{**settings.model_dump(), "user": "other"})
-    )
+    again = imported(engine, demo_csv, Settings(**{**settings.model_dump(), "user": "other"}))
     assert (again.inserted, again.updated) == (0, 0)
     assert again.unchanged == first.inserted
     with engine.connect() as connection:
@@ -61,16 +73,14 @@ def test_reimporting_the_same_package_changes_nothing(
 def test_a_changed_value_updates_only_its_row(
     engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
+    imported(engine, demo_csv, settings)
     changed = tmp_path / "changed"
     shutil.copytree(demo_csv, changed)
     items = pd.read_csv(changed / "items.csv", dtype=str, keep_default_na=False)
     code = items.loc[0, "code"]
     items.loc[0, "description"] = "Renamed in the ERP"
     items.to_csv(changed / "items.csv", index=False)
-    report = import_package(
-        engine, changed, settings=Settings(**{**settings.model_dump(), "user": "erp"})
-    )
+    report = imported(engine, changed, Settings(**{**settings.model_dump(), "user": "erp"}))
     assert report.counts["items"].updated == 1
     assert report.inserted == 0
     assert report.updated == 1
@@ -83,7 +93,7 @@ def test_a_changed_value_updates_only_its_row(
 def test_bad_package_changes_nothing(
     engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
+    imported(engine, demo_csv, settings)
     before = table_counts(engine)
     bad = tmp_path / "bad"
     shutil.copytree(demo_csv, bad)
@@ -92,7 +102,7 @@ def test_bad_package_changes_nothing(
     history.loc[4, "item"] = "NO-SUCH-ITEM"
     history.to_csv(bad / "sales_history.csv", index=False)
     with pytest.raises(ValidationFailed) as caught:
-        import_package(engine, bad, settings=settings)
+        imported(engine, bad, settings)
     messages = [str(p) for p in caught.value.problems]
     assert any("sales_history.csv, row 5, column quantity" in m for m in messages), messages
     assert any("sales_history.csv, row 6, column item" in m for m in messages), messages
@@ -118,9 +128,9 @@ def test_failure_half_way_rolls_everything_back(
         written.append(table.name)
         return real(connection, table, frame, stamp, updated)
 
-    monkeypatch.setattr("oneplan.services.imports.upsert_frame", failing)
+    monkeypatch.setattr("oneplan.services.data.service.upsert_frame", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        import_package(engine, demo_csv, settings=settings)
+        imported(engine, demo_csv, settings)
     assert len(written) == 5
     assert set(table_counts(engine).values()) == {0}
 
@@ -142,7 +152,7 @@ def test_a_second_import_waits_for_the_first(
 
     def run() -> None:
         try:
-            outcomes.append(import_package(engine, demo_csv, settings=settings))
+            outcomes.append(imported(engine, demo_csv, settings))
         except Exception as error:  # recorded and asserted on below
             outcomes.append(error)
 
@@ -163,8 +173,8 @@ def test_an_import_that_waits_too_long_fails_cleanly(
     impatient = settings.model_copy(update={"sqlite_busy_timeout_s": 0.3})
     # SQLite waits as long as its connection says; PostgreSQL as long as the import says.
     hurried = create_db_engine(engine.url.render_as_string(hide_password=False), impatient)
-    with writer_lock(engine), pytest.raises(Conflict, match="another import"):
-        import_package(hurried, demo_csv, settings=impatient)
+    with writer_lock(engine), pytest.raises(Conflict, match="held the database"):
+        imported(hurried, demo_csv, impatient)
     hurried.dispose()
     assert set(table_counts(engine).values()) == {0}
 
@@ -173,7 +183,7 @@ def test_columns_missing_from_a_file_keep_what_the_database_holds(
     engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
 ) -> None:
     """A sales history file without revenue updates quantities and leaves revenue alone."""
-    import_package(engine, demo_csv, settings=settings)
+    imported(engine, demo_csv, settings)
     history = pd.read_csv(demo_csv / "sales_history.csv", dtype=str, keep_default_na=False)
     history.loc[0, "quantity"] = "12345"
     partial = tmp_path / "partial"
@@ -182,7 +192,7 @@ def test_columns_missing_from_a_file_keep_what_the_database_holds(
     query = sa.text("SELECT count(revenue) FROM sales_history")
     with engine.connect() as connection:
         revenues = connection.execute(query).scalar_one()
-    report = import_package(engine, partial, settings=settings)
+    report = imported(engine, partial, settings)
     assert (report.inserted, report.updated) == (0, 1)
     with engine.connect() as connection:
         assert connection.execute(query).scalar_one() == revenues

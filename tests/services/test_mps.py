@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -10,9 +11,18 @@ import pytest
 import sqlalchemy as sa
 
 from oneplan.db.session import unit_of_work
+from oneplan.engines.supply.mps import schedule_frames, week_shares
 from oneplan.errors import NotFound
-from oneplan.services.mps import export_mps, schedule_frames, week_shares
-from oneplan.services.plans import save_version
+from oneplan.services.actor import Actor
+from oneplan.services.supply.mps import MpsExport, export_mps
+from oneplan.services.versions.store import save_version
+
+TESTER = Actor("tester")
+
+
+def mps(engine: sa.Engine, path: Path, **options: Any) -> MpsExport:
+    with unit_of_work(engine, write=False) as session:
+        return export_mps(session, TESTER, path, **options)
 
 
 def supply_plan(months: list[str], seed: int = 5) -> pd.DataFrame:
@@ -63,11 +73,12 @@ def test_weekly_split_sums_exactly_to_the_month() -> None:
 
 def test_export_mps_writes_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> None:
     with pytest.raises(NotFound, match="supply"):
-        export_mps(engine, tmp_path / "none")
+        mps(engine, tmp_path / "none")
     plan = supply_plan(["2027-01", "2027-02", "2027-03"])
     with unit_of_work(engine) as session:
         version = save_version(
             session,
+            TESTER,
             cycle="2027-01",
             kind="supply",
             name="by hand",
@@ -75,9 +86,8 @@ def test_export_mps_writes_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> No
             settings={},
             summary={},
             input_hash="-",
-            user="tester",
         )
-    folder = export_mps(engine, tmp_path / "mps")
+    folder = mps(engine, tmp_path / "mps")
     assert folder.version_id == version.id
     month = pd.read_csv(tmp_path / "mps" / "mps_month.csv")
     week = pd.read_csv(tmp_path / "mps" / "mps_week.csv")
@@ -92,9 +102,9 @@ def test_export_mps_writes_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> No
     assert month["quantity"].sum() == pytest.approx(week["quantity"].sum())
     assert folder.quantity == pytest.approx((plan["production"] + plan["subcontract"]).sum())
 
-    book = export_mps(engine, tmp_path / "mps.xlsx", version_id=version.id, grain="month")
+    book = mps(engine, tmp_path / "mps.xlsx", version_id=version.id, grain="month")
     assert book.files == [tmp_path / "mps.xlsx"] and book.rows == {"mps_month": len(month)}
     sheet = pd.read_excel(tmp_path / "mps.xlsx", sheet_name="mps_month")
     assert sheet["quantity"].to_numpy() == pytest.approx(month["quantity"].to_numpy())
     with pytest.raises(NotFound):
-        export_mps(engine, tmp_path / "x", version_id=version.id + 1)
+        mps(engine, tmp_path / "x", version_id=version.id + 1)

@@ -15,10 +15,21 @@ import sqlalchemy as sa
 from oneplan.db.audit import AuditEvent
 from oneplan.db.plans import PlanVersion
 from oneplan.db.session import unit_of_work
+from oneplan.engines.diff import diff_frames
 from oneplan.errors import Conflict, NotFound
-from oneplan.services import audit, plan_versions
-from oneplan.services.mps import export_mps
-from oneplan.services.plans import save_version
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import events, record
+from oneplan.services.supply.mps import MpsExport, export_mps
+from oneplan.services.versions.lifecycle import (
+    TRANSITIONS,
+    ensure_changeable,
+    supersede,
+    transition,
+)
+from oneplan.services.versions.service import diff, list_versions, released_version, show_version
+from oneplan.services.versions.store import save_version
+
+TESTER = Actor("tester")
 
 MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
 
@@ -43,6 +54,7 @@ def new_version(
     with unit_of_work(engine) as session:
         version = save_version(
             session,
+            Actor("maker"),
             cycle=cycle,
             kind=kind,
             name="by hand",
@@ -50,7 +62,6 @@ def new_version(
             settings={"objective": "cost"},
             summary=summary or {"total_cost": 100.0},
             input_hash="-",
-            user="maker",
         )
         return version.id
 
@@ -65,7 +76,7 @@ def trail(engine: sa.Engine) -> list[tuple[str, str, str, str]]:
     with unit_of_work(engine, write=False) as session:
         return [
             (e.actor, e.action, e.subject_id, e.detail.get("to", ""))
-            for e in audit.events(session, "plan_version")
+            for e in events(session, TESTER, "plan_version")
         ]
 
 
@@ -77,7 +88,7 @@ def test_legal_path_from_draft_to_released(engine: sa.Engine) -> None:
         ("release", "released", "cy"),
     ]:
         with unit_of_work(engine) as session:
-            plan_versions.transition(session, version_id, action, user)
+            transition(session, Actor(user), version_id, action)
         with unit_of_work(engine, write=False) as session:
             stored = session.get(PlanVersion, version_id)
             assert stored is not None
@@ -90,20 +101,18 @@ def test_legal_path_from_draft_to_released(engine: sa.Engine) -> None:
         ("cy", "plan.release", vid, "released"),
     ]
     with unit_of_work(engine, write=False) as session:
-        released = plan_versions.released_version(session, "supply")
+        released = released_version(session, TESTER, "supply")
         assert released is not None and released.id == version_id
-        assert [v.id for v in plan_versions.list_versions(session, state="released")] == [
-            version_id
-        ]
-        assert plan_versions.list_versions(session, kind="demand") == []
+        assert [v.id for v in list_versions(session, TESTER, state="released")] == [version_id]
+        assert list_versions(session, TESTER, kind="demand") == []
         with pytest.raises(Conflict, match="released"):
-            plan_versions.ensure_changeable(released)
+            ensure_changeable(released)
 
 
 def approve_path(engine: sa.Engine, version_id: int, user: str = "ann") -> None:
     with unit_of_work(engine) as session:
-        plan_versions.propose(session, version_id, user)
-        plan_versions.approve(session, version_id, user)
+        transition(session, Actor(user), version_id, "propose")
+        transition(session, Actor(user), version_id, "approve")
 
 
 def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> None:
@@ -112,7 +121,7 @@ def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> N
     demand = new_version(engine, kind="demand")
     approve_path(engine, first)
     with unit_of_work(engine) as session:
-        plan_versions.release(session, first, "ann")
+        transition(session, Actor("ann"), first, "release")
     for version_id in (other_cycle, demand):
         approve_path(engine, version_id)
     approve_path(engine, second, "bob")
@@ -123,7 +132,7 @@ def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> N
         demand: "approved",  # another kind: untouched
     }
     with unit_of_work(engine, write=False) as session:
-        event = audit.events(session, "plan_version", first)[-1]
+        event = events(session, TESTER, "plan_version", first)[-1]
         assert (event.action, event.actor) == ("plan.supersede", "bob")
         assert event.detail == {
             "from": "released",
@@ -135,7 +144,7 @@ def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> N
         superseded = session.get(PlanVersion, first)
         assert superseded is not None and superseded.state_changed_by == "bob"
         # the superseded version is kept whole: its frames are still there
-        assert plan_versions.show_version(session, first).frame_rows == {"supply_plan": 6}
+        assert show_version(session, TESTER, first).frame_rows == {"supply_plan": 6}
     # at most one plan in force per kind and cycle
     assert sum(s in ("approved", "released") for s in states(engine).values()) == 3
 
@@ -159,10 +168,10 @@ def test_illegal_transitions_raise_conflict_and_change_nothing(
     version_id = new_version(engine)
     for step in path:
         with unit_of_work(engine) as session:
-            plan_versions.transition(session, version_id, step, "ann")
+            transition(session, Actor("ann"), version_id, step)
     before_states, before_trail = states(engine), trail(engine)
     with pytest.raises(Conflict, match=f"it is {current}"), unit_of_work(engine) as session:
-        plan_versions.transition(session, version_id, action, "mallory")
+        transition(session, Actor("mallory"), version_id, action)
     assert states(engine) == before_states
     assert trail(engine) == before_trail
 
@@ -170,23 +179,23 @@ def test_illegal_transitions_raise_conflict_and_change_nothing(
 def test_superseded_is_final_and_unknown_versions_are_not_found(engine: sa.Engine) -> None:
     version_id = new_version(engine)
     with unit_of_work(engine) as session:
-        plan_versions.supersede(session, version_id, "ann", reason="wrong data")
-    for action in plan_versions.TRANSITIONS:
+        supersede(session, Actor("ann"), version_id, reason="wrong data")
+    for action in TRANSITIONS:
         with pytest.raises(Conflict, match="superseded"), unit_of_work(engine) as session:
-            plan_versions.transition(session, version_id, action, "ann")
+            transition(session, Actor("ann"), version_id, action)
     with pytest.raises(Conflict, match="already superseded"), unit_of_work(engine) as session:
-        plan_versions.supersede(session, version_id, "ann")
+        supersede(session, Actor("ann"), version_id)
     with pytest.raises(NotFound), unit_of_work(engine) as session:
-        plan_versions.transition(session, version_id + 99, "propose", "ann")
+        transition(session, Actor("ann"), version_id + 99, "propose")
     with pytest.raises(ValueError, match="action"), unit_of_work(engine) as session:
-        plan_versions.transition(session, version_id, "bless", "ann")
+        transition(session, Actor("ann"), version_id, "bless")
     assert trail(engine)[-1] == ("ann", "plan.supersede", str(version_id), "superseded")
 
 
 def test_the_audit_event_rolls_back_with_the_change(engine: sa.Engine) -> None:
     version_id = new_version(engine)
     with pytest.raises(RuntimeError), unit_of_work(engine) as session:
-        plan_versions.propose(session, version_id, "ann")
+        transition(session, Actor("ann"), version_id, "propose")
         # the event is flushed inside the same transaction, visible before commit
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
         raise RuntimeError("the command failed after the transition")
@@ -195,13 +204,13 @@ def test_the_audit_event_rolls_back_with_the_change(engine: sa.Engine) -> None:
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
     with unit_of_work(engine) as session:
-        audit.record(session, "ann", "import.done", "import", 7, {"rows": 3})
-        audit.record(session, "bob", "demand.override", "demand_override", "12", {})
+        record(session, Actor("ann"), "import.done", "import", 7, {"rows": 3})
+        record(session, Actor("bob"), "demand.override", "demand_override", "12", {})
     with unit_of_work(engine, write=False) as session:
-        assert [e.action for e in audit.events(session)] == ["import.done", "demand.override"]
-        only = audit.events(session, subject_type="import", subject_id=7)
+        assert [e.action for e in events(session, TESTER)] == ["import.done", "demand.override"]
+        only = events(session, TESTER, subject_type="import", subject_id=7)
         assert [(e.actor, e.subject_id, e.detail) for e in only] == [("ann", "7", {"rows": 3})]
-        assert [e.actor for e in audit.events(session, limit=1)] == ["bob"]
+        assert [e.actor for e in events(session, TESTER, limit=1)] == ["bob"]
 
 
 def expected_diff(
@@ -241,8 +250,8 @@ def test_diff_finds_added_removed_and_changed_rows(engine: sa.Engine) -> None:
         summary={"total_cost": 80.5, "status": "optimal", "extra": True},
     )
     with unit_of_work(engine, write=False) as session:
-        found = plan_versions.diff(session, a, b)
-        only_supply = plan_versions.diff(session, a, b, ["supply_plan"])
+        found = diff(session, TESTER, a, b)
+        only_supply = diff(session, TESTER, a, b, ["supply_plan"])
     keys = ["item", "location", "period"]
     added, removed, changes = expected_diff(plan_a, plan_b, keys, "production")
     supply = found.frames["supply_plan"]
@@ -280,49 +289,54 @@ def test_diff_refuses_different_kinds_and_unknown_frames(engine: sa.Engine) -> N
     supply, demand = new_version(engine), new_version(engine, kind="demand")
     with unit_of_work(engine, write=False) as session:
         with pytest.raises(Conflict, match="same kind"):
-            plan_versions.diff(session, supply, demand)
+            diff(session, TESTER, supply, demand)
         with pytest.raises(NotFound, match="no frame nothing"):
-            plan_versions.diff(session, supply, supply, ["nothing"])
-        same = plan_versions.diff(session, supply, supply).frames["supply_plan"]
+            diff(session, TESTER, supply, supply, ["nothing"])
+        same = diff(session, TESTER, supply, supply).frames["supply_plan"]
         assert (len(same.added), len(same.removed), len(same.changed)) == (0, 0, 0)
 
 
 def test_diff_frames_matches_repeated_keys_in_order() -> None:
     a = pd.DataFrame({"term": ["x", "x", "y"], "value": [1.0, 2.0, np.nan]})
     b = pd.DataFrame({"term": ["x", "x", "x", "y"], "value": [1.0, 4.0, 3.0, np.nan]})
-    found = plan_versions.diff_frames(a, b, ["term"])
+    found = diff_frames(a, b, ["term"])
     assert found.added["value"].tolist() == [3.0]
     assert found.changed["value_change"].tolist() == [2.0]
     assert found.unchanged == 2  # two empty cells count as equal
     with pytest.raises(ValueError, match="missing"):
-        plan_versions.diff_frames(a, b, ["item"])
+        diff_frames(a, b, ["item"])
+
+
+def mps(engine: sa.Engine, path: Path, **options: Any) -> MpsExport:
+    with unit_of_work(engine, write=False) as session:
+        return export_mps(session, TESTER, path, **options)
 
 
 def test_export_mps_writes_the_released_supply_version(engine: sa.Engine, tmp_path: Path) -> None:
     released = new_version(engine, frames={"supply_plan": supply_plan(1.0)})
     newest = new_version(engine, frames={"supply_plan": supply_plan(3.0)})
-    draft_only = export_mps(engine, tmp_path / "before")
+    draft_only = mps(engine, tmp_path / "before")
     assert draft_only.version_id == newest and draft_only.note is not None
     assert "no supply plan is released" in draft_only.note
     approve_path(engine, released)
     with unit_of_work(engine) as session:
-        plan_versions.release(session, released, "ann")
-    exported = export_mps(engine, tmp_path / "mps", grain="month")
+        transition(session, Actor("ann"), released, "release")
+    exported = mps(engine, tmp_path / "mps", grain="month")
     assert exported.version_id == released and exported.note is None
     assert exported.quantity == pytest.approx(supply_plan(1.0)["production"].sum())
-    assert export_mps(engine, tmp_path / "asked", version_id=newest).version_id == newest
+    assert mps(engine, tmp_path / "asked", version_id=newest).version_id == newest
 
 
 def test_two_approvals_at_once_leave_one_plan_in_force(engine: sa.Engine) -> None:
     first, second = new_version(engine), new_version(engine)
     for version_id in (first, second):
         with unit_of_work(engine) as session:
-            plan_versions.propose(session, version_id, "ann")
+            transition(session, Actor("ann"), version_id, "propose")
     first_approved, release_first = threading.Event(), threading.Event()
 
     def approve_first() -> None:
         with unit_of_work(engine) as session:
-            plan_versions.approve(session, first, "ann")
+            transition(session, Actor("ann"), first, "approve")
             first_approved.set()
             release_first.wait(timeout=20)  # hold the transaction (and its locks) open
 
@@ -340,4 +354,4 @@ def test_two_approvals_at_once_leave_one_plan_in_force(engine: sa.Engine) -> Non
 
 def approve_as_bob(engine: sa.Engine, version_id: int) -> None:
     with unit_of_work(engine) as session:
-        plan_versions.approve(session, version_id, "bob")
+        transition(session, Actor("bob"), version_id, "approve")

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from oneplan.db.session import unit_of_work
 from oneplan.errors import NotFound
-from oneplan.services.plans import content_hash, get_version, load_frames, save_version
+from oneplan.services.actor import Actor
+from oneplan.services.versions.store import content_hash, get_version, load_frames, save_version
 
 
 def test_saved_frames_come_back_identical(engine: sa.Engine) -> None:
@@ -22,6 +23,7 @@ def test_saved_frames_come_back_identical(engine: sa.Engine) -> None:
     with unit_of_work(engine) as session:
         version = save_version(
             session,
+            Actor("tester"),
             cycle="2027-01",
             kind="supply",
             name="first",
@@ -29,7 +31,6 @@ def test_saved_frames_come_back_identical(engine: sa.Engine) -> None:
             settings={"objective": "cost"},
             summary={"status": "optimal"},
             input_hash=content_hash({"supply_plan": plan}, {"objective": "cost"}),
-            user="tester",
         )
         version_id = version.id
     with unit_of_work(engine, write=False) as session:
@@ -54,3 +55,24 @@ def test_content_hash_sees_values_and_settings() -> None:
     assert base != content_hash({"f": frame.assign(x=[1.0, 2.5])}, {"a": 1})
     assert base != content_hash({"f": frame}, {"a": 2})
     assert base != content_hash({"g": frame}, {"a": 1})
+
+
+def test_a_version_of_another_kind_is_named_as_such(engine: sa.Engine) -> None:
+    with unit_of_work(engine) as session:
+        frames = {"supply_plan": pd.DataFrame({"x": [1.0]})}
+        supply = save_version(
+            session,
+            Actor("tester"),
+            cycle="2027-01",
+            kind="supply",
+            name="a supply plan",
+            frames=frames,
+            settings={},
+            summary={},
+            input_hash="-",
+        )
+    with (
+        unit_of_work(engine, write=False) as session,
+        pytest.raises(NotFound, match=f"version {supply.id} is a supply plan, not a demand plan"),
+    ):
+        get_version(session, supply.id, "demand")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
@@ -14,59 +15,58 @@ import sqlalchemy as sa
 from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.errors import NotFound, ValidationFailed
-from oneplan.pipeline import CycleContext
 from oneplan.reports.pack import NO_SCENARIOS
-from oneplan.services import scenarios
-from oneplan.services.imports import import_package
-from oneplan.services.plans import save_version
-from oneplan.services.reconcile import finance_version, run_reconcile
-from oneplan.services.report import report_step, run_report
-from oneplan.services.scenario_compare import compare_scenarios
-from oneplan.services.supply import run_supply
+from oneplan.runner import run_cycle, run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.cycle.steps import CycleRequest
+from oneplan.services.finance.service import finance_run, finance_version
+from oneplan.services.report.service import ReportResult, report_run
+from oneplan.services.scenario import service as scenarios
+from oneplan.services.scenario.compare import compare_scenarios
+from oneplan.services.scenario.schemas import Assumption
+from oneplan.services.scenario.service import scenario_run
+from oneplan.services.versions.store import save_version
+
+TESTER = Actor("tester")
 
 
-def save_demand(engine: sa.Engine, history: pd.DataFrame) -> int:
+def save_demand(prepare: Any, engine: sa.Engine, history: pd.DataFrame) -> int:
     """A consensus repeating last year's sales one year on (no forecast: fast)."""
     last = history[history["period"] > history["period"].max() - pd.DateOffset(months=12)]
     consensus = last.assign(period=last["period"] + pd.DateOffset(years=1))
-    with unit_of_work(engine) as session:
-        version = save_version(
-            session,
-            cycle="2027-01",
-            kind="demand",
-            name="consensus by hand",
-            frames={"consensus": consensus[["item", "location", "period", "quantity"]]},
-            settings={},
-            summary={},
-            input_hash="-",
-            user="planner",
-        )
-        return version.id
+    frame = consensus[["item", "location", "period", "quantity"]]
+    version_id: int = prepare.store_consensus(engine, frame)
+    return version_id
+
+
+def run_report(engine: sa.Engine, out: Path) -> ReportResult:
+    return run_phased(engine, report_run(TESTER, out))
 
 
 def test_report_names_the_missing_step_then_writes_the_pack(
     engine: sa.Engine,
-    demo_csv: Path,
+    prepare: Any,
     demo_frames: dict[str, pd.DataFrame],
     settings: Settings,
     tmp_path: Path,
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
+    prepare.import_demo(engine)
     out = tmp_path / "pack"
     with pytest.raises(NotFound, match=r"no demand plan .*run the demand step first"):
-        run_report(engine, out, settings)
-    demand_id = save_demand(engine, demo_frames["sales_history"])
+        run_report(engine, out)
+    demand_id = save_demand(prepare, engine, demo_frames["sales_history"])
     with pytest.raises(NotFound, match="run the supply step first"):
-        run_report(engine, out, settings)
-    supply_id = run_supply(engine, settings=settings).version_id
-    with pytest.raises(NotFound, match="run the reconcile step first"):
-        run_report(engine, out, settings)
+        run_report(engine, out)
+    supply_id = prepare.run_supply(engine).version_id
+    with pytest.raises(NotFound, match="run the finance step first"):
+        run_report(engine, out)
     assert not out.exists()  # nothing is written before every plan is there
-    finance_id = run_reconcile(engine, settings).version_id
+    finance_id = run_phased(engine, finance_run(TESTER)).version_id
 
-    context = CycleContext(engine=engine, settings=settings, results={"report_dir": out})
-    shown = dict(report_step(context))
-    result = context.results["report"]
+    request = CycleRequest(settings, report_dir=out)
+    (outcome,) = run_cycle(engine, TESTER, request, only=["report"])
+    shown = {f.label: f.value for f in outcome.figures}
+    result = run_report(engine, out)
     assert result.versions == {"demand": demand_id, "supply": supply_id, "finance": finance_id}
     assert set(result.files) == {"xlsx", "html", "pdf"}
     assert result.files["pdf"].read_bytes()[:5] == b"%PDF-"
@@ -75,7 +75,7 @@ def test_report_names_the_missing_step_then_writes_the_pack(
 
     with unit_of_work(engine, write=False) as session:
         _, frames = finance_version(
-            session, finance_id, ["lines", "budget_variance", "issues", "margin_bridge"]
+            session, TESTER, finance_id, ["lines", "budget_variance", "issues", "margin_bridge"]
         )
     book = openpyxl.load_workbook(result.files["xlsx"])
     assert book.sheetnames == [
@@ -110,13 +110,14 @@ def test_report_names_the_missing_step_then_writes_the_pack(
 
 
 def test_a_version_without_a_frame_the_pack_shows_is_named(
-    engine: sa.Engine, settings: Settings, tmp_path: Path
+    engine: sa.Engine, tmp_path: Path
 ) -> None:
     empty = pd.DataFrame({"period": pd.to_datetime(["2027-01-01"]), "quantity": [1.0]})
     with unit_of_work(engine) as session:
         for kind in ("demand", "supply", "finance"):
             save_version(
                 session,
+                Actor("planner"),
                 cycle="2027-01",
                 kind=kind,
                 name=kind,
@@ -124,40 +125,40 @@ def test_a_version_without_a_frame_the_pack_shows_is_named(
                 settings={},
                 summary={},
                 input_hash="-",
-                user="planner",
             )
     with pytest.raises(ValidationFailed, match="the finance plan has no frame 'lines'"):
-        run_report(engine, tmp_path / "out", settings)
+        run_report(engine, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
 def test_the_pack_compares_every_scenario_that_has_a_run(
     engine: sa.Engine,
-    demo_csv: Path,
+    prepare: Any,
     demo_frames: dict[str, pd.DataFrame],
-    settings: Settings,
     tmp_path: Path,
 ) -> None:
-    import_package(engine, demo_csv, settings=settings)
-    save_demand(engine, demo_frames["sales_history"])
-    run_supply(engine, settings=settings)
-    run_reconcile(engine, settings)
-    press_down = scenarios.Assumption(
-        "capacity_change",
-        "resource",
-        "INJ-N1",
-        date(2027, 3, 1),
-        date(2027, 3, 1),
-        -100.0,
-        "percent",
+    prepare.import_demo(engine)
+    save_demand(prepare, engine, demo_frames["sales_history"])
+    prepare.run_supply(engine)
+    run_phased(engine, finance_run(TESTER))
+    press_down = Assumption(
+        kind="capacity_change",
+        target_level="resource",
+        target="INJ-N1",
+        period_from=date(2027, 3, 1),
+        period_to=date(2027, 3, 1),
+        value=-100.0,
+        unit="percent",
     )
+    ann = Actor("ann")
     with unit_of_work(engine) as session:
-        scenarios.create_scenario(session, "press down", user="ann", assumptions=[press_down])
-        scenarios.create_scenario(session, "never run", user="ann")
-    run = scenarios.run_scenario(engine, "press down", settings)
+        scenarios.create_scenario(session, ann, "press down", assumptions=[press_down])
+        scenarios.create_scenario(session, ann, "never run")
+    run = run_phased(engine, scenario_run(TESTER, "press down"))
 
-    result = run_report(engine, tmp_path, settings)
-    expected = compare_scenarios(engine, ["press down"])
+    result = run_report(engine, tmp_path)
+    with unit_of_work(engine, write=False) as session:
+        expected = compare_scenarios(session, TESTER, ["press down"])
     assert expected.versions["press down"] == run.version_id
     shown = result.pack.scenarios.set_index("kpi")
     assert shown.columns.tolist() == ["base", "press down"]  # "never run" is left out

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
-from oneplan.services.demand import DemandOptions, run_demand_step
-from oneplan.services.imports import import_package
-from oneplan.services.plans import get_version
-from oneplan.services.reconcile import run_reconcile
-from oneplan.services.supply import run_supply
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.demand.schemas import DemandOptions
+from oneplan.services.demand.service import demand_run
+from oneplan.services.finance.service import finance_run
+from oneplan.services.supply.service import supply_run
+from oneplan.services.versions.store import get_version
 
 
 def hash_of(engine: sa.Engine, version_id: int) -> str:
@@ -21,16 +22,14 @@ def hash_of(engine: sa.Engine, version_id: int) -> str:
         return get_version(session, version_id).content_hash
 
 
-def test_the_same_inputs_give_the_same_plans(
-    engine: sa.Engine, demo_csv: Path, settings: Settings
-) -> None:
-    import_package(engine, demo_csv, settings=settings)
+def test_the_same_inputs_give_the_same_plans(engine: sa.Engine, prepare: Any, actor: Actor) -> None:
+    prepare.import_demo(engine)
     fresh = DemandOptions(horizon=6, reuse_forecast=False)  # forecast again, do not reuse
     runs = []
     for _ in range(2):
-        demand = run_demand_step(engine, settings, fresh)
-        supply = run_supply(engine, settings=settings)
-        finance = run_reconcile(engine, settings)
+        demand = run_phased(engine, demand_run(actor, fresh))
+        supply = run_phased(engine, supply_run(actor))
+        finance = run_phased(engine, finance_run(actor))
         runs.append((demand, supply, finance))
     (d1, s1, f1), (d2, s2, f2) = runs
     assert d2.version_id != d1.version_id  # two versions were stored...

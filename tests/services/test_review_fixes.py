@@ -3,64 +3,65 @@ mid-month prices, withdrawn plans, and diffs keyed on flags."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import oneplan.services.demand as demand_service
-from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
-from oneplan.services.demand import DemandOptions, run_demand_step
-from oneplan.services.demand_overrides import add_override, cycle_overrides
-from oneplan.services.demand_plan import price_cells
-from oneplan.services.imports import import_package
-from oneplan.services.plan_versions import diff_frames, natural_keys, supersede
-from oneplan.services.plans import save_version
-from oneplan.services.supply import resolve_demand
+from oneplan.engines.demand.plan import price_cells
+from oneplan.engines.diff import diff_frames, natural_keys
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.demand import service as demand_service
+from oneplan.services.demand.overrides import add_override, cycle_overrides
+from oneplan.services.demand.schemas import DemandOptions, OverrideIn
+from oneplan.services.demand.service import DemandResult, demand_run
+from oneplan.services.supply.service import resolve_demand
+from oneplan.services.versions.lifecycle import supersede
+from oneplan.services.versions.store import save_version
+
+PLANNER = Actor("planner")
+
+
+def run_demand(engine: sa.Engine, options: DemandOptions) -> DemandResult:
+    return run_phased(engine, demand_run(PLANNER, options))
 
 
 @pytest.fixture
-def demo_db(engine: sa.Engine, demo_csv: Path, settings: Settings) -> sa.Engine:
-    import_package(engine, demo_csv, settings=settings)
+def demo_db(engine: sa.Engine, prepare: Any) -> sa.Engine:
+    prepare.import_demo(engine)
     return engine
 
 
 def test_overrides_can_be_added_while_the_demand_step_forecasts(
-    demo_db: sa.Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    demo_db: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[int] = []
     real_forecast = demand_service.statistical_forecast
+    meanwhile = OverrideIn(
+        level="total", period="2027-02", kind="relative", value=5.0, reason="meanwhile"
+    )
 
     def forecasting(*args: Any, **kwargs: Any) -> Any:
         seen.append(demo_db.pool.checkedout())  # type: ignore[attr-defined]
-        add_override(  # another planner writes at once (on SQLite it would wait for the lock)
-            demo_db,
-            level="total",
-            member="",
-            period="2027-02",
-            kind="relative",
-            value=5.0,
-            reason="meanwhile",
-            settings=settings,
-        )
+        # another planner writes at once (on SQLite it would wait for the lock)
+        with unit_of_work(demo_db) as session:
+            add_override(session, Actor("other"), meanwhile)
         return real_forecast(*args, **kwargs)
 
     monkeypatch.setattr(demand_service, "statistical_forecast", forecasting)
-    result = run_demand_step(demo_db, settings, DemandOptions(horizon=3))
+    result = run_demand(demo_db, DemandOptions(horizon=3))
     assert seen == [0]
     assert result.version_id > 0
     with unit_of_work(demo_db, write=False) as session:
         assert len(cycle_overrides(session, "2027-01")) == 1
 
 
-def test_a_forecast_is_not_reused_for_another_plan_start(
-    demo_db: sa.Engine, settings: Settings
-) -> None:
-    first = run_demand_step(demo_db, settings, DemandOptions(horizon=4))
-    later = run_demand_step(demo_db, settings, DemandOptions(plan_start="2027-02", horizon=3))
+def test_a_forecast_is_not_reused_for_another_plan_start(demo_db: sa.Engine) -> None:
+    first = run_demand(demo_db, DemandOptions(horizon=4))
+    later = run_demand(demo_db, DemandOptions(plan_start="2027-02", horizon=3))
     assert later.summary["forecast_reused"] is False
     months = pd.date_range("2027-02-01", periods=3, freq="MS")
     assert set(later.frames["consensus"]["period"]) == set(months)
@@ -81,9 +82,7 @@ def test_a_mid_month_price_prices_its_whole_month() -> None:
     assert pd.isna(priced[0]) and priced[1:] == [10.0, 12.0, 12.0]
 
 
-def test_a_withdrawn_demand_plan_is_not_planned_against(
-    demo_db: sa.Engine, settings: Settings
-) -> None:
+def test_a_withdrawn_demand_plan_is_not_planned_against(demo_db: sa.Engine) -> None:
     consensus = pd.DataFrame(
         {"item": ["X"], "location": ["L"], "period": [pd.Timestamp("2027-01-01")]}
     )
@@ -92,6 +91,7 @@ def test_a_withdrawn_demand_plan_is_not_planned_against(
         for quantity in (1.0, 2.0):
             version = save_version(
                 session,
+                PLANNER,
                 cycle="2027-01",
                 kind="demand",
                 name=f"plan {quantity}",
@@ -99,11 +99,10 @@ def test_a_withdrawn_demand_plan_is_not_planned_against(
                 settings={},
                 summary={},
                 input_hash="-",
-                user="planner",
             )
             ids.append(version.id)
     with unit_of_work(demo_db) as session:
-        supersede(session, ids[1], "planner", reason="wrong numbers")
+        supersede(session, PLANNER, ids[1], reason="wrong numbers")
     with unit_of_work(demo_db, write=False) as session:
         source = resolve_demand(session, {})
     assert source.version_id == ids[0]

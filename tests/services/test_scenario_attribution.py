@@ -15,20 +15,44 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
-from oneplan.services import scenarios
-from oneplan.services.plans import get_version, load_frames
-from oneplan.services.scenario_attribution import KPIS, attribute_kpis, sequential_changes
-from oneplan.services.scenario_compare import compare_scenarios, plan_kpis
-from oneplan.services.scenarios import Assumption
+from oneplan.engines.kpi import plan_kpis
+from oneplan.engines.pipeline.scenario import KPIS, sequential_changes
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.scenario import service as scenarios
+from oneplan.services.scenario.compare import compare_scenarios
+from oneplan.services.scenario.schemas import Assumption
+from oneplan.services.scenario.service import explain_run, scenario_run
+from oneplan.services.versions.store import get_version, load_frames
 
 KEYS = ["item", "location", "period"]
 PRESS_DOWN = Assumption(
-    "capacity_change", "resource", "INJ-N1", date(2027, 3, 1), date(2027, 3, 1), -100.0, "percent"
+    kind="capacity_change",
+    target_level="resource",
+    target="INJ-N1",
+    period_from=date(2027, 3, 1),
+    period_to=date(2027, 3, 1),
+    value=-100.0,
+    unit="percent",
 )
-HOSES_UP = Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent")
-HOSES_DEARER = Assumption("price_change", "family", "HOS", date(2027, 6, 1), None, 5.0, "percent")
+HOSES_UP = Assumption(
+    kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
+)
+HOSES_DEARER = Assumption(
+    kind="price_change",
+    target_level="family",
+    target="HOS",
+    period_from=date(2027, 6, 1),
+    value=5.0,
+    unit="percent",
+)
+ANN, TESTER = Actor("ann"), Actor("tester")
+
+
+def compare(engine: sa.Engine, names: list[str]) -> pd.DataFrame:
+    with unit_of_work(engine, write=False) as session:
+        return compare_scenarios(session, TESTER, names).kpis
 
 
 def shipped(plan: pd.DataFrame) -> pd.Series:
@@ -41,15 +65,14 @@ def shipped(plan: pd.DataFrame) -> pd.Series:
 def test_scenario_run_values_its_plan(
     planned: tuple[sa.Engine, pd.DataFrame],
     demo_frames: dict[str, pd.DataFrame],
-    settings: Settings,
     price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
     engine, _ = planned
     with unit_of_work(engine) as session:
         scenarios.create_scenario(
-            session, "dearer hoses", user="ann", assumptions=[HOSES_UP, HOSES_DEARER]
+            session, ANN, "dearer hoses", assumptions=[HOSES_UP, HOSES_DEARER]
         )
-    run = scenarios.run_scenario(engine, "dearer hoses", settings)
+    run = run_phased(engine, scenario_run(TESTER, "dearer hoses"))
     with unit_of_work(engine, write=False) as session:
         version = get_version(session, run.version_id)
         frames = load_frames(session, version.id)
@@ -77,7 +100,7 @@ def test_scenario_run_values_its_plan(
     assert float(variance["plan_revenue"].sum()) <= float(lines["revenue"].sum()) + 1e-6
 
     # compare reads the stored finance; the base is valued the same way, at the old prices
-    kpis = compare_scenarios(engine, ["dearer hoses"]).kpis
+    kpis = compare(engine, ["dearer hoses"])
     assert "revenue at price" not in kpis.index
     assert kpis.loc["revenue", "dearer hoses"] == pytest.approx(expected, rel=1e-9)
     assert kpis.loc["gross margin", "dearer hoses"] == pytest.approx(money["gross_margin"])
@@ -92,22 +115,18 @@ def test_scenario_run_values_its_plan(
     assert kpis.loc["revenue", "dearer hoses"] > kpis.loc["revenue", "base"]
 
 
-def test_attribution_adds_up_to_the_stored_runs(
-    planned: tuple[sa.Engine, pd.DataFrame], settings: Settings
-) -> None:
+def test_attribution_adds_up_to_the_stored_runs(planned: tuple[sa.Engine, pd.DataFrame]) -> None:
     engine, _ = planned
     with unit_of_work(engine) as session:
-        scenarios.create_scenario(session, "press down", user="ann", assumptions=[PRESS_DOWN])
-        scenarios.create_scenario(
-            session, "press down, more hoses", user="ann", parent="press down"
-        )
-        scenarios.add_assumption(session, "press down, more hoses", HOSES_UP, user="ann")
+        scenarios.create_scenario(session, ANN, "press down", assumptions=[PRESS_DOWN])
+        scenarios.create_scenario(session, ANN, "press down, more hoses", parent="press down")
+        scenarios.add_assumption(session, ANN, "press down, more hoses", HOSES_UP)
     for name in ("press down", "press down, more hoses"):
-        scenarios.run_scenario(engine, name, settings)
-    kpis = compare_scenarios(engine, ["press down", "press down, more hoses"]).kpis
+        run_phased(engine, scenario_run(TESTER, name))
+    kpis = compare(engine, ["press down", "press down, more hoses"])
 
     # one assumption: it takes the whole change from the base to the scenario
-    alone = attribute_kpis(engine, "press down", settings)
+    alone = run_phased(engine, explain_run(TESTER, "press down"))
     assert alone["position"].tolist() == [1] * len(KPIS)
     assert set(alone["kind"]) == {"capacity_change"} and set(alone["target"]) == {"INJ-N1"}
     assert alone["kpi"].tolist() == list(KPIS)
@@ -118,7 +137,7 @@ def test_attribution_adds_up_to_the_stored_runs(
 
     # two assumptions, the parent's first: each step starts where the last one ended and the
     # steps add up to the child's stored run less the base
-    both = attribute_kpis(engine, "press down, more hoses", settings)
+    both = run_phased(engine, explain_run(TESTER, "press down, more hoses"))
     assert both["position"].tolist() == [1] * len(KPIS) + [2] * len(KPIS)
     assert both["kind"].tolist() == ["capacity_change"] * len(KPIS) + ["demand_change"] * len(KPIS)
     first, second = both.iloc[: len(KPIS)], both.iloc[len(KPIS) :]

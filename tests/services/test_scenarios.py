@@ -8,49 +8,63 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
+from oneplan.engines.kpi import on_time_share
 from oneplan.errors import Conflict, NotFound, ValidationFailed
-from oneplan.services import scenarios
-from oneplan.services.audit import events
-from oneplan.services.imports import import_package
-from oneplan.services.plans import get_version, load_frames, save_version
-from oneplan.services.scenario_compare import compare_scenarios
-from oneplan.services.scenarios import Assumption
-from oneplan.services.supply import on_time_share
+from oneplan.runner import run_phased
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import events
+from oneplan.services.scenario import service as scenarios
+from oneplan.services.scenario.compare import Comparison, compare_scenarios
+from oneplan.services.scenario.schemas import Assumption
+from oneplan.services.scenario.service import ScenarioRun, scenario_run
+from oneplan.services.versions.store import get_version, load_frames, save_version
 
 KEYS = ["item", "location", "period"]
 MARCH = pd.Timestamp("2027-03-01")
 PRESS_DOWN = Assumption(
-    "capacity_change", "resource", "INJ-N1", date(2027, 3, 1), date(2027, 3, 1), -100.0, "percent"
+    kind="capacity_change",
+    target_level="resource",
+    target="INJ-N1",
+    period_from=date(2027, 3, 1),
+    period_to=date(2027, 3, 1),
+    value=-100.0,
+    unit="percent",
 )
-HOSES_UP = Assumption("demand_change", "family", "HOS", None, None, 10.0, "percent")
+HOSES_UP = Assumption(
+    kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
+)
+ANN, TESTER = Actor("ann"), Actor("tester")
+
+
+def run_scenario(engine: sa.Engine, name: str) -> ScenarioRun:
+    return run_phased(engine, scenario_run(TESTER, name))
+
+
+def compare(engine: sa.Engine, names: list[str]) -> Comparison:
+    with unit_of_work(engine, write=False) as session:
+        return compare_scenarios(session, TESTER, names)
 
 
 def test_parent_and_child_scenarios(
     planned: tuple[sa.Engine, pd.DataFrame],
     demo_frames: dict[str, pd.DataFrame],
-    settings: Settings,
     price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
     engine, consensus = planned
     with unit_of_work(engine) as session:
-        scenarios.create_scenario(
-            session, "press down in 2027-03", user="ann", assumptions=[PRESS_DOWN]
-        )
-        scenarios.create_scenario(
-            session, "plus 10% hoses", user="ann", parent="press down in 2027-03"
-        )
-        assert scenarios.add_assumption(session, "plus 10% hoses", HOSES_UP, user="ann") == 1
-    parent = scenarios.run_scenario(engine, "press down in 2027-03", settings)
-    child = scenarios.run_scenario(engine, "plus 10% hoses", settings)
+        scenarios.create_scenario(session, ANN, "press down in 2027-03", assumptions=[PRESS_DOWN])
+        scenarios.create_scenario(session, ANN, "plus 10% hoses", parent="press down in 2027-03")
+        assert scenarios.add_assumption(session, ANN, "plus 10% hoses", HOSES_UP) == 1
+    parent = run_scenario(engine, "press down in 2027-03")
+    child = run_scenario(engine, "plus 10% hoses")
 
     with unit_of_work(engine, write=False) as session:
         base = get_version(session, kind="supply")
@@ -59,10 +73,10 @@ def test_parent_and_child_scenarios(
         for run in (parent, child):
             version = get_version(session, run.version_id)
             stored[version.name] = (version, load_frames(session, version.id))
-        shown = scenarios.show_scenario(session, "plus 10% hoses")
-        listed = [info.scenario.name for info in scenarios.list_scenarios(session)]
+        shown = scenarios.show_scenario(session, TESTER, "plus 10% hoses")
+        listed = [info.name for info in scenarios.list_scenarios(session, TESTER)]
     assert listed == ["plus 10% hoses", "press down in 2027-03"]
-    assert shown.parent == "press down in 2027-03" and shown.versions[0].id == child.version_id
+    assert shown.parent == "press down in 2027-03" and shown.runs[0].version_id == child.version_id
     assert shown.assumptions["kind"].tolist() == ["capacity_change", "demand_change"]
 
     # the child carries its parent's assumption first, then its own
@@ -99,7 +113,7 @@ def test_parent_and_child_scenarios(
     assert base_press["used"] > base_press["overtime_available"] + 1.0
 
     # compare: every KPI recomputed from the stored frames
-    comparison = compare_scenarios(engine, ["press down in 2027-03", "plus 10% hoses"])
+    comparison = compare(engine, ["press down in 2027-03", "plus 10% hoses"])
     kpis = comparison.kpis
     assert list(kpis.columns) == ["base", "press down in 2027-03", "plus 10% hoses"]
     prices = demo_frames["prices"]
@@ -136,9 +150,9 @@ def test_parent_and_child_scenarios(
 
     # a scenario with no assumptions reproduces the base plan
     with unit_of_work(engine) as session:
-        scenarios.create_scenario(session, "as is", user="ann")
-    scenarios.run_scenario(engine, "as is", settings)
-    same = compare_scenarios(engine, ["as is"])
+        scenarios.create_scenario(session, ANN, "as is")
+    run_scenario(engine, "as is")
+    same = compare(engine, ["as is"])
     assert same.kpis.loc["total cost", "as is"] == pytest.approx(
         same.kpis.loc["total cost", "base"]
     )
@@ -146,14 +160,14 @@ def test_parent_and_child_scenarios(
 
     # deleting the parent is refused while the child branches from it
     with unit_of_work(engine) as session, pytest.raises(Conflict, match="plus 10% hoses"):
-        scenarios.delete_scenario(session, "press down in 2027-03", user="ann")
+        scenarios.delete_scenario(session, ANN, "press down in 2027-03")
     with unit_of_work(engine) as session:
-        scenarios.delete_scenario(session, "plus 10% hoses", user="ann")
-        scenarios.delete_scenario(session, "press down in 2027-03", user="ann")
-        scenarios.delete_scenario(session, "as is", user="ann")
+        scenarios.delete_scenario(session, ANN, "plus 10% hoses")
+        scenarios.delete_scenario(session, ANN, "press down in 2027-03")
+        scenarios.delete_scenario(session, ANN, "as is")
     with unit_of_work(engine, write=False) as session:
-        assert scenarios.list_scenarios(session) == []
-        actions = [e.action for e in events(session, subject_type="scenario")]
+        assert scenarios.list_scenarios(session, TESTER) == []
+        actions = [e.action for e in events(session, TESTER, subject_type="scenario")]
         assert get_version(session, child.version_id).kind == "scenario"  # runs are kept
     assert actions.count("scenario.run") == 3 and actions.count("scenario.delete") == 3
     assert actions[:3] == ["scenario.create", "scenario.create", "scenario.assume"]
@@ -163,30 +177,38 @@ def expected_hose_units(consensus: pd.DataFrame, hoses: set[str]) -> float:
     return float(consensus.loc[consensus["item"].isin(hoses), "quantity"].sum())
 
 
-def test_bad_requests_change_nothing(engine: sa.Engine, demo_csv: Path, settings: Settings) -> None:
-    import_package(engine, demo_csv, settings=settings)
+def test_bad_requests_change_nothing(engine: sa.Engine, prepare: Any) -> None:
+    prepare.import_demo(engine)
     with unit_of_work(engine) as session:
-        scenarios.create_scenario(session, "press down", user="ann", assumptions=[PRESS_DOWN])
+        scenarios.create_scenario(session, ANN, "press down", assumptions=[PRESS_DOWN])
     # no demand plan version yet: a clear NotFound
     with pytest.raises(NotFound, match="demand"):
-        scenarios.run_scenario(engine, "press down", settings)
-    bad = Assumption("demand_change", "family", "HOS", None, None, 5.0, "hours")
+        run_scenario(engine, "press down")
+    bad = Assumption(
+        kind="demand_change", target_level="family", target="HOS", value=5.0, unit="hours"
+    )
     with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="field unit"):
-        scenarios.create_scenario(session, "bad", user="ann", assumptions=[bad])
+        scenarios.create_scenario(session, ANN, "bad", assumptions=[bad])
     with unit_of_work(engine) as session, pytest.raises(Conflict, match="exists"):
-        scenarios.create_scenario(session, "press down", user="ann")
+        scenarios.create_scenario(session, ANN, "press down")
     with unit_of_work(engine) as session, pytest.raises(NotFound, match="'nowhere'"):
-        scenarios.create_scenario(session, "child", user="ann", parent="nowhere")
+        scenarios.create_scenario(session, ANN, "child", parent="nowhere")
     with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="assumption 2"):
-        scenarios.add_assumption(session, "press down", bad, user="ann")
+        scenarios.add_assumption(session, ANN, "press down", bad)
     unknown = Assumption(
-        "capacity_change", "resource", "OVEN", date(2027, 2, 1), None, 5.0, "hours"
+        kind="capacity_change",
+        target_level="resource",
+        target="OVEN",
+        period_from=date(2027, 2, 1),
+        value=5.0,
+        unit="hours",
     )
     with unit_of_work(engine) as session:
-        scenarios.add_assumption(session, "press down", unknown, user="ann")
+        scenarios.add_assumption(session, ANN, "press down", unknown)
     with unit_of_work(engine) as session:
         save_version(
             session,
+            Actor("planner"),
             cycle="2027-01",
             kind="demand",
             name="tiny",
@@ -203,12 +225,11 @@ def test_bad_requests_change_nothing(engine: sa.Engine, demo_csv: Path, settings
             settings={},
             summary={},
             input_hash="-",
-            user="planner",
         )
     with pytest.raises(ValidationFailed, match="assumption 2, field target: resource 'OVEN'"):
-        scenarios.run_scenario(engine, "press down", settings)
+        run_scenario(engine, "press down")
     with unit_of_work(engine, write=False) as session:
-        names = [info.scenario.name for info in scenarios.list_scenarios(session)]
+        names = [info.name for info in scenarios.list_scenarios(session, TESTER)]
         assert names == ["press down"]
-        assert len(scenarios.show_scenario(session, "press down").assumptions) == 2
-        assert scenarios.show_scenario(session, "press down").versions == []
+        assert len(scenarios.show_scenario(session, TESTER, "press down").assumptions) == 2
+        assert scenarios.show_scenario(session, TESTER, "press down").runs == []

@@ -1,25 +1,53 @@
-"""What every command shares: consoles, error rendering and the database engine."""
+"""What every command shares: the consoles, error rendering, the database and the actor.
+
+Commands import their services inside the command function, so ``oneplan --help`` and the
+light commands start without loading the planning engines.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from oneplan.config import get_settings
-from oneplan.db import migrate
-from oneplan.db.session import create_db_engine
 from oneplan.errors import Conflict, OneplanError, ValidationFailed, exit_code
 
-console = Console()
-errors = Console(stderr=True)
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from rich.status import Status
+
+    from oneplan.config import Settings
+    from oneplan.services.actor import Actor
+
+# User text (names, reasons, codes) is never read as markup or emoji codes: what people typed
+# is printed as typed. Styles come only from the commands' own `say` labels.
+console = Console(emoji=False, highlight=False)
+errors = Console(stderr=True, emoji=False, highlight=False)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+STYLES = {"ok": "green", "note": "yellow", "error": "bold red", "title": "bold"}
+
+
+def say(text: str, label: str = "", style: str = "ok", *, to: Console = console) -> None:
+    """Print ``label`` in a style, then ``text`` exactly as it is (no markup)."""
+    line = Text()
+    if label:
+        line.append(label, style=STYLES.get(style, style))
+        line.append(" ")
+    line.append(text)
+    to.print(line, soft_wrap=True)
+
+
+def busy(message: str) -> Status:
+    """A spinner while a long step runs; ``message`` is shown as typed (a name or a path with
+    brackets in it is never read as markup)."""
+    return console.status(Text(message))
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -32,20 +60,38 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         except ValidationFailed as failed:
             # Every problem, not the shortened message: the user fixes them all in one go.
             count = len(failed.problems)
-            errors.print(f"[bold red]error:[/] {count} problem(s) found; nothing was changed:")
+            say(f"{count} problem(s) found; nothing was changed:", "error:", "error", to=errors)
             for problem in failed.problems:
-                errors.print(f"  - {problem}", highlight=False, soft_wrap=True, markup=False)
+                say(f"  - {problem}", to=errors)
             raise typer.Exit(exit_code(failed)) from None
         except OneplanError as error:
-            errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            say(str(error), "error:", "error", to=errors)
             raise typer.Exit(exit_code(error)) from None
 
     return wrapper
 
 
-def engine(*, create: bool = True) -> sa.Engine:
+def settings() -> Settings:
+    from oneplan.config import get_settings
+
+    return get_settings()
+
+
+def local_actor() -> Actor:
+    """The command line's actor: the local user named by ``ONEPLAN_USER`` (default: the login
+    name). Whoever can open the database file is trusted (docs/architecture.md); this is the
+    only place oneplan reads the user from its settings."""
+    from oneplan.services.actor import Actor
+
+    return Actor(settings().user, roles=frozenset({"admin"}))
+
+
+def database(*, create: bool = True) -> sa.Engine:
     """The configured database, created on first use; an outdated schema is refused, not patched."""
-    db = create_db_engine(get_settings().database_url)
+    from oneplan.db import migrate
+    from oneplan.db.session import create_db_engine
+
+    db = create_db_engine(settings().database_url)
     current = migrate.current_revision(db)
     if current is None and create:
         migrate.upgrade(db)

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.datapack.write import Format
-from oneplan.services.exports import export_package
-from oneplan.services.imports import import_package, validate_path
-
-
-class PackageFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-    parquet = "parquet"
-
-
-def _format(choice: PackageFormat) -> Format:
-    formats: dict[str, Format] = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet"}
-    return formats[choice.value]
-
+from oneplan.choices import PackageFormat
+from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say, settings
+from oneplan.cli.render import amount, table
 
 FormatOption = Annotated[PackageFormat, typer.Option("--format", help="File format.")]
 PackagePath = Annotated[
@@ -41,47 +25,64 @@ def validate(
     ] = False,
 ) -> None:
     """Check a data package and list every problem; changes nothing."""
-    with console.status(f"Validating {path}"):
-        frames = validate_path(path, engine() if against_db else None)
-    rows = sum(len(f) for f in frames.values())
-    console.print(f"[green]valid:[/] {len(frames)} tables, {rows:,} rows")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.data.service import read_package_files, validate_files
+
+    with busy(f"Validating {path}"):
+        files = read_package_files(path, settings())
+        if against_db:
+            with unit_of_work(database(), write=False) as session:
+                _, report = validate_files(session, local_actor(), files)
+        else:
+            _, report = validate_files(None, local_actor(), files)
+    say(f"{report.tables} tables, {report.total_rows:,} rows", "valid:")
 
 
 @handle_errors
 def import_(path: PackagePath) -> None:
     """Import a data package all or nothing; re-importing the same package changes nothing."""
-    db = engine()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.data.service import import_package, read_package_files
+
+    db, actor = database(), local_actor()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
-        task = progress.add_task(f"Reading and validating {path}", total=None)
+        task = progress.add_task("Reading and validating", total=None)
 
         def advance(name: str, done: int, total: int) -> None:
             progress.update(task, description=f"Writing {name}", completed=done, total=total)
 
-        report = import_package(db, path, on_table=advance)
+        files = read_package_files(path, settings())
+        wait = settings().sqlite_busy_timeout_s
+        with unit_of_work(db) as session:
+            report = import_package(session, actor, files, lock_timeout_s=wait, on_table=advance)
         progress.update(task, description="Imported", completed=len(report.counts))
-    table = Table(title=f"Import #{report.import_id} ({report.format})")
-    table.add_column("table")
-    table.add_column("inserted", justify="right")
-    table.add_column("updated", justify="right")
-    for name, count in report.counts.items():
-        table.add_row(name, f"{count.inserted:,}", f"{count.updated:,}")
-    table.add_row("[bold]total", f"[bold]{report.inserted:,}", f"[bold]{report.updated:,}")
-    console.print(table)
+    rows: list[tuple[str, str, str]] = [
+        (name, amount(count.inserted), amount(count.updated))
+        for name, count in report.counts.items()
+    ]
+    rows.append(("total", amount(report.inserted), amount(report.updated)))
+    title = f"Import #{report.import_id} ({report.format})"
+    console.print(
+        table(title, ["table", "inserted", "updated"], rows, right=["inserted", "updated"])
+    )
 
 
 @handle_errors
 def export(
     path: Annotated[Path, typer.Argument(help="Folder (csv, parquet) or .xlsx file to write.")],
-    fmt: Annotated[
-        PackageFormat, typer.Option("--format", help="File format.")
-    ] = PackageFormat.csv,
+    fmt: FormatOption = PackageFormat.csv,
 ) -> None:
     """Export the database as a data package, in the shape `oneplan import` reads."""
-    with console.status(f"Exporting to {path}"):
-        counts = export_package(engine(), path, _format(fmt))
-    console.print(f"[green]exported[/] {sum(counts.values()):,} rows in {len(counts)} tables")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.data.service import export_package
+
+    with busy(f"Exporting to {path}"), unit_of_work(database(), write=False) as s:
+        counts = export_package(s, local_actor(), path, fmt.value)
+    say(f"{sum(counts.values()):,} rows in {len(counts)} tables", "exported")
 
 
 @handle_errors
@@ -89,16 +90,22 @@ def demo_data(
     path: Annotated[Path, typer.Argument(help="Folder (csv, parquet) or .xlsx file to write.")],
     items: Annotated[int, typer.Option(min=10, help="Number of items.")] = 150,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
-    fmt: Annotated[
-        PackageFormat, typer.Option("--format", help="File format.")
-    ] = PackageFormat.csv,
+    fmt: FormatOption = PackageFormat.csv,
 ) -> None:
     """Write the demo company (a mid-size manufacturer) as a data package."""
     from oneplan.datapack import package_schema, write_package
     from oneplan.demo import build_demo_company
 
-    with console.status(f"Building the demo company ({items:,} items)"):
+    with busy(f"Building the demo company ({items:,} items)"):
         frames = build_demo_company(items=items, seed=seed)
-        write_package(frames, path, format=_format(fmt), schema=package_schema())
+        write_package(frames, path, format=fmt.value, schema=package_schema())
     rows = sum(len(f) for f in frames.values())
-    console.print(f"[green]wrote[/] {path}: {len(frames)} tables, {rows:,} rows")
+    say(f"{path}: {len(frames)} tables, {rows:,} rows", "wrote")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data package commands to the ``oneplan`` command."""
+    app.command("validate")(validate)
+    app.command("import")(import_)
+    app.command("export")(export)
+    app.command("demo-data")(demo_data)

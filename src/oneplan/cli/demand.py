@@ -2,53 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, errors, handle_errors
-from oneplan.config import get_settings
-from oneplan.db.session import unit_of_work
+from oneplan.choices import AccuracyLevel, OverrideLevel, Reconciliation, RollupLevel
+from oneplan.cli.common import console, database, errors, handle_errors, local_actor, say
+from oneplan.cli.render import amount, figure, percent, points, table
 from oneplan.errors import Problem, ValidationFailed
-from oneplan.services.demand import (
-    DemandOptions,
-    add_override,
-    demand_version,
-    run_demand_step,
-    step_summary,
-)
-from oneplan.services.demand_grid import export_grid, import_grid
-from oneplan.services.demand_io import forecast_series, read_series, write_forecast
-
-
-class Level(StrEnum):
-    total = "total"
-    category = "category"
-    family = "family"
-    region = "region"
-    location = "location"
-    item = "item"
-
-
-class Reconciliation(StrEnum):
-    none = "none"
-    mint_ols = "mint_ols"
-    top_down = "top_down"
-
-
-class OverrideLevel(StrEnum):
-    item = "item"
-    family = "family"
-    category = "category"
-    region = "region"
-    location = "location"
-    total = "total"
-    item_location = "item_location"
 
 
 @handle_errors
@@ -68,6 +30,10 @@ def forecast_command(
     ] = None,
 ) -> None:
     """Forecast every series of a file, with intervals; no database needed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from oneplan.services.demand.forecast_file import forecast_series, read_series, write_forecast
+
     levels = tuple(sorted(set(level or [80, 95])))
     history = read_series(input_path)
     with Progress(
@@ -95,9 +61,9 @@ def forecast_command(
     fell_back = int(run.result.selection["fell_back"].fillna(False).astype(bool).sum())
     wape = run.result.accuracy["wape"]
     accuracy = f", mean backtest WAPE {wape.mean():.1%}" if wape.notna().any() else ""
-    console.print(
-        f"[green]wrote[/] {output}: {run.series:,} series x {horizon} periods "
-        f"({fell_back} fell back{accuracy})"
+    say(
+        f"{output}: {run.series:,} series x {horizon} periods ({fell_back} fell back{accuracy})",
+        "wrote",
     )
 
 
@@ -115,54 +81,70 @@ def run(
     ] = Reconciliation.none,
 ) -> None:
     """Run the demand step: forecast, lifecycle, events, overrides; store a demand version."""
-    method = None if reconcile is Reconciliation.none else reconcile.value
-    options = DemandOptions(horizon=horizon, reuse_forecast=not fresh, reconciliation=method)
+    from oneplan.runner import run_phased
+    from oneplan.services.cycle.steps import demand_figures
+    from oneplan.services.demand.schemas import DemandOptions
+    from oneplan.services.demand.service import demand_run
+
+    options = DemandOptions(horizon=horizon, reuse_forecast=not fresh, reconciliation=reconcile)
     with console.status("Building the demand plan"):
-        result = run_demand_step(engine(), get_settings(), options)
-    console.print(", ".join(f"{label} {value}" for label, value in step_summary(result)))
-
-
-def _headline(version: Any) -> None:
-    s = version.summary
-    console.print(f"[bold]Demand plan version #{version.id}[/]: {version.name} ({version.state})")
-    value = f"{s.get('total_value', 0):,.0f} {s.get('currency', '')}".strip()
-    console.print(
-        f"{s.get('series', 0):,} series forecast ({s.get('fell_back', 0)} fell back), "
-        f"{s.get('total_units', 0):,.0f} units, {value}"
-    )
-    if s.get("mean_wape") is not None:
-        console.print(f"mean backtest WAPE: {s['mean_wape']:.1%}")
-    console.print(f"overrides applied: {s.get('overrides', 0)}")
+        result = run_phased(database(), demand_run(local_actor(), options))
+    say(", ".join(f"{f.label} {figure(f)}" for f in demand_figures(result)))
 
 
 @handle_errors
 def show(
     version: Annotated[int | None, typer.Option(help="Version id; default: the newest.")] = None,
-    level: Annotated[Level, typer.Option(help="Hierarchy level of the rows.")] = Level.family,
+    level: Annotated[RollupLevel, typer.Option(help="Hierarchy level of the rows.")] = (
+        RollupLevel.family
+    ),
     months: Annotated[int, typer.Option(min=1, help="Months shown as columns.")] = 4,
 ) -> None:
     """Show a stored demand plan: headline and consensus units per member and month."""
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = demand_version(session, version, ["rollup"])
-    _headline(stored)
+    import pandas as pd
+
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.service import demand_version
+
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = demand_version(session, local_actor(), version, ["rollup"])
+    s = stored.summary
+    say(f"{stored.name} ({stored.state})", f"Demand plan version #{stored.id}:", "title")
+    value = amount(s.get("total_value", 0))
+    say(
+        f"{s.get('series', 0):,} series forecast ({s.get('fell_back', 0)} fell back), "
+        f"{amount(s.get('total_units', 0))} units, {value} {s.get('currency', '')}".strip()
+    )
+    if s.get("mean_wape") is not None:
+        say(f"mean backtest WAPE: {percent(s['mean_wape'])}")
+    say(f"overrides applied: {s.get('overrides', 0)}")
     roll = frames["rollup"]
     roll = roll[roll["level"] == level.value]
     roll = roll.assign(month=pd.to_datetime(roll["period"]).dt.strftime("%Y-%m"))
-    currency = stored.summary.get("currency") or ""
+    currency = s.get("currency") or ""
     shown = sorted(roll["month"].unique())[:months]
     wide = roll.pivot_table(index="member", columns="month", values="quantity", aggfunc="sum")
     totals = roll.groupby("member")[["quantity", "value"]].sum()
-    table = Table(title=f"Consensus units by {level.value}")
-    table.add_column(level.value)
-    for month in shown:
-        table.add_column(month, justify="right")
-    table.add_column("all months", justify="right")
-    table.add_column(f"value {currency}".strip(), justify="right")
-    for member in wide.index:
-        cells = [f"{wide.at[member, m]:,.0f}" for m in shown]
-        quantity, value = totals.loc[member, "quantity"], totals.loc[member, "value"]
-        table.add_row(str(member) or "total", *cells, f"{quantity:,.0f}", f"{value:,.0f}")
-    console.print(table)
+    value_column = f"value {currency}".strip()
+    columns = [level.value, *shown, "all months", value_column]
+    rows = [
+        (
+            str(member) or "total",
+            *(amount(wide.at[member, m]) for m in shown),
+            amount(totals.loc[member, "quantity"]),
+            amount(totals.loc[member, "value"]),
+        )
+        for member in wide.index
+    ]
+    console.print(
+        table(
+            f"Consensus units by {level.value}",
+            columns,
+            rows,
+            right=columns[1:],
+            no_wrap=columns[1:],
+        )
+    )
 
 
 @handle_errors
@@ -182,28 +164,25 @@ def override(
     cycle: Annotated[str | None, typer.Option(help="Cycle, YYYY-MM; default: plan_start.")] = None,
 ) -> None:
     """Record an override; the next demand run applies it after the ones before it."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.overrides import add_override
+    from oneplan.services.demand.schemas import OverrideIn
+
     if (set_to is None) == (change_pct is None):
         raise ValidationFailed(
             [Problem("override", None, "--set/--change-pct", "give exactly one of them")]
         )
     kind, value = ("absolute", set_to) if set_to is not None else ("relative", change_pct)
-    with unit_of_work(engine(), write=True) as session:
-        added = add_override(
-            session,
-            level=level.value,
-            member=member,
-            period=period,
-            kind=kind,
-            value=float(value or 0.0),
-            reason=reason,
-            cycle=cycle,
-        )
-        number, cycle_of = added.sequence, added.cycle
+    request: dict[str, Any] = {"level": level, "member": member, "period": period}
+    request.update(kind=kind, value=float(value or 0.0), reason=reason)
+    with unit_of_work(database()) as session:
+        added = add_override(session, local_actor(), OverrideIn(**request), cycle=cycle)
     what = f"set to {value:,.2f} units" if kind == "absolute" else f"changed by {value:+g}%"
     node = f"{level.value} {member}".strip()
-    console.print(
-        f"[green]recorded[/] override #{number} of cycle {cycle_of}: {node} in {period} {what}; "
-        "run the demand step to apply it"
+    say(
+        f"override #{added.sequence} of cycle {added.cycle}: {node} in {period} {what}; "
+        "run the demand step to apply it",
+        "recorded",
     )
 
 
@@ -213,10 +192,15 @@ def export(
     version: Annotated[int | None, typer.Option(help="Version id; default: the newest.")] = None,
 ) -> None:
     """Write the planning grid: one row per item x location, one column per month."""
-    report = export_grid(engine(), path, version)
-    console.print(
-        f"[green]wrote[/] {path}: demand plan version #{report.version_id}, "
-        f"{report.rows:,} rows x {report.months} months"
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.grid import export_grid
+
+    with unit_of_work(database(), write=False) as session:
+        report = export_grid(session, local_actor(), path, version)
+    say(
+        f"{path}: demand plan version #{report.version_id}, "
+        f"{report.rows:,} rows x {report.months} months",
+        "wrote",
     )
 
 
@@ -225,28 +209,20 @@ def import_grid_command(
     path: Annotated[Path, typer.Argument(help="The edited .xlsx grid.")],
 ) -> None:
     """Read an edited grid back: each changed cell becomes an override ("grid edit")."""
-    report = import_grid(engine(), path)
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.grid import import_grid, read_grid_workbook
+
+    workbook = read_grid_workbook(path)
+    with unit_of_work(database()) as session:
+        report = import_grid(session, local_actor(), workbook)
     if not report.changed_cells:
-        console.print(f"no cell differs from demand plan version #{report.version_id}")
+        say(f"no cell differs from demand plan version #{report.version_id}")
         return
-    console.print(
-        f"[green]recorded[/] {report.changed_cells:,} override(s) from {path.name} against "
-        f"demand plan version #{report.version_id}; run the demand step to apply them"
+    say(
+        f"{report.changed_cells:,} override(s) from {path.name} against "
+        f"demand plan version #{report.version_id}; run the demand step to apply them",
+        "recorded",
     )
-
-
-class AccuracyLevel(StrEnum):
-    item = "item"
-    family = "family"
-    total = "total"
-
-
-def _percent(value: Any) -> str:
-    return "-" if pd.isna(value) else f"{value:.1%}"
-
-
-def _points(value: Any) -> str:
-    return "-" if pd.isna(value) else f"{value * 100:+.1f} pts"
 
 
 @handle_errors
@@ -262,53 +238,57 @@ def accuracy(
     ] = AccuracyLevel.item,
 ) -> None:
     """Forecast accuracy by lag and forecast value added of each layer and override author."""
-    from oneplan.services.demand_accuracy import demand_accuracy
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.accuracy import demand_accuracy
 
     lags = tuple(sorted(set(lag or [1, 3])))
-    with unit_of_work(engine(), write=False) as session:
-        measured = demand_accuracy(session, lags=lags)
+    with unit_of_work(database(), write=False) as session:
+        measured = demand_accuracy(session, local_actor(), lags=lags)
     if measured.accuracy.empty:
-        console.print("no demand plan to measure yet; run the demand step first")
+        say("no demand plan to measure yet; run the demand step first")
         return
     shown = measured.accuracy[measured.accuracy["level"] == level.value]
-    table = Table(title=f"Forecast accuracy by lag ({level.value} level)")
-    for name in ("layer", "lag", "WAPE", "bias", "MAPE", "points", "waiting"):
-        table.add_column(name, justify="left" if name == "layer" else "right")
-    for row in shown.itertuples():
-        table.add_row(
-            str(row.layer),
-            str(row.lag),
-            _percent(row.wape),
-            _percent(row.bias),
-            _percent(row.mape),
-            f"{row.points:,}",
-            f"{row.pending:,}",
+    columns = ["layer", "lag", "WAPE", "bias", "MAPE", "points", "waiting"]
+    rows: list[tuple[Any, ...]] = [
+        (
+            row.layer,
+            row.lag,
+            percent(row.wape),
+            percent(row.bias),
+            percent(row.mape),
+            amount(row.points),
+            amount(row.pending),
         )
-    console.print(table)
+        for row in shown.itertuples()
+    ]
+    title = f"Forecast accuracy by lag ({level.value} level)"
+    console.print(table(title, columns, rows, right=columns[1:]))
     added = measured.value_added[measured.value_added["level"] == level.value]
-    fva = Table(title="Forecast value added (WAPE points taken off; negative: made it worse)")
-    for name in ("lag", "step", "compared with", "WAPE before", "WAPE after", "value added"):
-        text = name in ("step", "compared with")
-        fva.add_column(name, justify="left" if text else "right", no_wrap=text)
-    for row in added.itertuples():
-        step = f"author {row.layer}" if row.kind == "author" else str(row.layer)
-        fva.add_row(
-            str(row.lag),
-            step,
-            str(row.compared_with),
-            _percent(row.error_before),
-            _percent(row.error_after),
-            _points(row.value_added),
+    columns = ["lag", "step", "compared with", "WAPE before", "WAPE after", "value added"]
+    rows = [
+        (
+            row.lag,
+            f"author {row.layer}" if row.kind == "author" else str(row.layer),
+            row.compared_with,
+            percent(row.error_before),
+            percent(row.error_after),
+            points(row.value_added),
         )
-    console.print(fva)
-    console.print(f"{len(measured.versions)} cycle(s) measured: the newest demand plan of each")
+        for row in added.itertuples()
+    ]
+    title = "Forecast value added (WAPE points taken off; negative: made it worse)"
+    right = ["lag", "WAPE before", "WAPE after", "value added"]
+    console.print(table(title, columns, rows, right=right, no_wrap=["step", "compared with"]))
+    say(f"{len(measured.versions)} cycle(s) measured: the newest demand plan of each")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``forecast`` and the ``demand`` commands to the ``oneplan`` command."""
     app.command("forecast")(forecast_command)
     demand_app = typer.Typer(
-        help="The demand plan: forecast, overrides, the planning grid.", no_args_is_help=True
+        help="The demand plan: forecast, overrides, the planning grid.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     demand_app.command("run")(run)
     demand_app.command("show")(show)

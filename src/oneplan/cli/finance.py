@@ -1,47 +1,24 @@
-"""Finance commands: value the cycle's plans, show the financial plan, the budget bridge."""
+"""Finance commands: value the cycle's plans, show the financial plan, the budget bridge and
+the issues to decide."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.config import get_settings
-from oneplan.db.session import unit_of_work
-from oneplan.services.reconcile import finance_version, run_reconcile, step_summary
+from oneplan.choices import BridgeMeasure, FinanceLevel, Grain
+from oneplan.cli.common import console, database, handle_errors, local_actor, say
+from oneplan.cli.render import amount, figure, percent, table
 
 VersionOption = Annotated[
     int | None, typer.Option(help="Plan version id; default: the newest financial plan.")
 ]
 
 
-class GrainChoice(StrEnum):
-    month = "month"
-    quarter = "quarter"
-    year = "year"
-
-
-class LevelChoice(StrEnum):
-    family = "family"
-    total = "total"
-
-
-class MeasureChoice(StrEnum):
-    revenue = "revenue"
-    margin = "margin"
-
-
-def _amount(value: Any) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    return f"{float(value):,.0f}"
-
-
 def _label(period: Any, grain: str) -> str:
+    import pandas as pd
+
     stamp = pd.Timestamp(period)
     if grain == "quarter":
         return f"{stamp.year}-Q{stamp.quarter}"
@@ -51,80 +28,87 @@ def _label(period: Any, grain: str) -> str:
 @handle_errors
 def run() -> None:
     """Value the newest demand and supply plans and store the financial plan."""
+    from oneplan.runner import run_phased
+    from oneplan.services.cycle.steps import finance_figures
+    from oneplan.services.finance.service import finance_run
+
     with console.status("Building the financial plan"):
-        result = run_reconcile(engine(), get_settings())
-    console.print(f"[green]stored[/] financial plan version #{result.version_id} ({result.cycle})")
-    for name, value in step_summary(result):
-        console.print(f"{name}: {value}")
+        result = run_phased(database(), finance_run(local_actor()))
+    say(f"financial plan version #{result.version_id} ({result.cycle})", "stored")
+    for item in finance_figures(result):
+        say(f"{item.label}: {figure(item)}")
 
 
 @handle_errors
 def show(
     version: VersionOption = None,
-    grain: Annotated[GrainChoice, typer.Option(help="Months, quarters or years.")] = (
-        GrainChoice.quarter
-    ),
-    level: Annotated[LevelChoice, typer.Option(help="Per family or the company total.")] = (
-        LevelChoice.total
+    grain: Annotated[Grain, typer.Option(help="Months, quarters or years.")] = Grain.quarter,
+    level: Annotated[FinanceLevel, typer.Option(help="Per family or the company total.")] = (
+        FinanceLevel.total
     ),
 ) -> None:
     """Show revenue, COGS, margin, margin %, working capital and cash of a financial plan."""
-    name = "rollup_total" if level is LevelChoice.total else "rollup_family"
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = finance_version(session, version, [name])
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.finance.service import finance_version
+
+    name = "rollup_total" if level is FinanceLevel.total else "rollup_family"
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = finance_version(session, local_actor(), version, [name])
     rows = frames[name]
     rows = rows[rows["grain"] == grain.value].sort_values(
-        ["period"] if level is LevelChoice.total else ["family", "period"]
+        ["period"] if level is FinanceLevel.total else ["family", "period"]
     )
     currency = stored.summary.get("currency") or ""
     unit = f" ({currency})" if currency else ""
-    table = Table(title=f"Financial plan #{stored.id}: {stored.name}, by {grain.value}{unit}")
-    if level is LevelChoice.family:
-        table.add_column("family")
-    table.add_column(grain.value)
-    for column in ("revenue", "COGS", "margin", "margin %", "working capital", "cash"):
-        table.add_column(column, justify="right")
+    columns = [grain.value, "revenue", "COGS", "margin", "margin %", "working capital", "cash"]
+    if level is FinanceLevel.family:
+        columns.insert(0, "family")
+    shown = []
     for row in rows.to_dict("records"):
-        pct = row.get("margin_pct")
         cells = [
             _label(row["period"], grain.value),
-            _amount(row["revenue"]),
-            _amount(row["cogs"]),
-            _amount(row["gross_margin"]),
-            "-" if pct is None or pd.isna(pct) else f"{pct:.1%}",
-            _amount(row["working_capital"]),
-            _amount(row.get("operating_cash_flow")),
+            amount(row["revenue"]),
+            amount(row["cogs"]),
+            amount(row["gross_margin"]),
+            percent(row.get("margin_pct")),
+            amount(row["working_capital"]),
+            amount(row.get("operating_cash_flow")),
         ]
-        if level is LevelChoice.family:
+        if level is FinanceLevel.family:
             cells.insert(0, str(row["family"]))
-        table.add_row(*cells)
-    console.print(table)
-    if level is LevelChoice.family:
-        console.print("cash is planned for the company as a whole: see --level total")
+        shown.append(cells)
+    title = f"Financial plan #{stored.id}: {stored.name}, by {grain.value}{unit}"
+    right = ["revenue", "COGS", "margin", "margin %", "working capital", "cash"]
+    console.print(table(title, columns, shown, right=right))
+    if level is FinanceLevel.family:
+        say("cash is planned for the company as a whole: see --level total")
 
 
 @handle_errors
 def bridge_command(
     version: VersionOption = None,
-    measure: Annotated[MeasureChoice, typer.Option(help="Revenue or gross margin.")] = (
-        MeasureChoice.revenue
+    measure: Annotated[BridgeMeasure, typer.Option(help="Revenue or gross margin.")] = (
+        BridgeMeasure.revenue
     ),
 ) -> None:
     """Show the waterfall from budget to plan: volume, mix, price (and cost for margin)."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.finance.service import finance_version
+
     name = f"{measure.value}_bridge"
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = finance_version(session, version, [name])
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = finance_version(session, local_actor(), version, [name])
     steps = frames[name]
     currency = stored.summary.get("currency") or ""
     months = stored.summary.get("budget_months", 0)
     title = f"{measure.value.capitalize()} bridge, budget to plan ({months} budget months)"
-    table = Table(title=f"{title}, {currency}" if currency else title)
-    table.add_column("step")
-    table.add_column("value", justify="right")
-    table.add_column("running total", justify="right")
-    for row in steps.itertuples(index=False):
-        table.add_row(str(row.step), _amount(row.value), _amount(row.cumulative))
-    console.print(table)
+    rows = [
+        (row.step, amount(row.value), amount(row.cumulative))
+        for row in steps.itertuples(index=False)
+    ]
+    columns = ["step", "value", "running total"]
+    title = f"{title}, {currency}" if currency else title
+    console.print(table(title, columns, rows, right=["value", "running total"]))
 
 
 @handle_errors
@@ -133,32 +117,39 @@ def issues_command(
     top: Annotated[int, typer.Option(min=1, help="How many issues to list.")] = 15,
 ) -> None:
     """The ranked list of issues for the pre-S&OP meeting, each sized in units and money."""
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = finance_version(session, version, ["issues"])
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.finance.service import finance_version
+
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = finance_version(session, local_actor(), version, ["issues"])
     issues = frames["issues"]
     currency = stored.summary.get("currency") or ""
-    table = Table(title=f"Issues to decide ({len(issues)}; the largest {min(top, len(issues))})")
-    for column in ("#", "issue", "subject", "from", "months", "units", f"money {currency}"):
-        table.add_column(column, justify="right" if column in ("#", "months") else "left")
-    table.add_column("decision asked for")
-    for row in issues.head(top).itertuples(index=False):
-        table.add_row(
-            str(row.rank),
+    money_column = f"money {currency}".strip()
+    columns = ["#", "issue", "subject", "from", "months", "units", money_column]
+    columns.append("decision asked for")
+    rows = [
+        (
+            row.rank,
             str(row.kind).replace("_", " "),
-            str(row.subject),
+            row.subject,
             _label(row.period, "month"),
-            str(row.periods),
-            f"{_amount(row.units)} {row.unit}",
-            _amount(row.money),
-            str(row.decision),
+            row.periods,
+            f"{amount(row.units)} {row.unit}",
+            amount(row.money),
+            row.decision,
         )
-    console.print(table)
+        for row in issues.head(top).itertuples(index=False)
+    ]
+    title = f"Issues to decide ({len(issues)}; the largest {min(top, len(issues))})"
+    console.print(table(title, columns, rows, right=["#", "months", money_column]))
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``finance`` commands to the ``oneplan`` command."""
     finance_app = typer.Typer(
-        help="The financial plan: the plan in money, against the budget.", no_args_is_help=True
+        help="The financial plan: the plan in money, against the budget.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     finance_app.command("run")(run)
     finance_app.command("show")(show)

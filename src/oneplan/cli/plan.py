@@ -2,132 +2,87 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.config import get_settings
-from oneplan.db.plans import PLAN_STATES
-from oneplan.db.session import unit_of_work
-from oneplan.errors import Problem, ValidationFailed
-from oneplan.services import audit as audit_service
-from oneplan.services import plan_versions
-from oneplan.services.plan_versions import FrameDiff
+from oneplan.choices import PlanAction, PlanKind, PlanState
+from oneplan.cli.common import console, database, handle_errors, local_actor, say
+from oneplan.cli.render import amount, cell, frame_table, table, when
+
+if TYPE_CHECKING:
+    from oneplan.engines.diff import FrameDiff
 
 DEFAULT_ROWS = 20
 
 
-def _cell(value: Any) -> str:
-    if value is None or (not isinstance(value, dict | list) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}"
-    if isinstance(value, dict | list):
-        return json.dumps(value, default=str)
-    return str(value)
-
-
-def _when(value: Any) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
-
-
-def _frame_table(title: str, frame: pd.DataFrame, limit: int) -> Table:
-    table = Table(title=f"{title} ({min(len(frame), limit)} of {len(frame)})")
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
-    return table
-
-
 @handle_errors
 def list_command(
-    kind: Annotated[str | None, typer.Option(help="Only this kind: demand, supply...")] = None,
-    state: Annotated[
-        str | None, typer.Option(help=f"Only this state: {', '.join(PLAN_STATES)}.")
-    ] = None,
+    kind: Annotated[PlanKind | None, typer.Option(help="Only this kind.")] = None,
+    state: Annotated[PlanState | None, typer.Option(help="Only this state.")] = None,
     cycle: Annotated[str | None, typer.Option(help="Only this cycle, e.g. 2027-01.")] = None,
 ) -> None:
     """List plan versions, newest first."""
-    if state is not None and state not in PLAN_STATES:
-        raise ValidationFailed(
-            [
-                Problem(
-                    "plan list", None, "state", f"{state!r} is not one of {', '.join(PLAN_STATES)}"
-                )
-            ]
-        )
-    with unit_of_work(engine(), write=False) as session:
-        versions = plan_versions.list_versions(session, kind=kind, state=state, cycle=cycle)
-    table = Table(title=f"Plan versions ({len(versions)})")
-    for column in ("id", "cycle", "kind", "name", "state", "created", "by", "changed", "by"):
-        table.add_column(
-            column,
-            justify="right" if column == "id" else "left",
-            no_wrap=column in ("id", "cycle", "state"),
-        )
-    for v in versions:
-        table.add_row(
-            str(v.id),
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.service import list_versions
+
+    with unit_of_work(database(), write=False) as session:
+        versions = list_versions(session, local_actor(), kind=kind, state=state, cycle=cycle)
+    columns = ["id", "cycle", "kind", "name", "state", "created", "by", "changed", "changed by"]
+    rows = [
+        (
+            v.id,
             v.cycle,
             v.kind,
             v.name,
             v.state,
-            _when(v.created_at),
+            when(v.created_at),
             v.created_by,
-            _when(v.state_changed_at),
+            when(v.state_changed_at),
             v.state_changed_by or "",
         )
-    console.print(table)
+        for v in versions
+    ]
+    title = f"Plan versions ({len(versions)})"
+    console.print(table(title, columns, rows, right=["id"], no_wrap=["id", "cycle", "state"]))
 
 
 @handle_errors
 def show_command(version_id: Annotated[int, typer.Argument(help="Plan version id.")]) -> None:
     """Show one version: state, hash, settings, headline figures and its frames."""
-    with unit_of_work(engine(), write=False) as session:
-        detail = plan_versions.show_version(session, version_id)
-    v = detail.version
-    console.print(f"[bold]Plan version #{v.id}: {v.name}[/] ({v.kind}, cycle {v.cycle})")
-    console.print(f"state: {v.state}", highlight=False)
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.service import show_version
+
+    with unit_of_work(database(), write=False) as session:
+        v = show_version(session, local_actor(), version_id)
+    say(f"{v.name} ({v.kind}, cycle {v.cycle})", f"Plan version #{v.id}:", "title")
+    say(f"state: {v.state}")
     if v.state_changed_at is not None:
-        console.print(f"state changed: {_when(v.state_changed_at)} by {v.state_changed_by}")
-    console.print(f"created: {_when(v.created_at)} by {v.created_by}")
-    console.print(f"content hash: {v.content_hash}", highlight=False)
-    for title, values in (("Summary", v.summary or {}), ("Settings", v.settings or {})):
-        table = Table(title=title)
-        table.add_column("name")
-        table.add_column("value")
-        for name, value in values.items():
-            table.add_row(str(name), _cell(value))
-        console.print(table)
-    frames = Table(title="Frames")
-    frames.add_column("frame")
-    frames.add_column("rows", justify="right")
-    for name, rows in detail.frame_rows.items():
-        frames.add_row(name, f"{rows:,}")
-    console.print(frames)
+        say(f"state changed: {when(v.state_changed_at)} by {v.state_changed_by}")
+    say(f"created: {when(v.created_at)} by {v.created_by}")
+    say(f"content hash: {v.content_hash}")
+    for title, values in (("Summary", v.summary), ("Settings", v.settings)):
+        rows = [(name, cell(value)) for name, value in values.items()]
+        console.print(table(title, ["name", "value"], rows))
+    rows = [(name, amount(count)) for name, count in v.frame_rows.items()]
+    console.print(table("Frames", ["frame", "rows"], rows, right=["rows"]))
 
 
 def _print_frame_diff(found: FrameDiff, limit: int) -> None:
     where = " (only in A)" if found.only_in_a else " (only in B)" if found.only_in_b else ""
-    console.print(
-        f"[bold]{found.name}[/]{where}: {len(found.added)} added, {len(found.removed)} removed, "
+    say(
+        f"{len(found.added)} added, {len(found.removed)} removed, "
         f"{len(found.changed)} changed, {found.unchanged} unchanged "
-        f"(rows keyed by {', '.join(found.keys) or 'position'})"
+        f"(rows keyed by {', '.join(found.keys) or 'position'})",
+        f"{found.name}{where}:",
+        "title",
     )
     if len(found.totals):
-        console.print(_frame_table(f"{found.name}: totals", found.totals, limit))
+        console.print(frame_table(f"{found.name}: totals", found.totals, limit))
     for title, rows in (("added", found.added), ("removed", found.removed)):
         if len(rows):
-            console.print(_frame_table(f"{found.name}: {title}", rows, limit))
+            console.print(frame_table(f"{found.name}: {title}", rows, limit))
     if len(found.changed):
         # keys, then only the value columns that moved, to keep the table readable
         shown = found.changed
@@ -135,7 +90,7 @@ def _print_frame_diff(found: FrameDiff, limit: int) -> None:
         columns = [*found.keys, *(m[: -len("_change")] + s for m in moved for s in ("_a", "_b"))]
         columns += moved
         keep = columns if moved else list(shown.columns)
-        console.print(_frame_table(f"{found.name}: changed", shown[keep], limit))
+        console.print(frame_table(f"{found.name}: changed", shown[keep], limit))
 
 
 @handle_errors
@@ -148,35 +103,34 @@ def diff_command(
     limit: Annotated[int, typer.Option(help="Rows shown per table.", min=1)] = DEFAULT_ROWS,
 ) -> None:
     """Compare two versions of the same kind: headline figures and rows added, removed, changed."""
-    with unit_of_work(engine(), write=False) as session:
-        found = plan_versions.diff(session, a, b, frame)
-    console.print(f"[bold]Plan version #{a} (A) against #{b} (B)[/] ({found.a.kind})")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.service import diff
+
+    with unit_of_work(database(), write=False) as session:
+        found = diff(session, local_actor(), a, b, frame)
+    say(f"({found.a.kind})", f"Plan version #{a} (A) against #{b} (B)", "title")
     if len(found.headline):
-        console.print(_frame_table("Headline", found.headline, len(found.headline)))
+        console.print(frame_table("Headline", found.headline, len(found.headline)))
     for frame_diff in found.frames.values():
         _print_frame_diff(frame_diff, limit)
 
 
-def _transition(action: str) -> Callable[[int], None]:
+def _transition(action: PlanAction) -> Callable[[int], None]:
     @handle_errors
     def command(version_id: Annotated[int, typer.Argument(help="Plan version id.")]) -> None:
-        user = get_settings().user
-        with unit_of_work(engine()) as session:
-            seen = {e.id for e in audit_service.events(session, action="plan.supersede")}
-            version = plan_versions.transition(session, version_id, action, user)
-            superseded = [  # only what this move superseded, not earlier moves of the version
-                e.subject_id
-                for e in audit_service.events(session, action="plan.supersede")
-                if e.id not in seen and e.detail.get("superseded_by") == version.id
-            ]
-        console.print(f"plan version #{version.id} is now [bold]{version.state}[/]")
-        for other in superseded:
-            console.print(f"plan version #{other} is superseded")
+        from oneplan.db.session import unit_of_work
+        from oneplan.services.versions.lifecycle import transition
+
+        with unit_of_work(database()) as session:
+            moved = transition(session, local_actor(), version_id, action)
+        say(f"plan version #{moved.version.id} is now {moved.version.state}")
+        for other in moved.superseded:
+            say(f"plan version #{other} is superseded")
 
     command.__doc__ = {
-        "propose": "Put a draft version forward for approval.",
-        "approve": "Approve a proposed version; the plan approved before is superseded.",
-        "release": "Release an approved version: the MPS export writes it.",
+        PlanAction.propose: "Put a draft version forward for approval.",
+        PlanAction.approve: "Approve a proposed version; the plan approved before is superseded.",
+        PlanAction.release: "Release an approved version: the MPS export writes it.",
     }[action]
     return command
 
@@ -187,16 +141,23 @@ def supersede_command(
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "",
 ) -> None:
     """Withdraw a version by hand; it is kept as a record."""
-    with unit_of_work(engine()) as session:
-        version = plan_versions.supersede(session, version_id, get_settings().user, reason)
-    console.print(f"plan version #{version.id} is now [bold]{version.state}[/]")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.lifecycle import supersede
+
+    with unit_of_work(database()) as session:
+        version = supersede(session, local_actor(), version_id, reason)
+    say(f"plan version #{version.id} is now {version.state}")
 
 
 def _detail(detail: dict[str, Any]) -> str:
     """``from -> to`` and the other facts, short enough for a table cell."""
     rest = {k: v for k, v in detail.items() if k not in ("from", "to", "kind", "cycle")}
     parts = [f"{detail['from']} -> {detail['to']}"] if "from" in detail and "to" in detail else []
-    parts += [f"{k}={_cell(v)}" for k, v in rest.items()]
+    # an override's value is a percent change or a number of units, as its kind says
+    unit = {"relative": "{:+g}%", "absolute": "{:,g} units"}.get(str(detail.get("kind")))
+    if unit is not None and isinstance(rest.get("value"), int | float):
+        rest["value"] = unit.format(rest["value"])
+    parts += [f"{k}={cell(v)}" for k, v in rest.items()]
     return "; ".join(parts)
 
 
@@ -209,32 +170,37 @@ def audit_command(
     limit: Annotated[int, typer.Option(help="Newest events shown.", min=1)] = 50,
 ) -> None:
     """Show the audit trail: who did what, and when."""
-    with unit_of_work(engine(), write=False) as session:
-        found = audit_service.events(session, subject_type, subject_id, limit=limit)
-    table = Table(title=f"Audit trail ({len(found)} newest)")
-    for column in ("at", "actor", "action", "subject", "detail"):
-        table.add_column(column, no_wrap=column == "action")
-    for event in found:
-        table.add_row(
-            _when(event.at),
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.audit.service import events
+
+    with unit_of_work(database(), write=False) as session:
+        found = events(session, local_actor(), subject_type, subject_id, limit=limit)
+    rows = [
+        (
+            when(event.at),
             event.actor,
             event.action,
             f"{event.subject_type} {event.subject_id}",
             _detail(event.detail),
         )
-    console.print(table)
+        for event in found
+    ]
+    columns = ["at", "actor", "action", "subject", "detail"]
+    console.print(table(f"Audit trail ({len(found)} newest)", columns, rows, no_wrap=["action"]))
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``plan`` commands and ``audit`` to the ``oneplan`` command."""
     plan_app = typer.Typer(
-        help="Plan versions: list, compare, propose, approve, release.", no_args_is_help=True
+        help="Plan versions: list, compare, propose, approve, release.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     plan_app.command("list")(list_command)
     plan_app.command("show")(show_command)
     plan_app.command("diff")(diff_command)
-    for action in plan_versions.TRANSITIONS:
-        plan_app.command(action)(_transition(action))
+    for action in PlanAction:
+        plan_app.command(action.value)(_transition(action))
     plan_app.command("supersede")(supersede_command)
     app.add_typer(plan_app, name="plan")
     app.command("audit")(audit_command)

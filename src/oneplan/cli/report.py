@@ -1,4 +1,4 @@
-"""The report command: write the executive S&OP pack (xlsx and HTML)."""
+"""The report command: write the executive S&OP pack (xlsx, HTML and PDF)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,25 @@ from typing import Annotated
 
 import typer
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.config import get_settings
-from oneplan.services.report import DEFAULT_FOLDER, run_report
+from oneplan.cli.common import console, database, handle_errors, local_actor, say
 
 
 @handle_errors
 def report_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder to write the pack into.")
-    ] = DEFAULT_FOLDER,
+    ] = Path("reports"),
 ) -> None:
     """Write the executive pack of the newest financial plan: a workbook, an HTML page, a PDF."""
+    from oneplan.runner import run_phased
+    from oneplan.services.report.service import report_run
+
     with console.status("Writing the executive pack"):
-        result = run_report(engine(), output, get_settings())
+        result = run_phased(database(), report_run(local_actor(), output))
     versions = ", ".join(f"{kind} #{number}" for kind, number in result.versions.items())
-    console.print(f"[green]wrote[/] the executive pack for {result.cycle} ({versions})")
+    say(f"the executive pack for {result.cycle} ({versions})", "wrote")
     for path in result.files.values():
-        console.print(str(path), highlight=False, soft_wrap=True)
+        say(str(path))
 
 
 def register(app: typer.Typer) -> None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.config import get_settings
-from oneplan.db.session import unit_of_work
-from oneplan.services import scenarios
-from oneplan.services.scenario_attribution import attribute_kpis
-from oneplan.services.scenario_compare import compare_scenarios
-from oneplan.services.scenarios import USAGE, parse_assumption
+from oneplan.choices import ASSUMPTION_SYNTAX
+from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say
+from oneplan.cli.render import frame_table, percent, table, when
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from oneplan.services.scenario.schemas import Assumption
 
 ASSUME_HELP = (
     "An assumption as KIND:TARGET_LEVEL:TARGET:FROM:TO:VALUE:UNIT (repeatable, applied in "
@@ -22,37 +21,20 @@ ASSUME_HELP = (
     "(item|family|location|region|total; percent|units), capacity_change (resource; "
     "percent|hours), cost_change and price_change (item|family; percent), subcontract "
     "(item|family; currency|units), policy_change (item|family; service_level|"
-    "max_backlog_periods). E.g. capacity_change:resource:INJ-N1:2027-03:2027-03:-100:percent"
+    "max_backlog_periods), launch_moved (item; months). "
+    "E.g. capacity_change:resource:INJ-N1:2027-03:2027-03:-100:percent"
 )
 
 
-def _cell(value: Any) -> str:
-    if value is None or (not isinstance(value, dict | list) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m}"
-    return str(value)
+def _assumptions(texts: list[str]) -> list[Assumption]:
+    from oneplan.services.scenario.schemas import Assumption
 
-
-def _percent(value: Any) -> str:
-    return "" if value is None else f"{value:.1%}"
-
-
-def _table(title: str, frame: pd.DataFrame, index: bool = False) -> Table:
-    if index:
-        frame = frame.reset_index()
-    table = Table(title=title)
-    for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
-    return table
+    return [Assumption.from_text(text) for text in texts]
 
 
 def _assumption_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     shown = frame.copy()
     for column in ("period_from", "period_to"):
         months = pd.to_datetime(shown[column])
@@ -70,97 +52,106 @@ def create_command(
     description: Annotated[str, typer.Option(help="What the scenario is about.")] = "",
 ) -> None:
     """Create a scenario with its assumptions."""
-    assumptions = [parse_assumption(text) for text in assume or []]
-    with unit_of_work(engine()) as session:
-        scenario = scenarios.create_scenario(
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.service import create_scenario
+
+    assumptions = _assumptions(assume or [])
+    with unit_of_work(database()) as session:
+        created = create_scenario(
             session,
+            local_actor(),
             name,
-            user=get_settings().user,
             parent=parent,
             description=description,
             assumptions=assumptions,
         )
-        scenario_id = scenario.id
-    origin = f"branching from '{parent}'" if parent else "branching from the base plan"
-    console.print(
-        f"scenario #{scenario_id} '{name}' created, {origin}, with {len(assumptions)} assumption(s)"
-    )
+    origin = f"branching from {parent!r}" if parent else "branching from the base plan"
+    say(f"scenario #{created.id} {name!r} created, {origin}, with {len(assumptions)} assumption(s)")
 
 
 @handle_errors
 def assume_command(
     name: Annotated[str, typer.Argument(help="Scenario name.")],
-    assumption: Annotated[str, typer.Argument(help=USAGE)],
+    assumption: Annotated[str, typer.Argument(help=ASSUMPTION_SYNTAX)],
 ) -> None:
     """Add one assumption at the end of a scenario's list."""
-    parsed = parse_assumption(assumption)
-    with unit_of_work(engine()) as session:
-        position = scenarios.add_assumption(session, name, parsed, user=get_settings().user)
-    console.print(f"assumption {position} added to scenario '{name}'")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.service import add_assumption
+
+    parsed = _assumptions([assumption])[0]
+    with unit_of_work(database()) as session:
+        position = add_assumption(session, local_actor(), name, parsed)
+    say(f"assumption {position} added to scenario {name!r}")
 
 
 @handle_errors
 def list_command() -> None:
     """List scenarios with their parent, assumptions and newest run."""
-    with unit_of_work(engine(), write=False) as session:
-        found = scenarios.list_scenarios(session)
-    table = Table(title=f"Scenarios ({len(found)})")
-    for column in ("name", "from", "assumptions", "runs", "newest version", "created", "by"):
-        table.add_column(column)
-    for info in found:
-        s = info.scenario
-        newest = f"#{info.versions[0].id}" if info.versions else ""
-        table.add_row(
-            s.name,
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.service import list_scenarios
+
+    with unit_of_work(database(), write=False) as session:
+        found = list_scenarios(session, local_actor())
+    columns = ["name", "from", "assumptions", "runs", "newest version", "created", "by"]
+    rows = [
+        (
+            info.name,
             info.parent or "base plan",
-            str(len(info.assumptions)),
-            str(len(info.versions)),
-            newest,
-            f"{s.created_at:%Y-%m-%d %H:%M}",
-            s.created_by,
+            len(info.assumptions),
+            len(info.runs),
+            f"#{info.runs[0].version_id}" if info.runs else "",
+            when(info.created_at),
+            info.created_by,
         )
-    console.print(table)
+        for info in found
+    ]
+    console.print(table(f"Scenarios ({len(found)})", columns, rows))
 
 
 @handle_errors
 def show_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     """Show a scenario: every assumption that applies (inherited first) and its runs."""
-    with unit_of_work(engine(), write=False) as session:
-        info = scenarios.show_scenario(session, name)
-    s = info.scenario
-    console.print(f"[bold]Scenario #{s.id}: {s.name}[/] (from {info.parent or 'the base plan'})")
-    if s.description:
-        console.print(s.description, highlight=False)
-    console.print(_table("Assumptions, in the order applied", _assumption_frame(info.assumptions)))
-    runs = pd.DataFrame(
-        [
-            {
-                "version": v.id,
-                "created": f"{v.created_at:%Y-%m-%d %H:%M}",
-                "status": v.summary.get("status"),
-                "total cost": v.summary.get("total_cost"),
-                "on time": _percent(v.summary.get("service_level")),
-            }
-            for v in info.versions
-        ],
-        columns=["version", "created", "status", "total cost", "on time"],
-    )
-    console.print(_table("Runs, newest first", runs))
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.service import show_scenario
+
+    with unit_of_work(database(), write=False) as session:
+        info = show_scenario(session, local_actor(), name)
+    say(f"{info.name} (from {info.parent or 'the base plan'})", f"Scenario #{info.id}:", "title")
+    if info.description:
+        say(info.description)
+    shown = _assumption_frame(info.assumptions)
+    console.print(frame_table("Assumptions, in the order applied", shown))
+    columns = ["version", "created", "status", "total cost", "on time"]
+    rows = [
+        (
+            run.version_id,
+            when(run.created_at),
+            run.summary.get("status"),
+            run.summary.get("total_cost"),
+            percent(run.summary.get("service_level")),
+        )
+        for run in info.runs
+    ]
+    console.print(table("Runs, newest first", columns, rows, right=["version", "total cost"]))
 
 
 @handle_errors
 def run_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     """Apply the scenario's assumptions, plan supply and store a plan version."""
-    run = scenarios.run_scenario(engine(), name, get_settings())
-    summary = run.result.summary
-    console.print(f"scenario '{name}' stored as plan version #{run.version_id}")
-    console.print(_table("What each assumption changed", run.effects))
+    from oneplan.runner import run_phased
+    from oneplan.services.scenario.service import scenario_run
+
+    with busy(f"Planning scenario {name!r}"):
+        done = run_phased(database(), scenario_run(local_actor(), name))
+    summary: dict[str, Any] = done.summary
+    say(f"scenario {name!r} stored as plan version #{done.version_id}")
+    console.print(frame_table("What each assumption changed", done.effects))
     cost = summary["total_cost"]
-    console.print(f"status: {summary['status']}", highlight=False)
+    say(f"status: {summary['status']}")
     if cost is not None:
-        console.print(f"total cost: {cost:,.2f} {summary['currency']}".strip(), highlight=False)
+        say(f"total cost: {cost:,.2f} {summary['currency']}".strip())
     if summary["service_level"] is not None:
-        console.print(f"on time: {summary['service_level']:.1%}", highlight=False)
+        say(f"on time: {percent(summary['service_level'])}")
 
 
 @handle_errors
@@ -169,14 +160,20 @@ def compare_command(
     limit: Annotated[int, typer.Option(help="Changed rows shown per scenario.", min=0)] = 10,
 ) -> None:
     """KPIs of the base supply plan and each scenario side by side, and what changed."""
-    found = compare_scenarios(engine(), names)
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.compare import compare_scenarios
+
+    with unit_of_work(database(), write=False) as session:
+        found = compare_scenarios(session, local_actor(), names)
     versions = ", ".join(f"{k} #{v}" for k, v in found.versions.items())
-    console.print(f"versions: {versions}", highlight=False)
-    console.print(_table("KPIs", found.kpis, index=True))
+    say(f"versions: {versions}")
+    console.print(frame_table("KPIs", found.kpis.reset_index()))
     for name, diff in found.diffs.items():
-        console.print(
-            f"[bold]{name}[/] against the base: {len(diff.changed)} rows changed, "
-            f"{len(diff.added)} added, {len(diff.removed)} removed"
+        say(
+            f"against the base: {len(diff.changed)} rows changed, "
+            f"{len(diff.added)} added, {len(diff.removed)} removed",
+            name,
+            "title",
         )
         if limit and len(diff.changed):
             moved = [
@@ -187,7 +184,7 @@ def compare_command(
             top = diff.changed.assign(size=diff.changed[moved].abs().sum(axis=1)).nlargest(
                 limit, "size"
             )
-            console.print(_table(f"{name}: largest changes", top[[*diff.keys, *moved]]))
+            console.print(frame_table(f"{name}: largest changes", top[[*diff.keys, *moved]]))
 
 
 @handle_errors
@@ -195,27 +192,33 @@ def explain_command(name: Annotated[str, typer.Argument(help="Scenario name.")])
     """The KPI change broken down by assumption, applied one at a time in order.
 
     Each step re-solves supply; the split depends on the order of the assumptions."""
-    with console.status(f"planning every prefix of scenario '{name}'"):
-        found = attribute_kpis(engine(), name, get_settings())
-    console.print(_table(f"{name}: KPI change by assumption (in order)", found))
+    from oneplan.runner import run_phased
+    from oneplan.services.scenario.service import explain_run
+
+    with busy(f"planning every prefix of scenario {name!r}"):
+        found = run_phased(database(), explain_run(local_actor(), name))
+    console.print(frame_table(f"{name}: KPI change by assumption (in order)", found))
     totals = found.groupby("kpi", sort=False)["change"].sum()
-    console.print(
-        "total change: " + ", ".join(f"{k} {v:+,.2f}" for k, v in totals.items()), highlight=False
-    )
+    say("total change: " + ", ".join(f"{k} {v:+,.2f}" for k, v in totals.items()))
 
 
 @handle_errors
 def delete_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> None:
     """Delete a scenario (its runs are kept); refused while scenarios branch from it."""
-    with unit_of_work(engine()) as session:
-        scenarios.delete_scenario(session, name, user=get_settings().user)
-    console.print(f"scenario '{name}' deleted")
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.scenario.service import delete_scenario
+
+    with unit_of_work(database()) as session:
+        delete_scenario(session, local_actor(), name)
+    say(f"scenario {name!r} deleted")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``scenario`` commands to the ``oneplan`` command."""
     scenario_app = typer.Typer(
-        help="Scenarios: branches of the plan held as ordered assumptions.", no_args_is_help=True
+        help="Scenarios: branches of the plan held as ordered assumptions.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     scenario_app.command("create")(create_command)
     scenario_app.command("assume")(assume_command)

@@ -2,145 +2,110 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
-from oneplan.cli.common import console, engine, handle_errors
-from oneplan.db.session import unit_of_work
-from oneplan.services.mps import export_mps, write_plan_tables
-from oneplan.services.supply import SupplyOptions, solve_package, supply_version
+from oneplan.choices import MpsFormat, MpsGrain, Objective, PackageFormat, SupplyLevel
+from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say, settings
+from oneplan.cli.render import amount, missing, money, month, percent, table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOWN_ROWS = 10
-
-
-class ObjectiveChoice(StrEnum):
-    cost = "cost"
-    margin = "margin"
-
-
-class LevelChoice(StrEnum):
-    item = "item"
-    family = "family"
-
-
-class TableFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-    parquet = "parquet"
-
-
-class MpsFormat(StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-class Grain(StrEnum):
-    month = "month"
-    week = "week"
-    both = "both"
-
-
-def _money(value: Any, currency: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    return f"{float(value):,.2f} {currency}".strip()
 
 
 def _headline(summary: dict[str, Any], title: str) -> None:
     currency = summary.get("currency") or ""
     goal = "least cost" if summary.get("objective") == "cost" else "most margin"
-    console.print(f"[bold]{title}[/]")
-    console.print(f"solver status: {summary.get('status')}")
-    console.print(f"objective ({goal}): {_money(summary.get('objective_value'), currency)}")
-    console.print(f"total cost: {_money(summary.get('total_cost'), currency)}")
+    say(title, style="title")
+    say(f"solver status: {summary.get('status')}")
+    say(f"objective ({goal}): {money(summary.get('objective_value'), currency, 2)}")
+    say(f"total cost: {money(summary.get('total_cost'), currency, 2)}")
     if summary.get("penalty_cost"):
-        penalties = _money(summary["penalty_cost"], currency)
-        console.print(
-            f"  of which penalties, not cash (safety stock shortfall, relaxed limits): {penalties}"
-        )
+        penalties = money(summary["penalty_cost"], currency, 2)
+        say(f"  of which penalties, not cash (safety stock shortfall, relaxed limits): {penalties}")
     free = summary.get("unconstrained_total_cost")
-    console.print(f"total cost with unlimited capacity: {_money(free, currency)}")
+    say(f"total cost with unlimited capacity: {money(free, currency, 2)}")
     if summary.get("service_level") is not None:
-        console.print(f"demand met on time: {summary['service_level']:.1%}")
-    console.print(f"demand source: {summary.get('demand_source')}")
+        say(f"demand met on time: {percent(summary['service_level'])}")
+    say(f"demand source: {summary.get('demand_source')}")
     neck = summary.get("top_bottleneck")
     if neck:
         price = neck.get("shadow_price") or 0.0
         unit = "unit" if neck.get("kind") == "supplier" else "hour"
-        worth = f", one more {unit} is worth {_money(price, currency)}" if price > 0 else ""
-        console.print(
+        worth = f", one more {unit} is worth {money(price, currency, 2)}" if price > 0 else ""
+        say(
             f"top bottleneck: {neck['resource']} in {neck['period']} "
-            f"({(neck.get('utilisation') or 0.0):.0%} used{worth})"
+            f"({percent(neck.get('utilisation') or 0.0, 0)} used{worth})"
         )
 
 
 def _costs(frame: pd.DataFrame, currency: str) -> None:
-    table = Table(title=f"Cost breakdown ({currency})" if currency else "Cost breakdown")
-    table.add_column("term")
-    table.add_column("value", justify="right")
+    from oneplan.engines.kpi import total_cost
+
     shown = frame[frame["value"].abs() > 1e-9]
-    for term, value in zip(shown["term"], shown["value"], strict=True):
-        table.add_row(str(term).replace("_", " "), f"{value:,.2f}")
-    cost = frame.loc[frame["term"] != "revenue", "value"].sum()
-    table.add_row("[bold]total cost", f"[bold]{cost:,.2f}")
-    console.print(table)
+    rows: list[tuple[str, str]] = [
+        (str(term).replace("_", " "), amount(value, 2))
+        for term, value in zip(shown["term"], shown["value"], strict=True)
+    ]
+    rows.append(("total cost", amount(total_cost(frame), 2)))
+    title = f"Cost breakdown ({currency})" if currency else "Cost breakdown"
+    console.print(table(title, ["term", "value"], rows, right=["value"]))
 
 
 def _bottlenecks(frame: pd.DataFrame) -> None:
     if not len(frame):
-        console.print("no binding constraints: no limit costs the plan money")
+        say("no binding constraints: no limit costs the plan money")
         return
-    table = Table(title=f"Binding constraints (top {min(len(frame), SHOWN_ROWS)} of {len(frame)})")
-    table.add_column("constraint")
-    table.add_column("shadow price", justify="right")
-    table.add_column("meaning")
-    for row in frame.head(SHOWN_ROWS).itertuples(index=False):
-        table.add_row(str(row.name), f"{row.shadow_price:,.2f}", str(row.meaning))
-    console.print(table)
+    title = f"Binding constraints (top {min(len(frame), SHOWN_ROWS)} of {len(frame)})"
+    rows = [
+        (row.name, amount(row.shadow_price, 2), row.meaning)
+        for row in frame.head(SHOWN_ROWS).itertuples(index=False)
+    ]
+    columns = ["constraint", "shadow price", "meaning"]
+    console.print(table(title, columns, rows, right=["shadow price"]))
 
 
 def _unmet(frame: pd.DataFrame, relaxations: pd.DataFrame) -> None:
     if not len(frame):
-        console.print("all demand is met on time")
+        say("all demand is met on time")
     else:
         late = frame.assign(units=frame["backlog"] + frame["lost_sales"])
         late = late.sort_values("units", ascending=False)
-        late["month"] = pd.to_datetime(late["period"]).dt.strftime("%Y-%m")
-        table = Table(
-            title=f"Unmet demand (largest {min(len(late), SHOWN_ROWS)} of {len(late)}; "
-            f"backlog {frame['backlog'].sum():,.0f}, lost {frame['lost_sales'].sum():,.0f})"
+        title = (
+            f"Unmet demand (largest {min(len(late), SHOWN_ROWS)} of {len(late)}; "
+            f"backlog {amount(frame['backlog'].sum())}, lost {amount(frame['lost_sales'].sum())})"
         )
-        for column in ("item", "location", "month", "backlog", "lost sales", "cause", "resource"):
-            table.add_column(
-                column, justify="right" if column in ("backlog", "lost sales") else "left"
+        columns = ["item", "location", "month", "backlog", "lost sales", "cause", "resource"]
+        rows: list[tuple[Any, ...]] = [
+            (
+                row.item,
+                row.location,
+                month(row.period),
+                amount(row.backlog, 1),
+                amount(row.lost_sales, 1),
+                row.cause,
+                "" if missing(row.resource) else row.resource,
             )
-        for row in late.head(SHOWN_ROWS).itertuples(index=False):
-            table.add_row(
-                str(row.item),
-                str(row.location),
-                str(row.month),
-                f"{row.backlog:,.1f}",
-                f"{row.lost_sales:,.1f}",
-                str(row.cause),
-                "" if pd.isna(row.resource) else str(row.resource),
-            )
-        console.print(table)
+            for row in late.head(SHOWN_ROWS).itertuples(index=False)
+        ]
+        console.print(table(title, columns, rows, right=["backlog", "lost sales"]))
     if len(relaxations):
-        table = Table(title="Limits that had to give (relaxations)")
-        for column in ("constraint", "resource", "item", "location", "period", "relaxed by"):
-            table.add_column(column)
-        for row in relaxations.head(SHOWN_ROWS).itertuples(index=False):
-            cells = (row.constraint, row.resource, row.item, row.location, row.period)
-            values = ["" if pd.isna(v) else str(v) for v in cells]
-            table.add_row(*values, f"{row.relaxed_by:,.2f}")
-        console.print(table)
+        columns = ["constraint", "resource", "item", "location", "period", "relaxed by"]
+        rows = [
+            (
+                *("" if missing(v) else str(v) for v in (r.constraint, r.resource, r.item)),
+                *("" if missing(v) else str(v) for v in (r.location, r.period)),
+                amount(r.relaxed_by, 2),
+            )
+            for r in relaxations.head(SHOWN_ROWS).itertuples(index=False)
+        ]
+        console.print(table("Limits that had to give (relaxations)", columns, rows))
     else:
-        console.print("no limit had to give: the plan keeps every hard limit")
+        say("no limit had to give: the plan keeps every hard limit")
 
 
 def _render(summary: dict[str, Any], frames: dict[str, pd.DataFrame], title: str) -> None:
@@ -153,11 +118,11 @@ def _render(summary: dict[str, Any], frames: dict[str, pd.DataFrame], title: str
 @handle_errors
 def solve(
     package: Annotated[Path, typer.Argument(help="Data package (folder or .xlsx) with demand.")],
-    objective: Annotated[ObjectiveChoice, typer.Option(help="Least cost or most margin.")] = (
-        ObjectiveChoice.cost
+    objective: Annotated[Objective, typer.Option(help="Least cost or most margin.")] = (
+        Objective.cost
     ),
-    level: Annotated[LevelChoice, typer.Option(help="Plan items or families.")] = (
-        LevelChoice.item
+    level: Annotated[SupplyLevel, typer.Option(help="Plan items or families.")] = (
+        SupplyLevel.item
     ),
     integer_workforce: Annotated[
         bool, typer.Option("--integer-workforce", help="Hire and lay off whole workers.")
@@ -165,23 +130,23 @@ def solve(
     output: Annotated[
         Path | None, typer.Option(help="Folder to write every plan table into.")
     ] = None,
-    fmt: Annotated[TableFormat, typer.Option("--format", help="Format of the tables.")] = (
-        TableFormat.csv
+    fmt: Annotated[PackageFormat, typer.Option("--format", help="Format of the tables.")] = (
+        PackageFormat.csv
     ),
 ) -> None:
     """Plan supply for a data package alone, without the database, and explain the plan."""
-    options = SupplyOptions(
-        objective=objective.value, level=level.value, integer_workforce=integer_workforce
-    )
-    with console.status(f"Planning supply for {package}"):
-        result = solve_package(package, options=options)
+    from oneplan.services.supply.mps import write_plan_tables
+    from oneplan.services.supply.schemas import SupplyOptions
+    from oneplan.services.supply.service import solve_package
+
+    options = SupplyOptions(objective=objective, level=level, integer_workforce=integer_workforce)
+    with busy(f"Planning supply for {package}"):
+        result = solve_package(package, settings(), options)
     _render(result.summary, result.frames, f"Supply plan for {package.name}")
     if output is not None:
-        target = output / "supply_plan.xlsx" if fmt is TableFormat.xlsx else output
+        target = output / "supply_plan.xlsx" if fmt is PackageFormat.xlsx else output
         files = write_plan_tables(result.frames, target, fmt.value)
-        console.print(
-            f"[green]wrote[/] {len(result.frames)} plan tables in {len(files)} file(s) to {target}"
-        )
+        say(f"{len(result.frames)} plan tables in {len(files)} file(s) to {target}", "wrote")
 
 
 @handle_errors
@@ -191,9 +156,12 @@ def show(
     ] = None,
 ) -> None:
     """Show a stored supply plan: headline, costs, bottlenecks and unmet demand."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.supply.service import supply_version
+
     names = ["cost_breakdown", "binding_constraints", "unmet_demand", "relaxations"]
-    with unit_of_work(engine(), write=False) as session:
-        stored, frames = supply_version(session, version, names)
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = supply_version(session, local_actor(), version, names)
     title = f"Supply plan version #{stored.id}: {stored.name} ({stored.state}, {stored.created_by})"
     _render(stored.summary, frames, title)
 
@@ -208,25 +176,37 @@ def export_mps_command(
     fmt: Annotated[
         MpsFormat | None, typer.Option("--format", help="Default: xlsx for .xlsx, else csv.")
     ] = None,
-    grain: Annotated[Grain, typer.Option(help="Months, ISO weeks or both.")] = Grain.both,
+    grain: Annotated[MpsGrain, typer.Option(help="Months, ISO weeks or both.")] = MpsGrain.both,
 ) -> None:
     """Write the master production schedule input from a supply plan version."""
-    report = export_mps(
-        engine(), path, version_id=version, fmt=fmt.value if fmt else None, grain=grain.value
-    )
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.supply.mps import export_mps
+
+    with unit_of_work(database(), write=False) as session:
+        report = export_mps(
+            session,
+            local_actor(),
+            path,
+            version_id=version,
+            fmt=fmt.value if fmt else None,
+            grain=grain.value,
+        )
     rows = ", ".join(f"{name} {count:,} rows" for name, count in report.rows.items())
-    console.print(
-        f"[green]wrote[/] the MPS of supply plan version #{report.version_id} to {path}: "
-        f"{rows}; {report.quantity:,.1f} units in total"
+    say(
+        f"the MPS of supply plan version #{report.version_id} to {path}: "
+        f"{rows}; {report.quantity:,.1f} units in total",
+        "wrote",
     )
     if report.note:
-        console.print(f"[yellow]note:[/] {report.note}")
+        say(report.note, "note:", "note")
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``supply`` commands and ``export-mps`` to the ``oneplan`` command."""
     supply_app = typer.Typer(
-        help="The supply plan: what to make, where and when.", no_args_is_help=True
+        help="The supply plan: what to make, where and when.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     supply_app.command("solve")(solve)
     supply_app.command("show")(show)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.kpi import on_time_share
 from oneplan.reports import charts
 from oneplan.reports.tables import (
     bridge_table,
@@ -28,7 +29,6 @@ from oneplan.reports.tables import (
     scenario_unit,
     sheet_table,
 )
-from oneplan.services.supply import on_time_share
 
 #: The frames the pack reads from each version, with the columns it needs.
 NEEDS: dict[str, dict[str, list[str]]] = {

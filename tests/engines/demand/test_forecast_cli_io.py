@@ -10,7 +10,7 @@ import pytest
 
 from oneplan.engines.demand import forecast
 from oneplan.errors import ValidationFailed
-from oneplan.services.demand_io import forecast_series, read_series, write_forecast
+from oneplan.services.demand.forecast_file import forecast_series, read_series, write_forecast
 
 
 def _history() -> pd.DataFrame:

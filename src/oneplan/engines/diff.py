@@ -1,0 +1,188 @@
+"""Compare two versions of a plan: frames row by row on their natural keys, headline figures
+side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from oneplan.errors import InputError
+
+# The columns that name a row of a known frame; other frames use their non-numeric columns.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "supply_plan": ("item", "location", "period"),
+    "consensus": ("item", "location", "period"),
+    "capacity_plan": ("resource", "period"),
+    "unmet_demand": ("item", "location", "period"),
+    "mps_month": ("item", "location", "period"),
+    "cost_breakdown": ("term",),
+    "safety_stock": ("item", "location", "period"),
+    "projected_inventory": ("item", "location", "period"),
+    "capacity_gap": ("item", "location", "period"),
+    "marginal_cost": ("item", "location", "period"),
+    "baseline": ("item", "location", "period"),
+    "binding_constraints": ("name",),
+    "workforce_plan": ("resource", "period"),
+    "transfers": ("item", "from_location", "to_location", "ship_period"),
+    "rollup": ("level", "member", "period"),
+    "lines": ("item", "location", "period"),
+}
+
+
+@dataclass(frozen=True)
+class FrameDiff:
+    """Record-level differences of one frame between version ``a`` (before) and ``b`` (after).
+
+    ``added`` and ``removed`` hold whole rows; ``changed`` holds the key columns and, for each
+    value column, ``<col>_a`` and ``<col>_b`` plus ``<col>_change`` (b - a) for numeric ones.
+    ``totals`` has one row per numeric column: ``column, a, b, change`` over all rows."""
+
+    name: str
+    keys: tuple[str, ...]
+    added: pd.DataFrame
+    removed: pd.DataFrame
+    changed: pd.DataFrame
+    unchanged: int
+    totals: pd.DataFrame
+    only_in_a: bool = False
+    only_in_b: bool = False
+
+
+def _is_number(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def natural_keys(name: str, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The columns that identify a row: known for the plan's frames, else the non-numeric ones."""
+    known = NATURAL_KEYS.get(name)
+    if known and set(known) <= set(frame.columns):
+        return known
+    # Otherwise the text and date columns; flags and free text change, they do not identify.
+    return tuple(
+        str(c)
+        for c in frame.columns
+        if not _is_number(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and str(c) not in {"note", "meaning", "detail", "reason", "cause", "decision"}
+    )
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Equal cell by cell, two empty cells counting as equal; numbers to a relative 1e-9."""
+    if _is_number(a) and _is_number(b):
+        x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+        both_nan = np.isnan(x) & np.isnan(y)
+        with np.errstate(invalid="ignore"):
+            close = np.isclose(x, y, rtol=1e-9, atol=1e-9)
+        return np.asarray(close | both_nan)
+    x_na, y_na = a.isna().to_numpy(), b.isna().to_numpy()
+    equal = (a.astype(object).to_numpy() == b.astype(object).to_numpy()) & ~x_na & ~y_na
+    return np.asarray(equal | (x_na & y_na))
+
+
+def _occurrence(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """The how-many-th row with its key each row is (rows without key columns: their position)."""
+    if not keys:
+        return np.arange(len(frame))
+    return frame.groupby(keys, dropna=False, sort=False).cumcount().to_numpy()
+
+
+def diff_frames(
+    a: pd.DataFrame, b: pd.DataFrame, keys: Iterable[str], name: str = "frame"
+) -> FrameDiff:
+    """Compare two versions of a frame row by row, rows matched on ``keys``.
+
+    Rows that share a key are matched in order of appearance.
+
+    >>> a = pd.DataFrame({"item": ["A", "B"], "qty": [1.0, 2.0]})
+    >>> b = pd.DataFrame({"item": ["B", "C"], "qty": [5.0, 1.0]})
+    >>> d = diff_frames(a, b, ["item"])
+    >>> d.added["item"].tolist(), d.removed["item"].tolist(), d.changed["qty_change"].tolist()
+    (['C'], ['A'], [3.0])
+    """
+    keys = list(keys)
+    for side, frame in (("a", a), ("b", b)):
+        missing = [k for k in keys if k not in frame.columns]
+        if missing:
+            raise InputError(
+                f"key column(s) {missing} missing in version {side}", table=name, column=missing[0]
+            )
+    occurrence = "__occurrence"
+    left = a[keys].assign(**{occurrence: _occurrence(a, keys), "__a": np.arange(len(a))})
+    right = b[keys].assign(**{occurrence: _occurrence(b, keys), "__b": np.arange(len(b))})
+    matched = left.merge(right, on=[*keys, occurrence], how="outer")
+    in_a, in_b = matched["__a"].notna(), matched["__b"].notna()
+    removed = a.iloc[matched.loc[in_a & ~in_b, "__a"].astype(int).to_numpy()]
+    added = b.iloc[matched.loc[in_b & ~in_a, "__b"].astype(int).to_numpy()]
+    pairs = matched[in_a & in_b]
+    row_a = a.iloc[pairs["__a"].astype(int).to_numpy()].reset_index(drop=True)
+    row_b = b.iloc[pairs["__b"].astype(int).to_numpy()].reset_index(drop=True)
+
+    values = [c for c in a.columns if c in b.columns and c not in keys]
+    differs = np.zeros(len(pairs), dtype=bool)
+    changed = row_b[keys].copy()
+    for column in values:
+        differs |= ~_same(row_a[column], row_b[column])
+        changed[f"{column}_a"] = row_a[column]
+        changed[f"{column}_b"] = row_b[column]
+        if _is_number(row_a[column]) and _is_number(row_b[column]):
+            changed[f"{column}_change"] = row_b[column].astype(float) - row_a[column].astype(float)
+    numeric = [c for c in values if _is_number(a[c]) and _is_number(b[c])]
+    total_a = np.array([float(a[c].sum()) for c in numeric])
+    total_b = np.array([float(b[c].sum()) for c in numeric])
+    totals = pd.DataFrame({"column": numeric, "a": total_a, "b": total_b})
+    totals["change"] = totals["b"] - totals["a"]
+    return FrameDiff(
+        name=name,
+        keys=tuple(keys),
+        added=added.reset_index(drop=True),
+        removed=removed.reset_index(drop=True),
+        changed=changed[differs].reset_index(drop=True),
+        unchanged=int((~differs).sum()),
+        totals=totals,
+    )
+
+
+def headline_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> pd.DataFrame:
+    rows = []
+    for figure in [*a, *(k for k in b if k not in a)]:
+        x, y = a.get(figure), b.get(figure)
+        if isinstance(x, dict | list) or isinstance(y, dict | list):
+            continue
+        change = None
+        # JSON true/false are ints to Python but not figures to subtract
+        numbers = bool not in (type(x), type(y))
+        if isinstance(x, int | float) and isinstance(y, int | float) and numbers:
+            change = float(y) - float(x)
+        rows.append({"figure": figure, "a": x, "b": y, "change": change})
+    return pd.DataFrame(rows, columns=["figure", "a", "b", "change"])
+
+
+def diff_frame_sets(
+    frames_a: Mapping[str, pd.DataFrame], frames_b: Mapping[str, pd.DataFrame]
+) -> dict[str, FrameDiff]:
+    """Every frame either version has, compared; a frame only one has is all added or removed."""
+    result: dict[str, FrameDiff] = {}
+    for name in sorted(set(frames_a) | set(frames_b)):
+        frame_a = frames_a.get(name)
+        frame_b = frames_b.get(name)
+        base = frame_b if frame_a is None else frame_a
+        assert base is not None
+        empty = base.iloc[0:0]
+        other = empty if frame_b is None else frame_b
+        # a key column one version lacks cannot match rows (a frame whose layout changed)
+        keys = [k for k in natural_keys(name, base) if k in other.columns]
+        found = diff_frames(
+            empty if frame_a is None else frame_a,
+            empty if frame_b is None else frame_b,
+            keys,
+            name,
+        )
+        if frame_a is None or frame_b is None:
+            found = replace(found, only_in_a=frame_b is None, only_in_b=frame_a is None)
+        result[name] = found
+    return result

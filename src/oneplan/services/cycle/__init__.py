@@ -1,0 +1,1 @@
+"""The S&OP cycle: its steps in order, each runnable alone."""

@@ -1,0 +1,1 @@
+"""The data package: validate it, import it, export what the database holds."""

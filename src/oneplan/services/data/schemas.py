@@ -1,0 +1,59 @@
+"""What validating, importing and exporting a data package report."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from oneplan.choices import PackageFormat
+
+__all__ = ["ImportReport", "PackageFormat", "TableCount", "ValidationReport"]
+
+
+class TableCount(BaseModel):
+    """Rows of one table an import inserted, updated and left as they were."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inserted: int
+    updated: int
+    unchanged: int = 0
+
+
+class ImportReport(BaseModel):
+    """One import: its number, what was read, and the rows written per table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    import_id: int
+    source: str
+    format: str
+    content_hash: str
+    counts: dict[str, TableCount] = {}
+
+    @property
+    def inserted(self) -> int:
+        return sum(c.inserted for c in self.counts.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(c.updated for c in self.counts.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(c.unchanged for c in self.counts.values())
+
+
+class ValidationReport(BaseModel):
+    """A valid package: the rows of each table found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rows: dict[str, int]
+
+    @property
+    def tables(self) -> int:
+        return len(self.rows)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())

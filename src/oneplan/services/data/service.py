@@ -1,0 +1,201 @@
+"""Validate, import and export data packages.
+
+An import validates the whole package first and writes it all or nothing, in the caller's write
+transaction; a second import waits for the first (a PostgreSQL advisory lock; SQLite's write
+lock). Reading the files happens before, outside any transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import oneplan.db.models  # noqa: F401  (registers every table on Base.metadata)
+from oneplan.config import Settings
+from oneplan.datapack import (
+    PackageSchema,
+    RawPackage,
+    ReadLimits,
+    canonical_frame,
+    package_schema,
+    read_package,
+    validate_package,
+    write_package,
+)
+from oneplan.db.base import Base
+from oneplan.db.bulk import Stamp, upsert_frame
+from oneplan.db.models import Import
+from oneplan.errors import ValidationFailed
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import record
+from oneplan.services.data.schemas import ImportReport, TableCount, ValidationReport
+
+# Any constant works: it only has to be the same for every oneplan process on the server.
+IMPORT_LOCK = 0x6F6E65706C616E
+
+
+@dataclass(frozen=True)
+class PackageFiles:
+    """A package as read from its files, before any judgement of its values."""
+
+    raw: RawPackage
+    source: str
+    format: str
+    content_hash: str
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 over the package's files (names and bytes), independent of the folder's location."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    for file in files:
+        digest.update(file.name.encode())
+        with file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def package_format(path: Path) -> str:
+    if path.is_file():
+        return path.suffix.lstrip(".").lower()
+    return "parquet" if any(path.glob("*.parquet")) else "csv"
+
+
+def read_package_files(path: Path, settings: Settings) -> PackageFiles:
+    """Read a package's files (folder or .xlsx) within the size limits; no database needed."""
+    limits = ReadLimits(
+        max_file_bytes=settings.max_file_bytes,
+        max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
+    )
+    raw = read_package(path, package_schema(), limits)
+    digest = file_digest(path) if path.exists() else ""
+    return PackageFiles(raw, str(path), package_format(path), digest)
+
+
+def read_tables(session: Session, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Package tables as frames with the package's columns and dtypes, sorted by key."""
+    schema = package_schema()
+    connection = session.connection()
+    frames = {}
+    for table in schema.tables:
+        if names is not None and table.name not in names:
+            continue
+        db_table = Base.metadata.tables[table.name]
+        columns = [db_table.c[c.name] for c in table.columns]
+        frames[table.name] = canonical_frame(pd.read_sql(sa.select(*columns), connection), table)
+    return frames
+
+
+def known_keys(session: Session, schema: PackageSchema) -> dict[str, set[str]]:
+    """Key values the database already holds, for every table some column refers to."""
+    referenced = {c.reference[0] for t in schema.tables for c in t.columns if c.reference}
+    keys: dict[str, set[str]] = {}
+    for table in schema.tables:
+        if len(table.key) != 1 or table.name not in referenced:
+            continue
+        column = Base.metadata.tables[table.name].c[table.key[0]]
+        keys[table.name] = set(session.execute(sa.select(column)).scalars())
+    return keys
+
+
+def validate_files(
+    session: Session | None, actor: Actor, files: PackageFiles
+) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
+    """Validate a package; raise `ValidationFailed` naming every problem.
+
+    With a session, references may also point at rows the database already holds."""
+    schema = package_schema()
+    keys = known_keys(session, schema) if session is not None else {}
+    frames, problems = validate_package(files.raw, schema, known_keys=keys)
+    if problems:
+        raise ValidationFailed(problems)
+    return frames, ValidationReport(rows={name: len(f) for name, f in frames.items()})
+
+
+def import_package(
+    session: Session,
+    actor: Actor,
+    files: PackageFiles,
+    *,
+    lock_timeout_s: float = 30.0,
+    on_table: Callable[[str, int, int], None] | None = None,
+) -> ImportReport:
+    """Validate against the database and write the package, in the caller's write transaction.
+
+    A second import waits for the first (at most ``lock_timeout_s`` on PostgreSQL; SQLite's
+    busy timeout), then fails cleanly. `on_table(name, done, total)` is called before each
+    table is written, for progress bars. Any problem: `ValidationFailed`, nothing written.
+    """
+    schema = package_schema()
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One import at a time; a second waits as long as a second writer on SQLite would.
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_s * 1000)}")
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": IMPORT_LOCK})
+    else:
+        # Rows may reference rows later in the same table (an item's like item).
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    now = datetime.now(UTC)
+    frames, problems = validate_package(files.raw, schema, known_keys=known_keys(session, schema))
+    if problems:
+        raise ValidationFailed(problems)
+    entry = Import(
+        source=files.source,
+        format=files.format,
+        content_hash=files.content_hash,
+        status="done",
+        started_at=now,
+        finished_at=None,
+        started_by=actor.name,
+        row_counts=None,
+    )
+    session.add(entry)
+    session.flush()
+    stamp = Stamp(import_id=entry.id, user=actor.name, at=now)
+    counts = {}
+    names = [t.name for t in schema.tables if t.name in frames]  # parents first
+    for done, name in enumerate(names):
+        if on_table is not None:
+            on_table(name, done, len(names))
+        present = list(files.raw.tables[name].frame.columns)  # absent ones keep what the DB holds
+        target = Base.metadata.tables[name]
+        counted = upsert_frame(connection, target, frames[name], stamp, updated=present)
+        counts[name] = TableCount(
+            inserted=counted.inserted, updated=counted.updated, unchanged=counted.unchanged
+        )
+    entry.finished_at = datetime.now(UTC)
+    entry.row_counts = {
+        name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
+    }
+    record(
+        session,
+        actor,
+        "import.done",
+        "import",
+        entry.id,
+        {"source": files.source, "format": files.format, "tables": entry.row_counts},
+        at=now,
+    )
+    return ImportReport(
+        import_id=entry.id,
+        source=files.source,
+        format=files.format,
+        content_hash=files.content_hash,
+        counts=counts,
+    )
+
+
+def export_package(session: Session, actor: Actor, path: Path, fmt: str = "csv") -> dict[str, int]:
+    """Write every package table to `path` from one consistent read; rows written per table."""
+    schema = package_schema()
+    frames = read_tables(session)
+    write_package(frames, path, format=fmt, schema=schema)  # type: ignore[arg-type]
+    return {name: len(frame) for name, frame in frames.items()}

@@ -1,0 +1,1 @@
+"""The demand plan: forecast, lifecycle, events, overrides, the planning grid, accuracy."""

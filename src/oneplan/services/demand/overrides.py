@@ -1,0 +1,125 @@
+"""Record demand overrides: validate every field against the master data, then append.
+
+An override that fails validation changes nothing; the error names the field. Overrides are
+only ever added: the demand step applies a cycle's overrides in ``sequence`` order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from oneplan.db.demand import DemandOverride
+from oneplan.engines.demand.overrides import OVERRIDE_COLUMNS, check_override, override_members
+from oneplan.engines.frames import parse_month
+from oneplan.engines.pipeline.parameters import plan_calendar
+from oneplan.errors import Problem, ValidationFailed
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import record
+from oneplan.services.data.service import read_tables
+from oneplan.services.demand.schemas import OverrideIn, OverrideOut
+
+
+def cycle_overrides(session: Session, cycle: str) -> pd.DataFrame:
+    """The cycle's overrides in application order, as a frame [id, sequence, level, ...]."""
+    query = (
+        sa.select(*(getattr(DemandOverride, c) for c in OVERRIDE_COLUMNS))
+        .where(DemandOverride.cycle == cycle)
+        .order_by(DemandOverride.sequence)
+    )
+    frame = pd.DataFrame(session.execute(query).all(), columns=OVERRIDE_COLUMNS)
+    frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def add_overrides(
+    session: Session,
+    actor: Actor,
+    overrides: Sequence[Mapping[str, Any] | OverrideIn],
+    *,
+    cycle: str | None = None,
+    source: str = "override",
+    rows: Sequence[int | None] | None = None,
+) -> list[OverrideOut]:
+    """Validate every override (level, member, period, kind, value, reason), then append them
+    all after the cycle's last one; one problem anywhere and nothing is stored.
+
+    ``source`` and ``rows`` locate problems (a workbook and its rows, for example).
+    """
+    tables = read_tables(session, ["parameters", "items", "families", "locations"])
+    calendar = plan_calendar(tables["parameters"])
+    cycle = cycle or f"{calendar.start:%Y-%m}"
+    if parse_month(cycle) is None:
+        raise ValidationFailed([Problem(source, None, "cycle", f"{cycle!r} is not YYYY-MM")])
+    members = override_members(tables)
+    problems, clean = [], []
+    for position, override in enumerate(overrides):
+        fields = override.model_dump() if isinstance(override, OverrideIn) else override
+        row = rows[position] if rows is not None else None
+        found, checked = check_override(fields, members, calendar.months, source, row)
+        problems += found
+        clean.append(checked)
+    if problems:
+        raise ValidationFailed(problems)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two planners adding overrides to one cycle at once take turns for the numbering
+        # (SQLite writers already do: a write transaction holds the database's write lock).
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": cycle})
+    last = session.scalar(
+        sa.select(sa.func.max(DemandOverride.sequence)).where(DemandOverride.cycle == cycle)
+    )
+    now = datetime.now(UTC)
+    added = [
+        DemandOverride(
+            cycle=cycle,
+            level=fields["level"],
+            member=fields["member"],
+            period=fields["period"].date(),
+            kind=fields["kind"],
+            value=fields["value"],
+            reason=fields["reason"],
+            author=actor.name,
+            created_at=now,
+            sequence=(last or 0) + number,
+        )
+        for number, fields in enumerate(clean, start=1)
+    ]
+    session.add_all(added)
+    session.flush()
+    for stored in added:
+        record(
+            session,
+            actor,
+            "demand.override",
+            "demand_override",
+            stored.id,
+            {
+                "cycle": cycle,
+                "level": stored.level,
+                "member": stored.member,
+                "period": f"{stored.period:%Y-%m}",
+                "kind": stored.kind,
+                "value": stored.value,
+                "reason": stored.reason,
+            },
+            at=now,
+        )
+    return [OverrideOut.model_validate(o) for o in added]
+
+
+def add_override(
+    session: Session, actor: Actor, override: OverrideIn, *, cycle: str | None = None
+) -> OverrideOut:
+    """Record one override of the demand plan; a bad field raises `ValidationFailed` naming it.
+
+    ``kind`` ``absolute`` sets the node's total for the month to ``value`` units; ``relative``
+    changes it by ``value`` percent. ``member`` is ``ITEM|LOCATION`` for level item_location and
+    empty for total.
+    """
+    return add_overrides(session, actor, [override], cycle=cycle)[0]

@@ -1,0 +1,1 @@
+"""The executive S&OP pack of the cycle's newest plans."""

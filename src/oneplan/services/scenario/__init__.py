@@ -1,0 +1,1 @@
+"""Scenarios: branches of the plan held as ordered, typed assumptions; run, compared, explained."""

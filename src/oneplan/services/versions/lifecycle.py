@@ -1,0 +1,129 @@
+"""Plan versions through their life: draft -> proposed -> approved -> released.
+
+States and the only legal moves::
+
+    draft -> proposed -> approved -> released
+      any state but superseded -> superseded
+
+Approving or releasing a version supersedes the version of the same kind and cycle that was
+approved or released before, so each kind and cycle has at most one plan in force. An approved or
+released version cannot be changed, only superseded. Every move stamps the version
+(``state_changed_at``/``state_changed_by``) and writes an audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from oneplan.choices import PlanAction
+from oneplan.db.plans import PlanVersion
+from oneplan.errors import Conflict, InputError
+from oneplan.services.actor import Actor
+from oneplan.services.audit.service import record
+from oneplan.services.versions.schemas import Transition, VersionInfo
+from oneplan.services.versions.store import get_version
+
+SUBJECT = "plan_version"
+IN_FORCE = ("approved", "released")
+FINAL = ("approved", "released", "superseded")
+
+# action -> (state it starts from, state it leads to)
+TRANSITIONS: dict[PlanAction, tuple[str, str]] = {
+    PlanAction.propose: ("draft", "proposed"),
+    PlanAction.approve: ("proposed", "approved"),
+    PlanAction.release: ("approved", "released"),
+}
+
+
+def ensure_changeable(version: PlanVersion | VersionInfo) -> None:
+    """Refuse to change a version that is approved, released or superseded."""
+    if version.state in FINAL:
+        raise Conflict(
+            f"plan version {version.id} is {version.state}: it cannot be changed, only superseded"
+            " by a new version"
+        )
+
+
+def _lock_family(session: Session, version_id: int) -> tuple[PlanVersion, list[PlanVersion]]:
+    """The version and every version of its kind and cycle, locked in id order.
+
+    Locking the whole family (PostgreSQL; SQLite writers are serialised anyway) makes two people
+    approving two versions at once wait for each other instead of both ending up approved."""
+    version = get_version(session, version_id)
+    family = session.scalars(
+        sa.select(PlanVersion)
+        .where(PlanVersion.kind == version.kind, PlanVersion.cycle == version.cycle)
+        .order_by(PlanVersion.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return version, list(family)
+
+
+def _move(
+    session: Session, version: PlanVersion, to: str, actor: Actor, at: datetime, **detail: Any
+) -> None:
+    before = version.state
+    version.state = to
+    version.state_changed_at = at
+    version.state_changed_by = actor.name
+    action = "plan.supersede" if to == "superseded" else f"plan.{_action_for(to)}"
+    record(
+        session,
+        actor,
+        action,
+        SUBJECT,
+        version.id,
+        {"from": before, "to": to, "kind": version.kind, "cycle": version.cycle, **detail},
+        at=at,
+    )
+
+
+def _action_for(state: str) -> str:
+    return next(action for action, (_, to) in TRANSITIONS.items() if to == state)
+
+
+def _article(state: str) -> str:
+    return "an" if state[0] in "aeiou" else "a"
+
+
+def transition(session: Session, actor: Actor, version_id: int, action: str) -> Transition:
+    """Apply ``propose``, ``approve`` or ``release`` to a version; the caller commits.
+
+    Raises ``NotFound`` for an unknown version and ``Conflict`` (naming the current state) for a
+    move the version's state does not allow; nothing changes then.
+    """
+    if action not in TRANSITIONS:
+        choices = ", ".join(TRANSITIONS)
+        raise InputError(f"expected one of {choices}, not {action!r}", table="action")
+    start, target = TRANSITIONS[PlanAction(action)]
+    version, family = _lock_family(session, version_id)
+    if version.state != start:
+        raise Conflict(
+            f"cannot {action} plan version {version.id}: it is {version.state}, "
+            f"only {_article(start)} {start} version can be {target}"
+        )
+    now = datetime.now(UTC)
+    _move(session, version, target, actor, now)
+    superseded = []
+    if target in IN_FORCE:
+        for other in family:
+            if other.id != version.id and other.state in IN_FORCE:
+                _move(session, other, "superseded", actor, now, superseded_by=version.id)
+                superseded.append(other.id)
+    session.flush()
+    return Transition(version=VersionInfo.model_validate(version), superseded=superseded)
+
+
+def supersede(session: Session, actor: Actor, version_id: int, reason: str = "") -> VersionInfo:
+    """Withdraw a version by hand (any state but superseded); it is kept as a record."""
+    version, _ = _lock_family(session, version_id)
+    if version.state == "superseded":
+        raise Conflict(f"plan version {version.id} is already superseded")
+    _move(session, version, "superseded", actor, datetime.now(UTC), reason=reason)
+    session.flush()
+    return VersionInfo.model_validate(version)

@@ -1,0 +1,59 @@
+"""What people see of plan versions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
+
+from oneplan.choices import PlanAction, PlanKind, PlanState
+
+if TYPE_CHECKING:  # frames are loaded only where a diff is made: listings start fast
+    import pandas as pd
+
+    from oneplan.engines.diff import FrameDiff
+
+__all__ = ["PlanAction", "PlanDiff", "PlanKind", "PlanState", "Transition", "VersionInfo"]
+
+
+class VersionInfo(BaseModel):
+    """One plan version, without its frames."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    cycle: str
+    kind: str
+    name: str
+    state: PlanState
+    content_hash: str
+    settings: dict[str, Any]
+    summary: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    state_changed_at: datetime | None = None
+    state_changed_by: str | None = None
+    frame_rows: dict[str, int] = {}
+    """Row count of each stored frame, by name (filled by `show_version` only)."""
+
+
+class Transition(BaseModel):
+    """A version moved to a new state, and the versions that move superseded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version: VersionInfo
+    superseded: list[int] = []
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Two versions compared: headline figures side by side (``figure, a, b, change``) and,
+    per frame, the rows added, removed and changed from ``a`` to ``b``."""
+
+    a: VersionInfo
+    b: VersionInfo
+    headline: pd.DataFrame
+    frames: dict[str, FrameDiff] = field(default_factory=dict)

@@ -1,0 +1,137 @@
+"""Store and read plan versions: each run's output frames, kept immutable as Parquet.
+
+These are the building blocks the run services use; people see versions through
+`oneplan.services.versions.service`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from oneplan.db.plans import PlanFrame, PlanVersion
+from oneplan.errors import NotFound
+from oneplan.services.actor import Actor
+
+if TYPE_CHECKING:  # pandas is loaded when frames are: listing versions starts fast
+    import pandas as pd
+
+
+def frame_to_parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, compression="zstd")
+    return buffer.getvalue()
+
+
+def frame_from_parquet(data: bytes) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def content_hash(frames: Mapping[str, pd.DataFrame], settings: Mapping[str, Any]) -> str:
+    """A fingerprint of a run's inputs: frames hashed by value (column names, dtypes, cells) in
+    name order, plus the settings as canonical JSON. Equal inputs give equal hashes."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        frame = frames[name]
+        digest.update(name.encode())
+        digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def save_version(
+    session: Session,
+    actor: Actor,
+    *,
+    cycle: str,
+    kind: str,
+    name: str,
+    frames: Mapping[str, pd.DataFrame],
+    settings: Mapping[str, Any],
+    summary: Mapping[str, Any],
+    input_hash: str,
+) -> PlanVersion:
+    """Write a new draft version with its frames; the caller's transaction commits it."""
+    now = datetime.now(UTC)
+    version = PlanVersion(
+        cycle=cycle,
+        kind=kind,
+        name=name,
+        state="draft",
+        content_hash=input_hash,
+        settings=dict(settings),
+        summary=dict(summary),
+        created_at=now,
+        created_by=actor.name,
+    )
+    session.add(version)
+    session.flush()
+    session.add_all(
+        PlanFrame(version_id=version.id, name=key, rows=len(frame), data=frame_to_parquet(frame))
+        for key, frame in frames.items()
+    )
+    session.flush()
+    return version
+
+
+def get_version(
+    session: Session, version_id: int | None = None, kind: str | None = None
+) -> PlanVersion:
+    """The version with this id (of this kind, when one is given), or the newest of the kind.
+
+    NotFound says what exists instead: a version of another kind is named as such.
+    """
+    if version_id is None:
+        newest = newest_version(session, kind)
+        if newest is None:
+            what = f"{kind} plan" if kind is not None else "plan version"
+            raise NotFound(f"there is no {what} yet; run the cycle first")
+        return newest
+    version = session.get(PlanVersion, version_id)
+    if version is None:
+        raise NotFound(f"there is no plan version {version_id}")
+    if kind is not None and version.kind != kind:
+        raise NotFound(f"plan version {version_id} is a {version.kind} plan, not a {kind} plan")
+    return version
+
+
+def newest_version(
+    session: Session,
+    kind: str | None,
+    *,
+    with_frame: str | None = None,
+    in_force_only: bool = False,
+) -> PlanVersion | None:
+    """The newest version of a kind; with ``with_frame``, the newest that stores that frame;
+    ``in_force_only`` leaves out superseded (withdrawn) versions."""
+    query = sa.select(PlanVersion)
+    if kind is not None:
+        query = query.where(PlanVersion.kind == kind)
+    if with_frame is not None:
+        query = query.join(PlanFrame, PlanFrame.version_id == PlanVersion.id).where(
+            PlanFrame.name == with_frame
+        )
+    if in_force_only:
+        query = query.where(PlanVersion.state != "superseded")
+    return session.scalars(query.order_by(PlanVersion.id.desc()).limit(1)).first()
+
+
+def load_frames(
+    session: Session, version_id: int, names: Iterable[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    query = sa.select(PlanFrame).where(PlanFrame.version_id == version_id)
+    if names is not None:
+        query = query.where(PlanFrame.name.in_(list(names)))
+    return {row.name: frame_from_parquet(row.data) for row in session.scalars(query)}

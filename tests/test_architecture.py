@@ -1,0 +1,68 @@
+"""The layering holds: services own no transaction and read no user from the settings, and the
+command line starts without the planning engines (docs/architecture.md). The import-linter
+contracts in pyproject.toml check the import graph itself; `make lint` runs them."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import oneplan
+
+SOURCE = Path(oneplan.__file__).parent
+#: The names and methods that open, commit or end a transaction.
+TRANSACTIONS = {"unit_of_work", "run_phased", "sessionmaker", "commit", "rollback", "begin"}
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if "migrations" not in p.parts)
+
+
+def transaction_calls(path: Path) -> list[str]:
+    """Every use of a transaction name in the code (not in docstrings or comments)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        name = None
+        if isinstance(node, ast.Name):
+            name = node.id
+        elif isinstance(node, ast.Attribute):
+            name = node.attr
+        elif isinstance(node, ast.alias):
+            name = node.asname or node.name.rsplit(".", 1)[-1]
+        if name in TRANSACTIONS:
+            found.append(f"{path.relative_to(SOURCE)}:{getattr(node, 'lineno', '?')}: {name}")
+    return found
+
+
+def test_no_service_opens_a_transaction() -> None:
+    found = [use for path in python_files(SOURCE / "services") for use in transaction_calls(path)]
+    assert found == []
+
+
+def test_the_check_sees_a_transaction() -> None:
+    assert transaction_calls(SOURCE / "runner.py")  # the runner does open them
+
+
+def test_the_user_is_read_from_the_settings_in_one_place_only() -> None:
+    readers = [
+        str(path.relative_to(SOURCE))
+        for path in python_files(SOURCE)
+        if re.search(r"settings(\(\))?\.user\b", path.read_text())
+    ]
+    assert readers == ["cli/common.py"]
+
+
+def test_the_command_line_starts_without_the_planning_libraries() -> None:
+    """``oneplan --help`` and the light commands load no engine, solver or frame library;
+    bench/startup.py measures how fast they start."""
+    heavy = ["pandas", "numpy", "statsforecast", "highspy", "scipy", "sqlalchemy", "alembic"]
+    probe = (
+        f"import sys, oneplan.cli.main; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == ""
