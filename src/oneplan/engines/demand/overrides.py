@@ -52,6 +52,10 @@ APPLIED_COLUMNS = [
     "status",
 ]
 REASON_LENGTH = 500
+#: The largest month total an override may set, and the largest percent change: far above any
+#: real plan, so that a typing slip (or 1e308) is refused instead of planned.
+MAX_UNITS = 1e12
+MAX_PERCENT = 10_000.0
 
 
 def override_members(tables: Mapping[str, pd.DataFrame]) -> dict[str, set[str]]:
@@ -117,8 +121,12 @@ def check_override(
         fail("value", f"{override.get('value')!r} is not a number")
     elif kind == "absolute" and value < 0:
         fail("value", f"{value:g} is negative; a plan cannot be set below zero units")
+    elif kind == "absolute" and value > MAX_UNITS:
+        fail("value", f"{value:g} units is above the largest month total, {MAX_UNITS:g}")
     elif kind == "relative" and value < -100:
         fail("value", f"{value:g}% is below -100%")
+    elif kind == "relative" and value > MAX_PERCENT:
+        fail("value", f"{value:g}% is above the largest change, +{MAX_PERCENT:g}%")
     reason = str(override.get("reason") or "").strip()
     if not reason:
         fail("reason", "is required: say why the plan changes")

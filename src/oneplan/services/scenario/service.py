@@ -65,8 +65,13 @@ def _check(assumptions: Sequence[Assumption], first: int = 1) -> None:
     check_assumptions(_frame(assumptions, first))
 
 
-def get_scenario(session: Session, name: str) -> Scenario:
-    scenario = session.scalars(sa.select(Scenario).where(Scenario.name == name)).first()
+def get_scenario(session: Session, name: str, *, lock: bool = False) -> Scenario:
+    """The scenario of this name; ``lock`` holds its row until the transaction ends, so two
+    people changing one scenario at once take turns (PostgreSQL; SQLite writers always do)."""
+    query = sa.select(Scenario).where(Scenario.name == name)
+    if lock:
+        query = query.with_for_update()
+    scenario = session.scalars(query).first()
     if scenario is None:
         raise NotFound(f"there is no scenario {name!r}")
     return scenario
@@ -132,7 +137,7 @@ def create_scenario(
 
 def add_assumption(session: Session, actor: Actor, name: str, assumption: Assumption) -> int:
     """Append one assumption to the scenario; returns its position."""
-    scenario = get_scenario(session, name)
+    scenario = get_scenario(session, name, lock=True)
     last = session.scalar(
         sa.select(sa.func.max(ScenarioAssumption.position)).where(
             ScenarioAssumption.scenario_id == scenario.id

@@ -13,6 +13,7 @@ released version cannot be changed, only superseded. Every move stamps the versi
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -87,6 +88,32 @@ def _action_for(state: str) -> str:
     return next(action for action, (_, to) in TRANSITIONS.items() if to == state)
 
 
+#: Solver statuses that still leave a usable plan (the best plan found when the solver stopped).
+STOPPED_WITH_A_PLAN = ("time_limit", "iteration_limit")
+
+
+def unusable(summary: dict[str, Any]) -> str | None:
+    """Why a version's plan cannot go forward (a failed solve, a figure that is not finite), or
+    None when it can.
+
+    >>> unusable({"status": "optimal", "total_cost": 12.5}) is None
+    True
+    >>> unusable({"status": "infeasible_even_relaxed"})
+    'its solve ended infeasible_even_relaxed'
+    >>> unusable({"total_units": float("inf")})
+    'its total_units is inf, not a finite number'
+    """
+    status = summary.get("status")
+    has_plan = summary.get("service_level") is not None
+    if status is not None and status != "optimal":
+        if not (status in STOPPED_WITH_A_PLAN and has_plan):
+            return f"its solve ended {status}"
+    for name, value in summary.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"its {name} is {value}, not a finite number"
+    return None
+
+
 def _article(state: str) -> str:
     return "an" if state[0] in "aeiou" else "a"
 
@@ -107,6 +134,9 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
             f"cannot {action} plan version {version.id}: it is {version.state}, "
             f"only {_article(start)} {start} version can be {target}"
         )
+    flaw = unusable(dict(version.summary or {}))
+    if flaw is not None:
+        raise Conflict(f"plan version {version.id} cannot be {target}: {flaw}")
     now = datetime.now(UTC)
     _move(session, version, target, actor, now)
     superseded = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from oneplan.db.plans import PlanFrame, PlanVersion
-from oneplan.errors import NotFound
+from oneplan.errors import InputError, NotFound
 from oneplan.services.actor import Actor
 
 if TYPE_CHECKING:  # pandas is loaded when frames are: listing versions starts fast
@@ -63,7 +64,13 @@ def save_version(
     summary: Mapping[str, Any],
     input_hash: str,
 ) -> PlanVersion:
-    """Write a new draft version with its frames; the caller's transaction commits it."""
+    """Write a new draft version with its frames; the caller's transaction commits it.
+
+    A headline figure that is not a finite number is refused (``InputError`` naming it): the
+    JSON column cannot hold it on PostgreSQL, and no plan built on it should go forward."""
+    for name, value in summary.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"is {value}, not a finite number", table="summary", column=name)
     now = datetime.now(UTC)
     version = PlanVersion(
         cycle=cycle,

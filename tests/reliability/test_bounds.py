@@ -1,0 +1,87 @@
+"""Numbers stay finite: an absurd override is refused at the boundary, and a version whose
+solve failed or whose figures are not finite cannot be proposed, approved or released."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from oneplan.db.session import unit_of_work
+from oneplan.errors import Conflict, ValidationFailed
+from oneplan.services.actor import Actor
+from oneplan.services.demand.overrides import add_overrides
+from oneplan.services.versions.lifecycle import transition
+from oneplan.services.versions.store import save_version
+
+ANN = Actor("ann")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        ("absolute", 1e308, "above the largest month total"),
+        ("absolute", float("inf"), "is not a number"),
+        ("relative", 1e6, "above the largest change"),
+        ("relative", float("nan"), "is not a number"),
+    ],
+)
+def test_an_absurd_override_is_refused_and_nothing_is_stored(
+    engine: sa.Engine, prepare: Any, kind: str, value: float, message: str
+) -> None:
+    prepare.import_demo(engine)
+    override = {"level": "total", "period": "2027-03", "kind": kind, "value": value}
+    with (
+        pytest.raises(ValidationFailed, match=message),
+        unit_of_work(engine) as session,
+    ):
+        add_overrides(session, ANN, [{**override, "reason": "typo"}])
+    with unit_of_work(engine, write=False) as session:
+        stored = session.execute(sa.text("SELECT count(*) FROM demand_overrides")).scalar_one()
+    assert stored == 0
+
+
+def stored_version(engine: sa.Engine, summary: dict[str, Any]) -> int:
+    with unit_of_work(engine) as session:
+        return save_version(
+            session,
+            ANN,
+            cycle="2027-01",
+            kind="supply",
+            name="x",
+            frames={},
+            settings={},
+            summary=summary,
+            input_hash="-",
+        ).id
+
+
+@pytest.mark.parametrize(
+    ("summary", "flaw"),
+    [
+        ({"status": "infeasible_even_relaxed", "service_level": None}, "solve ended infeasible"),
+        ({"status": "not_set", "service_level": None}, "solve ended not_set"),
+        ({"status": "time_limit", "service_level": None}, "solve ended time_limit"),
+    ],
+)
+def test_a_failed_or_infinite_plan_cannot_go_forward(
+    engine: sa.Engine, summary: dict[str, Any], flaw: str
+) -> None:
+    version_id = stored_version(engine, summary)
+    with pytest.raises(Conflict, match=flaw), unit_of_work(engine) as session:
+        transition(session, ANN, version_id, "propose")
+
+
+def test_a_summary_that_is_not_finite_is_never_stored(engine: sa.Engine) -> None:
+    with pytest.raises(ValidationFailed, match="total_cost: is inf"):
+        stored_version(engine, {"status": "optimal", "total_cost": float("inf")})
+    with unit_of_work(engine, write=False) as session:
+        assert session.execute(sa.text("SELECT count(*) FROM plan_versions")).scalar_one() == 0
+
+
+def test_a_plan_the_solver_stopped_with_can_go_forward(engine: sa.Engine) -> None:
+    version_id = stored_version(engine, {"status": "time_limit", "service_level": 0.97})
+    with unit_of_work(engine) as session:
+        moved = transition(session, ANN, version_id, "propose")
+    assert moved.version.state == "proposed"
