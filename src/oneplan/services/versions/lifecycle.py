@@ -105,9 +105,9 @@ def unusable(summary: dict[str, Any]) -> str | None:
     """
     status = summary.get("status")
     has_plan = summary.get("service_level") is not None
-    if status is not None and status != "optimal":
-        if not (status in STOPPED_WITH_A_PLAN and has_plan):
-            return f"its solve ended {status}"
+    stopped_with_a_plan = status in STOPPED_WITH_A_PLAN and has_plan
+    if status is not None and status != "optimal" and not stopped_with_a_plan:
+        return f"its solve ended {status}"
     for name, value in summary.items():
         if isinstance(value, float) and not math.isfinite(value):
             return f"its {name} is {value}, not a finite number"
