@@ -93,12 +93,16 @@ def month_starts(values: object, *, table: str = "input", column: str | None = N
 
     >>> month_starts(["2027-03", "2027-03-15", None]).astype(str).tolist()
     ['2027-03-01', '2027-03-01', 'NaT']
+    >>> month_starts(pd.period_range("2027-11", periods=2, freq="M")).dt.month.tolist()
+    [11, 12]
     >>> month_starts(pd.Series(["2027-01", "soon"], name="period"), table="demand")
     Traceback (most recent call last):
     ...
     oneplan.errors.InputError: demand, row 1, column period: holds 'soon', not a date
     """
     given = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(given.dtype, pd.PeriodDtype):
+        given = pd.Series(given.dt.to_timestamp(), index=given.index, name=given.name)
     try:
         dates = pd.to_datetime(given, format="mixed")
     except (ValueError, TypeError):

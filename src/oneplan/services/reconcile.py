@@ -25,7 +25,6 @@ from oneplan.datapack import package_schema
 from oneplan.db.plans import PlanFrame, PlanVersion
 from oneplan.db.session import unit_of_work
 from oneplan.engines.finance import (
-    FinanceInputError,
     bridge,
     budget_variance,
     extend_long_range,
@@ -34,7 +33,7 @@ from oneplan.engines.finance import (
 )
 from oneplan.engines.finance.rollup import Grain
 from oneplan.engines.finance.working_capital import DEFAULT_DPO, DEFAULT_DSO
-from oneplan.engines.reconcile import GapInputError, gap_list
+from oneplan.engines.reconcile import gap_list
 from oneplan.engines.reconcile.gaps import COLUMNS as GAP_COLUMNS
 from oneplan.errors import NotFound, Problem, ValidationFailed
 from oneplan.services.exports import read_tables
@@ -270,53 +269,46 @@ def reconcile_frames(
     if budgets is None:
         budgets = pd.DataFrame(columns=["family", "period", "volume", "revenue", "margin"])
     plan = supply["supply_plan"]
-    try:
-        result = financial_plan(
-            consensus,
-            plan,
-            tables["items"],
-            tables["item_costs"],
-            tables["prices"],
-            supply_costs=supply_costs(supply, tables.get("resources")),
-            families=tables.get("families"),
-            periods=plan["period"] if len(plan) else None,
-            days_sales_outstanding=_parameter(parameters, "days_sales_outstanding", DEFAULT_DSO),
-            days_payables_outstanding=_parameter(
-                parameters, "days_payables_outstanding", DEFAULT_DPO
-            ),
+    result = financial_plan(
+        consensus,
+        plan,
+        tables["items"],
+        tables["item_costs"],
+        tables["prices"],
+        supply_costs=supply_costs(supply, tables.get("resources")),
+        families=tables.get("families"),
+        periods=plan["period"] if len(plan) else None,
+        days_sales_outstanding=_parameter(parameters, "days_sales_outstanding", DEFAULT_DSO),
+        days_payables_outstanding=_parameter(parameters, "days_payables_outstanding", DEFAULT_DPO),
+    )
+    lines = result.lines
+    family, total = _rollups(lines, result.cash_flow)
+    variance = budget_variance(lines, budgets)
+    issues = pd.DataFrame(columns=GAP_COLUMNS)  # without a supply plan's explanations
+    if {"unmet_demand", "capacity_plan", "projected_inventory"} <= supply.keys():
+        issues = gap_list(
+            unmet_demand=supply["unmet_demand"],
+            capacity=supply["capacity_plan"],
+            inventory=supply["projected_inventory"],
+            consensus=lines[["item", "location", "period", "price"]],  # as valued
+            variance=variance,
+            items=tables["items"],
+            relaxations=supply.get("relaxations"),
         )
-        lines = result.lines
-        family, total = _rollups(lines, result.cash_flow)
-        variance = budget_variance(lines, budgets)
-        issues = pd.DataFrame(columns=GAP_COLUMNS)  # without a supply plan's explanations
-        if {"unmet_demand", "capacity_plan", "projected_inventory"} <= supply.keys():
-            issues = gap_list(
-                unmet_demand=supply["unmet_demand"],
-                capacity=supply["capacity_plan"],
-                inventory=supply["projected_inventory"],
-                consensus=lines[["item", "location", "period", "price"]],  # as valued
-                variance=variance,
-                items=tables["items"],
-                relaxations=supply.get("relaxations"),
-            )
-        return {
-            "lines": lines,
-            "rollup_family": family,
-            "rollup_total": total,
-            "long_range": extend_long_range(lines, 3, level="family", values=LONG_RANGE_VALUES),
-            "budget_variance": variance,
-            "revenue_bridge": bridge(variance, "revenue"),
-            "margin_bridge": bridge(variance, "margin"),
-            "period_costs": result.period_costs,
-            "working_capital": result.working_capital,
-            "cash_flow": result.cash_flow,
-            "gaps": result.gaps.astype({"channel": object}),
-            "issues": issues,
-        }
-    except FinanceInputError as error:
-        raise ValidationFailed([Problem("financial plan input", None, None, str(error))]) from error
-    except GapInputError as error:
-        raise ValidationFailed([Problem("gap list input", None, None, str(error))]) from error
+    return {
+        "lines": lines,
+        "rollup_family": family,
+        "rollup_total": total,
+        "long_range": extend_long_range(lines, 3, level="family", values=LONG_RANGE_VALUES),
+        "budget_variance": variance,
+        "revenue_bridge": bridge(variance, "revenue"),
+        "margin_bridge": bridge(variance, "margin"),
+        "period_costs": result.period_costs,
+        "working_capital": result.working_capital,
+        "cash_flow": result.cash_flow,
+        "gaps": result.gaps.astype({"channel": object}),
+        "issues": issues,
+    }
 
 
 def run_reconcile(engine: sa.Engine, settings: Settings | None = None) -> ReconcileResult:
