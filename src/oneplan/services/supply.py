@@ -26,9 +26,8 @@ from oneplan.config import Settings, get_settings
 from oneplan.datapack import check_package, package_schema
 from oneplan.db.plans import PlanFrame, PlanVersion
 from oneplan.db.session import unit_of_work
-from oneplan.engines.inventory import InventoryInputError, project_inventory, safety_stock
+from oneplan.engines.inventory import project_inventory, safety_stock
 from oneplan.engines.supply import (
-    SupplyInputError,
     SupplyPlan,
     SupplyProblem,
     capacity_gap,
@@ -260,10 +259,7 @@ def plan_supply(
 
     A table the engines cannot use raises ``ValidationFailed`` naming it (nothing is stored).
     """
-    try:
-        return _plan_supply(tables, source, options)
-    except (SupplyInputError, InventoryInputError) as error:
-        raise ValidationFailed([Problem("supply plan input", None, None, str(error))]) from error
+    return _plan_supply(tables, source, options)
 
 
 def _plan_supply(
