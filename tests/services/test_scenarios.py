@@ -171,14 +171,23 @@ def test_bad_requests_change_nothing(engine: sa.Engine, demo_csv: Path, settings
     with pytest.raises(NotFound, match="demand"):
         scenarios.run_scenario(engine, "press down", settings)
     bad = Assumption("demand_change", "family", "HOS", None, None, 5.0, "hours")
-    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="field unit"):
+    with (
+        unit_of_work(engine) as session,
+        pytest.raises(ValidationFailed, match="assumption 1, column unit: 'hours'") as caught,
+    ):
         scenarios.create_scenario(session, "bad", user="ann", assumptions=[bad])
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.column) == ("assumption 1", "unit")
     with unit_of_work(engine) as session, pytest.raises(Conflict, match="exists"):
         scenarios.create_scenario(session, "press down", user="ann")
     with unit_of_work(engine) as session, pytest.raises(NotFound, match="'nowhere'"):
         scenarios.create_scenario(session, "child", user="ann", parent="nowhere")
-    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="assumption 2"):
+    with (
+        unit_of_work(engine) as session,
+        pytest.raises(ValidationFailed, match="assumption 2, column unit") as caught,
+    ):
         scenarios.add_assumption(session, "press down", bad, user="ann")
+    assert caught.value.problems[0].file == "assumption 2"
     unknown = Assumption(
         "capacity_change", "resource", "OVEN", date(2027, 2, 1), None, 5.0, "hours"
     )
@@ -205,8 +214,9 @@ def test_bad_requests_change_nothing(engine: sa.Engine, demo_csv: Path, settings
             input_hash="-",
             user="planner",
         )
-    with pytest.raises(ValidationFailed, match="assumption 2, field target: resource 'OVEN'"):
+    with pytest.raises(ValidationFailed, match="assumption 2, column target: resource 'OVEN'") as e:
         scenarios.run_scenario(engine, "press down", settings)
+    assert (e.value.problems[0].file, e.value.problems[0].column) == ("assumption 2", "target")
     with unit_of_work(engine, write=False) as session:
         names = [info.scenario.name for info in scenarios.list_scenarios(session)]
         assert names == ["press down"]

@@ -7,7 +7,7 @@ learns what to fix. Periods are months, named by their first day (``datetime64[n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -17,7 +17,7 @@ from oneplan.errors import InputError
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:
-    """Raise `InputError` naming the first of ``columns`` that ``frame`` lacks.
+    """Raise `InputError` located at the first of ``columns`` that ``frame`` lacks.
 
     >>> demand = pd.DataFrame({"item": ["A"], "period": ["2027-01"]})
     >>> require_columns(demand, ["item", "period"], "demand")
@@ -25,13 +25,19 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
     Traceback (most recent call last):
     ...
     oneplan.errors.InputError: demand, column quantity: is missing (needs ['item', 'quantity'])
+    >>> try:
+    ...     require_columns(demand, ["location", "quantity"], "demand")
+    ... except InputError as error:
+    ...     print(error.column, "|", error.problems[0].message)
+    location | is missing, and so is quantity (needs ['location', 'quantity'])
     """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"must be a DataFrame, not {type(frame).__name__}", table=table)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        needs = list(columns)
-        raise InputError(f"is missing (needs {needs})", table=table, column=missing[0])
+        first, rest = missing[0], ", ".join(map(str, missing[1:]))
+        also = f", and so {'are' if len(missing) > 2 else 'is'} {rest}" if rest else ""
+        raise InputError(f"is missing{also} (needs {list(columns)})", table=table, column=first)
 
 
 def numeric(
@@ -82,6 +88,39 @@ def numeric(
             row=row,
         )
     return values.fillna(default) if default is not None else values
+
+
+def parameters(frame: pd.DataFrame | None) -> dict[str, str]:
+    """The ``parameters`` table (``name, value`` rows) as text values by name.
+
+    >>> parameters(pd.DataFrame({"name": ["currency", "horizon_periods"], "value": ["EUR", 18]}))
+    {'currency': 'EUR', 'horizon_periods': '18'}
+    """
+    if frame is None or not len(frame):
+        return {}
+    require_columns(frame, ["name", "value"], "parameters")
+    return dict(zip(frame["name"].astype(str), frame["value"].astype(str), strict=True))
+
+
+def parameter_number(params: Mapping[str, str], name: str, default: float) -> float:
+    """The parameter ``name`` as a number, or ``default`` when it is not given.
+
+    >>> settings = {"horizon_periods": "18", "currency": "EUR"}
+    >>> parameter_number(settings, "horizon_periods", 12.0), parameter_number(settings, "x", 0.5)
+    (18.0, 0.5)
+    >>> parameter_number(settings, "currency", 0.0)
+    Traceback (most recent call last):
+    ...
+    oneplan.errors.InputError: parameters, column value: currency = 'EUR' is not a number
+    """
+    text = params.get(name)
+    if text is None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        message = f"{name} = {text!r} is not a number"
+        raise InputError(message, table="parameters", column="value") from None
 
 
 def month_starts(values: object, *, table: str = "input", column: str | None = None) -> pd.Series:

@@ -28,7 +28,7 @@ from oneplan.datapack import package_schema
 from oneplan.db.plans import PlanVersion
 from oneplan.db.scenarios import Scenario, ScenarioAssumption
 from oneplan.db.session import unit_of_work
-from oneplan.engines.scenario import AssumptionError, apply_assumptions
+from oneplan.engines.scenario import apply_assumptions
 from oneplan.engines.scenario.assumptions import COLUMNS, check_assumptions
 from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.audit import record
@@ -108,10 +108,7 @@ def _frame(assumptions: Sequence[Assumption], first: int = 1) -> pd.DataFrame:
 
 
 def _check(name: str, assumptions: Sequence[Assumption], first: int = 1) -> None:
-    try:
-        check_assumptions(_frame(assumptions, first))
-    except AssumptionError as error:
-        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
+    check_assumptions(_frame(assumptions, first))
 
 
 def get_scenario(session: Session, name: str) -> Scenario:
@@ -326,12 +323,7 @@ def plan_scenario(
 
     An empty `assumptions` frame plans the base as it stands.
     """
-    try:
-        changed, demand, effects = apply_assumptions(
-            inputs.tables, inputs.source.demand, assumptions
-        )
-    except AssumptionError as error:
-        raise ValidationFailed([Problem(f"scenario {name}", None, None, str(error))]) from None
+    changed, demand, effects = apply_assumptions(inputs.tables, inputs.source.demand, assumptions)
     label = f"scenario {name} on {inputs.source.label}"
     source = dataclasses.replace(inputs.source, demand=demand, label=label)
     result = plan_supply(changed, source, options)

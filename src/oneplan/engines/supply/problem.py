@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.frames import month_starts, numeric, require_columns
+from oneplan.engines.frames import (
+    month_starts,
+    numeric,
+    parameter_number,
+    parameters,
+    require_columns,
+)
 from oneplan.engines.supply.tables import (
     capacities,
     effective_dated,
@@ -109,18 +115,6 @@ class SupplyProblem:
             raise InputError("has a negative quantity", table="demand", column="quantity")
 
 
-def _parameter(params: dict[str, str], name: str, default: float) -> float:
-    """A number from the parameters table, or ``default`` when the row is absent."""
-    text = params.get(name)
-    if text is None:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        message = f"{name} = {text!r} is not a number"
-        raise InputError(message, table="parameters", column="value") from None
-
-
 def _periods(params: dict[str, str], periods: object) -> pd.DatetimeIndex:
     if isinstance(periods, pd.DatetimeIndex | Sequence) and not isinstance(periods, str):
         return pd.DatetimeIndex(month_starts(list(periods), table="arguments", column="periods"))
@@ -129,9 +123,10 @@ def _periods(params: dict[str, str], periods: object) -> pd.DatetimeIndex:
     if start is None or horizon is None:
         missing = "plan_start" if start is None else "horizon_periods"
         raise InputError(f"{missing} is needed when no periods are given", table="parameters")
-    count = horizon if isinstance(horizon, int) else int(_parameter(params, "horizon_periods", 0))
+    if not isinstance(horizon, int):
+        horizon = int(parameter_number(params, "horizon_periods", 0.0))
     first = month_starts([start], table="parameters", column="value").iloc[0]
-    return pd.date_range(first, periods=count, freq="MS")
+    return pd.date_range(first, periods=horizon, freq="MS")
 
 
 def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None) -> SupplyProblem:
@@ -146,12 +141,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     >>> p.demand.tolist(), bool(p.producible[0])
     ([[5.0]], True)
     """
-    params_frame = tables.get("parameters")
-    params: dict[str, str] = {}
-    if params_frame is not None and len(params_frame):
-        require_columns(params_frame, ["name", "value"], "parameters")
-        names, settings = params_frame["name"].astype(str), params_frame["value"].astype(str)
-        params = dict(zip(names, settings, strict=True))
+    params = parameters(tables.get("parameters"))
     months = _periods(params, periods)
     nodes = node_frame(tables)
     n_nodes, n_periods = len(nodes), len(months)
@@ -287,7 +277,9 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         arc_cost=arcs["cost"],
         item_family=family,
         zero_ending_backlog=flag,
-        machine_overtime_cost=_parameter(params, "machine_overtime_cost", 0.0),
-        relaxation_penalty=_parameter(params, "relaxation_penalty", DEFAULT_RELAXATION_PENALTY),
+        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", 0.0),
+        relaxation_penalty=parameter_number(
+            params, "relaxation_penalty", DEFAULT_RELAXATION_PENALTY
+        ),
         currency=params.get("currency", ""),
     )
