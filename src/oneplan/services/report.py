@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from oneplan.config import Settings, get_settings
 from oneplan.db.plans import PlanVersion
 from oneplan.db.session import unit_of_work
-from oneplan.errors import NotFound, Problem, ValidationFailed
-from oneplan.reports.pack import NEEDS, Pack, PackInputError, build_pack, write_html, write_xlsx
+from oneplan.errors import NotFound
+from oneplan.reports.pack import NEEDS, Pack, build_pack, write_html, write_xlsx
 from oneplan.reports.pdf import write_pdf
 from oneplan.services.plans import load_frames
 from oneplan.services.scenario_compare import compare_scenarios
@@ -87,16 +87,13 @@ def run_report(engine: sa.Engine, out_dir: Path, settings: Settings | None = Non
         run = [info.scenario.name for info in list_scenarios(session) if info.versions]
     # only scenarios with a run: the page compares results, not intentions
     scenarios = compare_scenarios(engine, run).kpis if run else None
-    try:
-        pack = build_pack(
-            frames,
-            cycle=cycle,
-            currency=str(summary.get("currency") or ""),
-            versions=versions,
-            scenarios=scenarios,
-        )
-    except PackInputError as error:  # e.g. a version stored by an older oneplan
-        raise ValidationFailed([Problem("plan versions", None, None, str(error))]) from error
+    pack = build_pack(
+        frames,
+        cycle=cycle,
+        currency=str(summary.get("currency") or ""),
+        versions=versions,
+        scenarios=scenarios,
+    )
     out_dir = Path(out_dir)
     stem = f"sop-pack-{cycle}"
     files = {
