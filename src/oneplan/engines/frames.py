@@ -184,8 +184,9 @@ def value_in_force(
     errors) holds ``by``, ``valid_from`` and ``values``. A table row applies from its
     ``valid_from`` month until the next ``valid_from`` of the same key. Months before a key's
     first row are NaN (``before_first="missing"``) or take that first row (``"first"``: a cost
-    list dated mid-horizon still prices its start). Keys without rows are NaN. The result has
-    ``rows``' index; two rows of one key in the same month raise.
+    list dated mid-horizon still prices its start). Keys without rows, and rows without a
+    period, are NaN. The result has ``rows``' index; a table row without a ``valid_from``, or
+    two rows of one key in the same month, raise.
 
     >>> prices = pd.DataFrame({"item": ["A", "A"], "valid_from": ["2027-01", "2027-03"],
     ...                        "price": [10.0, 12.0]})
@@ -207,13 +208,17 @@ def value_in_force(
     )
     for key in by:
         dated[key] = dated[key].astype(keyed[key].dtype)
+    undated = dated["valid_from"].isna().to_numpy()
+    if undated.any():
+        row = int(np.argmax(undated))
+        raise InputError("is empty", table=table, column="valid_from", row=row)
     if dated.duplicated([*by, "valid_from"]).any():
         raise InputError(
             f"has more than one row for the same {', '.join(by)} and month",
             table=table,
             column="valid_from",
         )
-    left = keyed.sort_values("period")
+    left = keyed[keyed["period"].notna()].sort_values("period")
     right = dated.sort_values("valid_from")
     matched = pd.merge_asof(
         left, right, left_on="period", right_on="valid_from", by=by, direction="backward"
@@ -225,6 +230,6 @@ def value_in_force(
         early = matched["valid_from"].isna()
         for column in values:
             matched[column] = matched[column].where(~early, ahead[column])
-    order = np.argsort(matched["_row"].to_numpy(), kind="stable")
-    found = matched[values].iloc[order].reset_index(drop=True)
+    # back to the order of `rows`; a row without a period found nothing
+    found = matched[values].set_axis(matched["_row"].to_numpy()).reindex(np.arange(len(rows)))
     return found.set_axis(rows.index)
