@@ -153,7 +153,7 @@ def build_structure(
     for key, master in (("family", "item"), ("region", "location")):
         lost = series.loc[series[key].isna(), master]
         if len(lost):
-            message = f"{master} {lost.iloc[0]!r} is not in {master}s"
+            message = f"{lost.iloc[0]!r} is not in {master}s"
             raise InputError(message, table="bottom", column=master)
     series["unique_id"] = bottom_id(series["item"], series["location"])
     series = series.sort_values("unique_id", ignore_index=True)
@@ -252,7 +252,7 @@ def reconcile(
         given.items(), (METHODS, PROPORTIONS, INTERVALS), strict=True
     ):
         if value not in allowed:
-            message = f"unknown {name} {value!r}; choose from {allowed}"
+            message = f"{value!r} is not one of {allowed}"
             raise InputError(message, table="arguments", column=name)
     if method == "top_down" and "total" not in structure.tags:
         message = "'top_down' needs the 'total' level in the structure"

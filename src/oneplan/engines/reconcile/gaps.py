@@ -80,7 +80,8 @@ def _launching(items: pd.DataFrame, first: pd.Timestamp) -> pd.Series:
     """Item codes that are new: lifecycle status `new` or a launch date from the first month on."""
     require_columns(items, ["code"], "items")
     status = items.get("lifecycle_status", pd.Series("", index=items.index)).astype(str)
-    launch = pd.to_datetime(items.get("launch_date", pd.Series(pd.NaT, index=items.index)))
+    dates = items.get("launch_date", pd.Series(pd.NaT, index=items.index))
+    launch = month_starts(dates, table="items", column="launch_date")
     return items["code"].astype(str)[(status.str.lower() == "new") | (launch >= first)]
 
 
