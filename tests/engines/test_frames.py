@@ -85,6 +85,14 @@ def test_a_value_that_is_not_a_date_is_located() -> None:
     assert (caught.value.table, caught.value.row, caught.value.column) == ("demand", 2, "period")
 
 
+def test_a_required_month_that_is_empty_is_located() -> None:
+    periods = pd.Series(["2027-01", None, np.nan], name="period")
+    assert month_starts(periods).isna().tolist() == [False, True, True]
+    with pytest.raises(InputError, match="has 2 empty value") as caught:
+        month_starts(periods, table="demand", required=True)
+    assert (caught.value.table, caught.value.row, caught.value.column) == ("demand", 1, "period")
+
+
 def test_month_numbers_count_months() -> None:
     numbers = month_number(["2027-01-31", "2026-12-01", None])
     assert numbers.iloc[0] - numbers.iloc[1] == 1.0 and np.isnan(numbers.iloc[2])

@@ -123,12 +123,14 @@ def parameter_number(params: Mapping[str, str], name: str, default: float) -> fl
         raise InputError(message, table="parameters", column="value") from None
 
 
-def month_starts(values: object, *, table: str = "input", column: str | None = None) -> pd.Series:
+def month_starts(
+    values: object, *, table: str = "input", column: str | None = None, required: bool = False
+) -> pd.Series:
     """Dates or ``YYYY-MM`` text as the first day of their month (the S&OP period).
 
     Returns ``datetime64[ns]``; a Series keeps its index (and names the column of an error
-    unless ``column`` does), anything else gets a fresh one. Empty values stay NaT; a value
-    that is not a date raises.
+    unless ``column`` does), anything else gets a fresh one. Empty values stay NaT, or raise
+    when ``required``; a value that is not a date raises.
 
     >>> month_starts(["2027-03", "2027-03-15", None]).astype(str).tolist()
     ['2027-03-01', '2027-03-01', 'NaT']
@@ -142,11 +144,11 @@ def month_starts(values: object, *, table: str = "input", column: str | None = N
     given = values if isinstance(values, pd.Series) else pd.Series(values)
     if isinstance(given.dtype, pd.PeriodDtype):
         given = pd.Series(given.dt.to_timestamp(), index=given.index, name=given.name)
+    where = column if column is not None else given.name
+    named = None if where is None else str(where)
     try:
         dates = pd.to_datetime(given, format="mixed")
     except (ValueError, TypeError):
-        where = column if column is not None else given.name
-        named = None if where is None else str(where)
         parsed = pd.to_datetime(given, format="mixed", errors="coerce")
         bad = np.flatnonzero((parsed.isna() & given.notna()).to_numpy())
         if not len(bad):
@@ -155,6 +157,10 @@ def month_starts(values: object, *, table: str = "input", column: str | None = N
         raise InputError(
             f"holds {given.iloc[row]!r}, not a date", table=table, column=named, row=row
         ) from None
+    empty = dates.isna().to_numpy()
+    if required and empty.any():
+        message = f"has {int(empty.sum())} empty value(s)"
+        raise InputError(message, table=table, column=named, row=int(np.argmax(empty)))
     months = dates.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
     return pd.Series(months, index=given.index, name=given.name)
 

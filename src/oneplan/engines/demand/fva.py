@@ -50,16 +50,6 @@ FVA_COLUMNS = [
 _WITHOUT = "consensus without "
 
 
-def _months(values: pd.Series, table: str, column: str) -> pd.Series:
-    """Month starts of a column that must not have empty cells (a cycle or a period)."""
-    months = month_starts(values, table=table, column=column)
-    empty = months.isna().to_numpy()
-    if empty.any():
-        message = f"has {int(empty.sum())} empty value(s)"
-        raise InputError(message, table=table, column=column, row=int(np.argmax(empty)))
-    return months
-
-
 def _month_number(months: pd.Series) -> np.ndarray:
     numbers: np.ndarray = month_number(months).to_numpy(dtype="int64")
     return numbers
@@ -77,7 +67,7 @@ def monthly_actuals(
     """
     require_columns(actuals, [*keys, "period", "quantity"], "actuals")
     frame = actuals[[*keys, "quantity"]].copy()
-    frame["period"] = _months(actuals["period"], "actuals", "period")
+    frame["period"] = month_starts(actuals["period"], table="actuals", required=True)
     frame["quantity"] = numeric(actuals, "quantity", "actuals")
     summed: pd.DataFrame = frame.groupby([*keys, "period"], as_index=False, sort=True)[
         ["quantity"]
@@ -99,8 +89,8 @@ def _cells(
         snapshots, [*SNAPSHOT_COLUMNS[:1], *keys, "period", "layer", "quantity"], "snapshots"
     )
     snap = snapshots[[*keys, "layer"]].copy()
-    snap["cycle"] = _months(snapshots["cycle"], "snapshots", "cycle")
-    snap["period"] = _months(snapshots["period"], "snapshots", "period")
+    snap["cycle"] = month_starts(snapshots["cycle"], table="snapshots", required=True)
+    snap["period"] = month_starts(snapshots["period"], table="snapshots", required=True)
     snap["quantity"] = numeric(snapshots, "quantity", "snapshots")
     snap["lag"] = _month_number(snap["period"]) - _month_number(snap["cycle"])
     snap = snap[snap["lag"] >= 0] if lags is None else snap[snap["lag"].isin(list(lags))]
@@ -135,8 +125,8 @@ def _without_authors(
         message = "needs a 'consensus' layer to measure override authors"
         raise InputError(message, table="snapshots", column="layer")
     changes = contributions[[*keys, "author"]].copy()
-    changes["cycle"] = _months(contributions["cycle"], "contributions", "cycle")
-    changes["period"] = _months(contributions["period"], "contributions", "period")
+    changes["cycle"] = month_starts(contributions["cycle"], table="contributions", required=True)
+    changes["period"] = month_starts(contributions["period"], table="contributions", required=True)
     changes["change"] = numeric(contributions, "change", "contributions")
     changes["author"] = changes["author"].astype(str)
     index = ["cycle", "period", *keys]
@@ -327,7 +317,8 @@ def naive_snapshot(
         message = f"must be at least 1, got {horizon}"
         raise InputError(message, table="arguments", column="horizon")
     monthly = monthly_actuals(history)
-    cycle_months = _months(pd.Series(list(cycles)), "arguments", "cycles").drop_duplicates()
+    cycle_months = month_starts(list(cycles), table="arguments", column="cycles", required=True)
+    cycle_months = cycle_months.drop_duplicates()
     columns = list(SNAPSHOT_COLUMNS)
     if monthly.empty or cycle_months.empty:
         return pd.DataFrame(columns=columns)

@@ -38,7 +38,7 @@ def _checked(
     require_columns(frame, [*columns, *numbers], name)
     out = frame.reset_index(drop=True).copy()
     if "period" in columns:
-        out["period"] = month_starts(out["period"], table=name)
+        out["period"] = month_starts(out["period"], table=name, required=True)
     for column in numbers:
         out[column] = numeric(out, column, name, default=0.0)
     return out

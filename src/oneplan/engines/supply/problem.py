@@ -125,7 +125,7 @@ def _periods(params: dict[str, str], periods: object) -> pd.DatetimeIndex:
         raise InputError(f"{missing} is needed when no periods are given", table="parameters")
     if not isinstance(horizon, int):
         horizon = int(parameter_number(params, "horizon_periods", 0.0))
-    first = month_starts([start], table="parameters", column="value").iloc[0]
+    first = month_starts([start], table="parameters", column="value", required=True).iloc[0]
     return pd.date_range(first, periods=horizon, freq="MS")
 
 
@@ -164,7 +164,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         rows_in = raw.assign(
             item=raw["item"].astype(str),
             location=raw["location"].astype(str),
-            period=month_starts(raw["period"], table="demand"),
+            period=month_starts(raw["period"], table="demand", required=True),
             quantity=numeric(raw, "quantity", "demand", allow_negative=False),
         )
         summed = rows_in.groupby(["item", "location", "period"])["quantity"].sum()

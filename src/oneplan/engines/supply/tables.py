@@ -91,7 +91,7 @@ def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dic
             row = int(np.argmax(rows < 0))
             message = f"{over['resource'].iloc[row]!r} is not in resources"
             raise InputError(message, table="resource_capacity", column="resource", row=row)
-        periods = month_starts(over["period"], table="resource_capacity")
+        periods = month_starts(over["period"], table="resource_capacity", required=True)
         cols = months.get_indexer(pd.DatetimeIndex(periods))
         ok = cols >= 0
         capacity[rows[ok], cols[ok]] = numeric(
