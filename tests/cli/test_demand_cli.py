@@ -78,8 +78,8 @@ def test_forecast_a_csv_into_csv_and_parquet(tmp_path: Path) -> None:
     ("content", "named"),
     [
         ("unique_id,ds,units\nA,2026-01-01,3\n", "column y"),
-        ("unique_id,ds,y\nA,2026-01-01,lots\nA,2026-02-01,3\n", "'y'"),
-        ("unique_id,ds,y\nA,someday,3\n", "'ds'"),
+        ("unique_id,ds,y\nA,2026-01-01,lots\nA,2026-02-01,3\n", "column y: has 1 non-numeric"),
+        ("unique_id,ds,y\nA,someday,3\n", "column ds: has 1 value(s) that are not dates"),
     ],
 )
 def test_forecast_names_the_bad_column(tmp_path: Path, content: str, named: str) -> None:

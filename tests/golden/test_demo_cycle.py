@@ -103,6 +103,11 @@ def test_the_demo_cycle_stores_the_same_plans(
     assert [v["kind"] for v in found] == [v["kind"] for v in expected]
     for got, want in zip(found, expected, strict=True):
         where = f"{want['kind']} version ({want['name']})"
+        assert (got["name"], got["cycle"], got["state"]) == (
+            want["name"],
+            want["cycle"],
+            want["state"],
+        )
         assert got["frames"] == want["frames"], where
         assert got["summary"] == want["summary"], where
         assert got["settings"] == want["settings"], where

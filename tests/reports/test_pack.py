@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from oneplan.errors import InputError
 from oneplan.reports.pack import (
     KPI_COLUMNS,
     NO_SCENARIOS,
-    PackInputError,
     build_pack,
     render_html,
     write_html,
@@ -163,12 +163,14 @@ def test_kpis_equal_the_frames_sums() -> None:
 def test_a_missing_frame_or_column_is_named() -> None:
     frames = small_frames()
     del frames["supply"]["capacity_plan"]
-    with pytest.raises(PackInputError, match="supply plan has no frame 'capacity_plan'"):
+    with pytest.raises(InputError, match="supply plan: has no frame 'capacity_plan'") as error:
         build_pack(frames)
+    assert (error.value.table, error.value.column) == ("supply plan", None)
     frames = small_frames()
     frames["finance"]["lines"] = frames["finance"]["lines"].drop(columns="revenue")
-    with pytest.raises(PackInputError, match=r"'lines' lacks column\(s\) revenue"):
+    with pytest.raises(InputError, match=r"^finance plan lines, column revenue: is missing") as e:
         build_pack(frames)
+    assert (e.value.table, e.value.column) == ("finance plan lines", "revenue")
 
 
 def test_workbook_has_the_sheets_figures_images_and_inert_text(tmp_path: Path) -> None:

@@ -126,8 +126,9 @@ def test_a_version_without_a_frame_the_pack_shows_is_named(
                 summary={},
                 input_hash="-",
             )
-    with pytest.raises(ValidationFailed, match="the finance plan has no frame 'lines'"):
+    with pytest.raises(ValidationFailed, match="finance plan: has no frame 'lines'") as error:
         run_report(engine, tmp_path / "out")
+    assert error.value.problems[0].file == "finance plan"
     assert not (tmp_path / "out").exists()
 
 

@@ -187,14 +187,23 @@ def test_bad_requests_change_nothing(engine: sa.Engine, prepare: Any) -> None:
     bad = Assumption(
         kind="demand_change", target_level="family", target="HOS", value=5.0, unit="hours"
     )
-    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="field unit"):
+    with (
+        unit_of_work(engine) as session,
+        pytest.raises(ValidationFailed, match="assumption 1, column unit: 'hours'") as caught,
+    ):
         scenarios.create_scenario(session, ANN, "bad", assumptions=[bad])
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.column) == ("assumption 1", "unit")
     with unit_of_work(engine) as session, pytest.raises(Conflict, match="exists"):
         scenarios.create_scenario(session, ANN, "press down")
     with unit_of_work(engine) as session, pytest.raises(NotFound, match="'nowhere'"):
         scenarios.create_scenario(session, ANN, "child", parent="nowhere")
-    with unit_of_work(engine) as session, pytest.raises(ValidationFailed, match="assumption 2"):
+    with (
+        unit_of_work(engine) as session,
+        pytest.raises(ValidationFailed, match="assumption 2, column unit") as caught,
+    ):
         scenarios.add_assumption(session, ANN, "press down", bad)
+    assert caught.value.problems[0].file == "assumption 2"
     unknown = Assumption(
         kind="capacity_change",
         target_level="resource",
@@ -226,8 +235,9 @@ def test_bad_requests_change_nothing(engine: sa.Engine, prepare: Any) -> None:
             summary={},
             input_hash="-",
         )
-    with pytest.raises(ValidationFailed, match="assumption 2, field target: resource 'OVEN'"):
+    with pytest.raises(ValidationFailed, match="assumption 2, column target: resource 'OVEN'") as e:
         run_scenario(engine, "press down")
+    assert (e.value.problems[0].file, e.value.problems[0].column) == ("assumption 2", "target")
     with unit_of_work(engine, write=False) as session:
         names = [info.name for info in scenarios.list_scenarios(session, TESTER)]
         assert names == ["press down"]

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import month_starts, require_columns
 from oneplan.engines.kpi import on_time_share
+from oneplan.errors import InputError
 from oneplan.reports import charts
 from oneplan.reports.tables import (
     bridge_table,
@@ -71,10 +73,6 @@ CHARTS = {
 NO_SCENARIOS = "No scenario has been run this cycle: the plan stands alone."
 
 
-class PackInputError(ValueError):
-    """A plan frame the pack needs is missing or lacks a column."""
-
-
 @dataclass(frozen=True)
 class Pack:
     """Everything the executive pack shows, ready to write.
@@ -102,11 +100,9 @@ class Pack:
 def _frame(frames: Mapping[str, Mapping[str, pd.DataFrame]], kind: str, name: str) -> pd.DataFrame:
     version = frames.get(kind)
     if version is None or name not in version:
-        raise PackInputError(f"the {kind} plan has no frame {name!r}")
+        raise InputError(f"has no frame {name!r}", table=f"{kind} plan")
     frame = version[name]
-    missing = [c for c in NEEDS[kind][name] if c not in frame.columns]
-    if missing:
-        raise PackInputError(f"{kind} frame {name!r} lacks column(s) {', '.join(missing)}")
+    require_columns(frame, NEEDS[kind][name], f"{kind} plan {name}")
     return frame
 
 
@@ -166,8 +162,8 @@ def _scenario_kpis(scenarios: pd.DataFrame | None) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _by_month(frame: pd.DataFrame, column: str) -> pd.Series:
-    months = pd.to_datetime(frame["period"]).dt.to_period("M").dt.to_timestamp()
+def _by_month(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
+    months = month_starts(frame["period"], table=table)
     return frame[column].astype(float).groupby(months.to_numpy()).sum()
 
 
@@ -184,7 +180,7 @@ def build_pack(
     scenarios: the side-by-side KPIs of the base plan and each scenario run, as
     `compare_scenarios` gives them (a row per KPI indexed or headed ``kpi``, a column per plan);
     None or no rows gives a Scenarios page that says none was run. A missing frame or column
-    raises `PackInputError` naming it.
+    raises `InputError` naming it (the table is the plan, e.g. ``finance plan lines``).
     """
     finance = {name: _frame(frames_by_version, "finance", name) for name in NEEDS["finance"]}
     supply_plan = _frame(frames_by_version, "supply", "supply_plan")
@@ -193,9 +189,9 @@ def build_pack(
     made = supply_plan.assign(made=supply_plan["production"] + supply_plan.get("subcontract", 0.0))
     monthly = pd.DataFrame(
         {
-            "consensus": _by_month(consensus, "quantity"),
-            "production": _by_month(made, "made"),
-            "shipped": _by_month(finance["lines"], "shipped_quantity"),
+            "consensus": _by_month(consensus, "quantity", "demand plan consensus"),
+            "production": _by_month(made, "made", "supply plan supply_plan"),
+            "shipped": _by_month(finance["lines"], "shipped_quantity", "finance plan lines"),
         }
     ).fillna(0.0)
     monthly = monthly.rename_axis("period").sort_index().reset_index()

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from oneplan.engines.demand import accuracy_table, seasonal_naive_scale
+from oneplan.errors import InputError
 
 
 @pytest.fixture
@@ -60,5 +61,6 @@ def test_seasonal_naive_scale_uses_the_seasonal_lag() -> None:
 
 
 def test_missing_column_is_named() -> None:
-    with pytest.raises(ValueError, match="forecast"):
+    with pytest.raises(InputError, match=r"^results, column forecast: is missing") as error:
         accuracy_table(pd.DataFrame({"unique_id": ["a"], "y": [1.0]}))
+    assert (error.value.table, error.value.column) == ("results", "forecast")

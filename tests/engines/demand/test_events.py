@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.demand.events import (
-    EventError,
-    apply_uplift,
-    clean_history,
-    expand_events,
-)
+from oneplan.engines.demand.events import apply_uplift, clean_history, expand_events
+from oneplan.errors import InputError
 
 ITEMS = pd.DataFrame({"code": ["A", "B", "C"], "family": ["F1", "F1", "F2"]})
 LOCATIONS = pd.DataFrame({"code": ["L1", "L2"]})
@@ -46,19 +42,28 @@ def test_item_event_at_one_location_and_window_clipped_to_periods():
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "column", "message"),
     [
-        ({"item": "A", "family": "F1", "uplift_pct": 5.0}, "exactly one of item, family"),
-        ({"item": "A", "uplift_pct": 5.0, "uplift_quantity": 3.0}, "exactly one of uplift_pct"),
-        ({"item": "A", "location": "L9", "uplift_pct": 5.0}, "unknown location"),
-        ({"item": "Z", "uplift_pct": 5.0}, "item is not in items"),
-        ({"item": "A", "uplift_pct": 5.0, "kind": "sale"}, "kind"),
-        ({"item": "A", "uplift_pct": 5.0, "start_period": "2027-05-01"}, "after end_period"),
+        ({"item": "A", "family": "F1", "uplift_pct": 5.0}, None, "exactly one of item, family"),
+        (
+            {"item": "A", "uplift_pct": 5.0, "uplift_quantity": 3.0},
+            None,
+            "exactly one of uplift_pct",
+        ),
+        ({"item": "A", "location": "L9", "uplift_pct": 5.0}, "location", "is not in locations"),
+        ({"item": "Z", "uplift_pct": 5.0}, "item", "is not in items"),
+        ({"item": "A", "uplift_pct": 5.0, "kind": "sale"}, "kind", "must be one of"),
+        (
+            {"item": "A", "uplift_pct": 5.0, "start_period": "2027-05-01"},
+            "start_period",
+            "is after end_period",
+        ),
     ],
 )
-def test_bad_events_are_reported(fields, message):
-    with pytest.raises(EventError, match=message):
+def test_bad_events_are_reported(fields, column, message):
+    with pytest.raises(InputError, match=f"{message}.* \\(event 'E1'\\)$") as error:
         expand_events(event(**fields), ITEMS, LOCATIONS, FUTURE)
+    assert (error.value.table, error.value.row, error.value.column) == ("demand_events", 0, column)
 
 
 def history_with_promotions() -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from statsforecast.models import HistoricAverage, Naive
 
-from oneplan.engines.demand import DemandForecaster, HistoryError, forecast
+from oneplan.engines.demand import DemandForecaster, forecast
 from oneplan.engines.demand.candidates import MODEL_SETS, ModelSet
+from oneplan.errors import InputError
 
 SEASON = [10.0, 30.0, 20.0, 50.0]
 
@@ -162,8 +163,9 @@ def test_estimator_stores_parameters_and_learned_state() -> None:
 
 
 def test_bad_history_raises_before_any_model_runs() -> None:
-    with pytest.raises(HistoryError, match="'y'"):
+    with pytest.raises(InputError, match=r"^history, row 0, column y: has 1 negative") as error:
         forecast(pd.DataFrame({"unique_id": ["a"], "ds": ["2024-01-01"], "y": [-1.0]}), 3)
+    assert (error.value.table, error.value.column) == ("history", "y")
 
 
 @pytest.mark.slow
@@ -242,5 +244,6 @@ def test_choice_per_set_or_per_series_is_said_in_the_reason() -> None:
     assert per_set["reason"].str.contains("won the backtest of 3 series").all()
     per_series = forecast(history, 4, season_length=4, choose="series").selection
     assert per_series["reason"].str.contains("best on its own backtest").all()
-    with pytest.raises(ValueError, match="choose"):
+    with pytest.raises(InputError, match="must be 'set' or 'series', got 'item'") as error:
         forecast(history, 4, choose="item")
+    assert (error.value.table, error.value.column) == ("arguments", "choose")

@@ -25,6 +25,7 @@ from oneplan.engines.demand.fva import (
     forecast_value_added,
     naive_snapshot,
 )
+from oneplan.errors import InputError
 
 PLANS = {  # (cycle, period): {layer: (A, B)}
     ("2027-01", "2027-02"): {"naive": (8, 14), "statistical": (9, 12), "consensus": (12, 10)},
@@ -142,8 +143,9 @@ def test_value_added_chains_from_naive_to_consensus() -> None:
         errors = table[table["level"] == level].set_index("layer")["mape"]
         total = steps["value_added"].sum()
         assert total == pytest.approx(errors["naive"] - errors["consensus"])
-    with pytest.raises(ValueError, match="metric"):
+    with pytest.raises(InputError, match="must be 'wape' or 'mape', got 'rmse'") as error:
         forecast_value_added(_snapshots(), _actuals(), metric="rmse")
+    assert (error.value.table, error.value.column) == ("arguments", "metric")
 
 
 def test_sales_no_layer_planned_count_as_missed_demand() -> None:
@@ -156,18 +158,26 @@ def test_sales_no_layer_planned_count_as_missed_demand() -> None:
     assert row["points"] == 5
 
 
-@pytest.mark.filterwarnings("ignore:Could not infer format")
 def test_bad_frames_name_the_column() -> None:
-    with pytest.raises(ValueError, match=r"snapshots is missing column\(s\) \['layer'\]"):
+    with pytest.raises(InputError, match=r"^snapshots, column layer: is missing") as error:
         accuracy_by_lag(_snapshots().drop(columns="layer"), _actuals())
+    assert (error.value.table, error.value.column) == ("snapshots", "layer")
     bad = _actuals().assign(period="someday")
-    with pytest.raises(ValueError, match=r"actuals\.period"):
+    with pytest.raises(
+        InputError, match=r"^actuals, row 0, column period: holds 'someday'"
+    ) as error:
         accuracy_by_lag(_snapshots(), bad)
-    with pytest.raises(ValueError, match="consensus"):
+    assert (error.value.table, error.value.row, error.value.column) == ("actuals", 0, "period")
+    empty = _actuals().assign(period=[None, *_actuals()["period"][1:]])
+    with pytest.raises(InputError, match=r"^actuals, row 0, column period: has 1 empty") as error:
+        accuracy_by_lag(_snapshots(), empty)
+    assert (error.value.table, error.value.row, error.value.column) == ("actuals", 0, "period")
+    with pytest.raises(InputError, match="needs a 'consensus' layer") as error:
         snaps = _snapshots()
         forecast_value_added(
             snaps[snaps["layer"] != "consensus"], _actuals(), contributions=_contributions()
         )
+    assert (error.value.table, error.value.column) == ("snapshots", "layer")
 
 
 def _history() -> pd.DataFrame:
@@ -204,5 +214,6 @@ def test_plain_naive_and_series_that_start_later() -> None:
     naive = naive_snapshot(_history(), ["2026-06"], horizon=2, season_length=None)
     assert naive["item"].tolist() == ["A", "A"]  # B's first sale is in the cycle's month
     assert naive["quantity"].tolist() == [17.0, 17.0]  # May 2026
-    with pytest.raises(ValueError, match="horizon"):
+    with pytest.raises(InputError, match="must be at least 1, got 0") as error:
         naive_snapshot(_history(), ["2026-06"], horizon=0)
+    assert (error.value.table, error.value.column) == ("arguments", "horizon")

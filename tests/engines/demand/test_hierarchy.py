@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oneplan.engines.demand.hierarchy import (
-    HierarchyError,
     aggregate_history,
     build_structure,
     disaggregate,
     reconcile,
     split_bottom_id,
 )
+from oneplan.errors import InputError
 
 ITEMS = pd.DataFrame(
     {
@@ -222,34 +222,40 @@ def test_mint_ols_matches_the_closed_form():
 
 
 def test_unknown_method_names_the_parameter(structure, base):
-    with pytest.raises(HierarchyError, match="method: unknown method 'mint'"):
+    with pytest.raises(InputError, match="column method: 'mint' is not one of") as error:
         reconcile(base, None, structure, method="mint")
+    assert (error.value.table, error.value.column) == ("arguments", "method")
 
 
 def test_mint_shrink_without_history_names_history(structure, base):
-    with pytest.raises(HierarchyError, match="history"):
+    with pytest.raises(InputError, match=r"^history: is needed by method 'mint_shrink'") as error:
         reconcile(base, None, structure, method="mint_shrink")
+    assert error.value.table == "history"
 
 
 def test_missing_node_forecast_is_reported(structure, base):
-    with pytest.raises(HierarchyError, match="family:F2"):
+    with pytest.raises(InputError, match="is missing for node 'family:F2'") as error:
         reconcile(base[base["unique_id"] != "family:F2"], None, structure, method="bottom_up")
+    assert (error.value.table, error.value.column) == ("base_forecasts", "forecast")
 
 
 def test_missing_interval_column_is_reported(structure, base):
-    with pytest.raises(HierarchyError, match="forecast-lo-95"):
+    with pytest.raises(InputError, match="column forecast-lo-95: is missing") as error:
         reconcile(base.drop(columns="forecast-lo-95"), None, structure, method="bottom_up")
+    assert (error.value.table, error.value.column) == ("base_forecasts", "forecast-lo-95")
 
 
 def test_unknown_item_in_bottom_is_reported():
-    with pytest.raises(HierarchyError, match="item 'Z' is not in items"):
+    with pytest.raises(InputError, match=r"^bottom, column item: 'Z' is not in items$") as error:
         build_structure(ITEMS, LOCATIONS, pd.DataFrame({"item": ["Z"], "location": ["L1"]}))
+    assert (error.value.table, error.value.column) == ("bottom", "item")
 
 
 def test_family_with_two_categories_is_rejected():
     items = ITEMS.assign(category=["C1", "C2", "C1", "C2", "C2"])
-    with pytest.raises(HierarchyError, match="family 'F1'"):
+    with pytest.raises(InputError, match="family 'F1' has more than one category") as error:
         build_structure(items, LOCATIONS, BOTTOM)
+    assert (error.value.table, error.value.column) == ("items", "category")
 
 
 def test_disaggregate_splits_in_proportion_and_evenly_when_zero():
@@ -274,8 +280,11 @@ def test_disaggregate_without_keys_splits_the_total():
 
 def test_disaggregate_reports_a_node_without_detail():
     plan = pd.DataFrame({"family": ["F1"], "forecast": [1.0]})
-    with pytest.raises(HierarchyError, match="no detail rows"):
+    with pytest.raises(
+        InputError, match=r"names \{'family': 'F9'\}, which has no detail rows"
+    ) as e:
         disaggregate(pd.DataFrame({"family": ["F9"], "change": [1.0]}), plan, ["family"])
+    assert e.value.table == "value_frame"
 
 
 @settings(max_examples=60, deadline=None)
@@ -295,14 +304,16 @@ def test_disaggregate_sums_back_and_keeps_the_mix(values, groups, change):
     for node, total in before.items():
         rows = plan["node"] == node
         if total > 0:
+            # share first, then the change: the other order underflows a tiny change to 0
             np.testing.assert_allclose(
-                out.loc[rows, "change"], change * plan.loc[rows, "forecast"] / total
+                out.loc[rows, "change"], change * (plan.loc[rows, "forecast"] / total)
             )
 
 
 def test_dense_methods_refuse_a_structure_above_the_limit(structure, base):
-    with pytest.raises(HierarchyError, match="dense_node_limit=5"):
+    with pytest.raises(InputError, match="above dense_node_limit=5") as error:
         reconcile(base, None, structure, method="bottom_up", dense_node_limit=5)
+    assert error.value.table == "structure"
     # Without intervals bottom-up stays sparse and has no limit.
     result = reconcile(base, None, structure, method="bottom_up", levels=(), dense_node_limit=5)
     assert "forecast-lo-80" not in result.columns
@@ -318,7 +329,7 @@ def test_nonnegative_mint_is_coherent_and_not_negative(structure, history, base)
 
 
 def test_bootstrap_intervals_need_fitted_values_and_bracket_the_forecast(structure, history, base):
-    with pytest.raises(HierarchyError, match="fitted"):
+    with pytest.raises(InputError, match="column fitted: is missing") as error:
         reconcile(
             base,
             history.drop(columns="fitted"),
@@ -326,6 +337,7 @@ def test_bootstrap_intervals_need_fitted_values_and_bracket_the_forecast(structu
             "bottom_up",
             intervals_method="bootstrap",
         )
+    assert (error.value.table, error.value.column) == ("history", "fitted")
     result = reconcile(base, history, structure, "mint_shrink", intervals_method="bootstrap")
     assert_coherent(result, list(structure.tags)[:-1])
     assert (result["forecast-hi-95"] > result["forecast-lo-95"]).all()

@@ -6,11 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.demand.lifecycle import (
-    LifecycleError,
-    apply_end_dates,
-    launch_forecast,
-)
+from oneplan.engines.demand.lifecycle import apply_end_dates, launch_forecast
+from oneplan.errors import InputError
 
 MONTHS = pd.date_range("2027-01-01", periods=8, freq="MS")
 
@@ -85,18 +82,21 @@ def test_zero_ramp_and_missing_launch_date_mean_full_volume_from_the_start():
 
 def test_like_item_without_forecast_is_reported():
     launches = LAUNCHES.assign(like_item="GHOST")
-    with pytest.raises(LifecycleError, match="GHOST"):
+    with pytest.raises(InputError, match="has no forecast for like_item 'GHOST'") as error:
         launch_forecast(like_forecast(), launches, ITEMS, 8)
+    assert (error.value.table, error.value.column) == ("like_item_forecast", "unique_id")
 
 
 def test_bad_scale_is_reported():
-    with pytest.raises(LifecycleError, match="scale"):
+    with pytest.raises(InputError, match=r"column scale: is 0\.0; it must be more than 0") as error:
         launch_forecast(like_forecast(), LAUNCHES.assign(scale=0.0), ITEMS, 8)
+    assert (error.value.table, error.value.row, error.value.column) == ("launches", 0, "scale")
 
 
 def test_short_like_forecast_is_reported():
-    with pytest.raises(LifecycleError, match="horizon_periods"):
+    with pytest.raises(InputError, match=r"fewer than horizon_periods \(12\)") as error:
         launch_forecast(like_forecast(), LAUNCHES, ITEMS, 12)
+    assert (error.value.table, error.value.column) == ("like_item_forecast", "ds")
 
 
 def test_zero_from_the_month_after_end_date():
@@ -128,5 +128,10 @@ def test_obsolete_items_forecast_zero():
 
 
 def test_unknown_status_is_reported():
-    with pytest.raises(LifecycleError, match="lifecycle_status 'retired'"):
+    with pytest.raises(InputError, match="column lifecycle_status: 'retired' is not") as error:
         apply_end_dates(like_forecast(), ITEMS.assign(lifecycle_status="retired"))
+    assert (error.value.table, error.value.row, error.value.column) == (
+        "items",
+        0,
+        "lifecycle_status",
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oneplan.engines.demand import HistoryError, validate_history
+from oneplan.engines.demand import validate_history
+from oneplan.errors import InputError
 
 
 def _history(**overrides: list[object]) -> pd.DataFrame:
@@ -18,43 +19,57 @@ def _history(**overrides: list[object]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def _where(error: pytest.ExceptionInfo[InputError]) -> tuple[str, int | None, str | None]:
+    problem = error.value.problems[0]
+    return problem.file, problem.row, problem.column
+
+
 def test_missing_column_is_named() -> None:
-    with pytest.raises(HistoryError, match=r"missing column\(s\) \['y'\]"):
+    with pytest.raises(InputError, match=r"^history, column y: is missing \(needs") as error:
         validate_history(_history().drop(columns="y"))
+    assert _where(error) == ("history", None, "y")
 
 
 def test_non_numeric_demand_names_column_and_first_row() -> None:
-    with pytest.raises(HistoryError, match=r"column 'y' has 1 non-numeric.*'lots'.*'a'"):
+    with pytest.raises(InputError, match=r"column y: has 1 non-numeric.*'lots'.*'a'") as error:
         validate_history(_history(y=[1.0, "lots", 3.0]))
+    assert _where(error) == ("history", 1, "y")
 
 
 def test_unparsable_date_names_column() -> None:
-    with pytest.raises(HistoryError, match=r"column 'ds' has 1 value\(s\) that are not dates"):
+    with pytest.raises(
+        InputError, match=r"column ds: has 1 value\(s\) that are not dates"
+    ) as error:
         validate_history(_history(ds=["2024-01-01", "someday", "2024-01-01"]))
+    assert _where(error) == ("history", 1, "ds")
 
 
 def test_negative_demand_counts_rows_and_names_first() -> None:
     frame = _history(y=[1.0, -2.0, -3.0])
     with pytest.raises(
-        HistoryError, match=r"'y' has 2 negative.*first -2 for unique_id 'a' at 2024-02-01"
-    ):
+        InputError, match=r"column y: has 2 negative.*first -2 for unique_id 'a' at 2024-02-01"
+    ) as error:
         validate_history(frame)
+    assert _where(error) == ("history", 1, "y")
 
 
 def test_duplicate_periods_are_named() -> None:
     frame = _history(ds=["2024-01-01", "2024-01-01", "2024-01-01"])
-    with pytest.raises(HistoryError, match=r"'unique_id', 'ds' have 2 rows.*\('a', 2024-01-01\)"):
+    with pytest.raises(InputError, match=r"has 2 rows sharing a period.*\('a', 2024-01-01\)") as e:
         validate_history(frame)
+    assert _where(e) == ("history", 0, "ds")
 
 
 def test_date_off_the_monthly_calendar_is_rejected() -> None:
-    with pytest.raises(HistoryError, match=r"column 'ds'.*off the 'MS' calendar"):
+    with pytest.raises(InputError, match=r"column ds: has 1 date\(s\) off the 'MS' calendar") as e:
         validate_history(_history(ds=["2024-01-01", "2024-02-15", "2024-01-01"]))
+    assert _where(e) == ("history", None, "ds")
 
 
 def test_empty_demand_is_rejected() -> None:
-    with pytest.raises(HistoryError, match=r"column 'y' has 1 empty"):
+    with pytest.raises(InputError, match=r"column y: has 1 empty") as error:
         validate_history(_history(y=[1.0, None, 3.0]))
+    assert _where(error) == ("history", 1, "y")
 
 
 def test_missing_months_become_zero_demand_up_to_the_latest_month() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oneplan.engines.finance import FinanceInputError, financial_plan
+from oneplan.engines.finance import financial_plan
+from oneplan.errors import InputError
 
 APR, MAY = pd.Timestamp("2027-04-01"), pd.Timestamp("2027-05-01")
 
@@ -198,19 +199,27 @@ def test_opening_backlog_is_shipped_in_the_first_month() -> None:
 
 
 @pytest.mark.parametrize(
-    ("frame", "column"),
-    [("demand", "quantity"), ("supply", "backlog"), ("prices", "price"), ("costs", "labour_cost")],
+    ("frame", "table", "column"),
+    [
+        ("demand", "demand", "quantity"),
+        ("supply", "supply", "backlog"),
+        ("prices", "prices", "price"),
+        ("costs", "item_costs", "labour_cost"),
+    ],
 )
-def test_missing_column_is_named(frame: str, column: str) -> None:
+def test_missing_column_is_named(frame: str, table: str, column: str) -> None:
     data = _inputs()
     data[frame] = data[frame].drop(columns=column)
-    with pytest.raises(FinanceInputError, match=column):
+    with pytest.raises(InputError, match=f"^{table}, column {column}: is missing") as error:
         financial_plan(data["demand"], data["supply"], data["items"], data["costs"], data["prices"])
+    assert (error.value.problems[0].file, error.value.problems[0].column) == (table, column)
 
 
 def test_text_in_a_number_column_is_named() -> None:
     data = _inputs()
     data["demand"]["quantity"] = data["demand"]["quantity"].astype(object)
     data["demand"].loc[1, "quantity"] = "lots"
-    with pytest.raises(ValueError, match="quantity"):
+    with pytest.raises(InputError, match="holds 'lots', not a number") as error:
         financial_plan(data["demand"], data["supply"], data["items"], data["costs"], data["prices"])
+    problem = error.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == ("demand", 1, "quantity")

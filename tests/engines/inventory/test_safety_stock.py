@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from oneplan.engines.inventory import InventoryInputError, safety_stock
+from oneplan.engines.inventory import safety_stock
 from oneplan.engines.inventory.safety_stock import fill_rate_k
+from oneplan.errors import InputError
 
 Z95 = 1.6449
 PERIODS = ["2027-01-01", "2027-02-01", "2027-03-01"]
@@ -155,10 +156,26 @@ def test_fill_rate_factor_solves_the_normal_loss_function() -> None:
     ],
 )
 def test_bad_policy_names_the_column(policy: pd.DataFrame, column: str) -> None:
-    with pytest.raises(InventoryInputError, match=column):
+    with pytest.raises(InputError, match=f"^inventory_policies, .*column {column}: ") as error:
         safety_stock(policy, None, _demand(), periods=PERIODS)
+    assert (error.value.table, error.value.column) == ("inventory_policies", column)
+    # the one policy row is at fault, unless the whole column is missing
+    assert error.value.row == (None if column == "location" else 0)
     with pytest.raises(ValueError):
         safety_stock(policy, None, _demand(), periods=PERIODS)
+
+
+def test_a_pair_with_two_policies_names_the_second_row() -> None:
+    policies = pd.concat([_policy(method="fixed", safety_stock=5.0)] * 2, ignore_index=True)
+    with pytest.raises(
+        InputError, match="item 'A' at location 'P1' appears more than once"
+    ) as error:
+        safety_stock(policies, None, _demand(), periods=PERIODS)
+    assert (error.value.table, error.value.row, error.value.column) == (
+        "inventory_policies",
+        1,
+        None,
+    )
 
 
 def test_fill_rate_variant_in_safety_stock() -> None:

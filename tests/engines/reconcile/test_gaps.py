@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.reconcile import GapInputError, gap_list
+from oneplan.engines.reconcile import gap_list
+from oneplan.errors import InputError
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -213,14 +214,19 @@ def test_overload_without_a_price_is_worth_the_demand_it_leaves_unmet() -> None:
     [("unmet_demand", "lost_sales"), ("capacity", "used"), ("inventory", "safety_stock")],
 )
 def test_bad_frames_name_frame_and_column(plan: dict[str, Any], frame: str, column: str) -> None:
-    with pytest.raises(ValueError, match=f"{frame}: column '{column}' is missing"):
+    with pytest.raises(InputError, match=f"^{frame}, column {column}: is missing") as error:
         gap_list(**{**plan, frame: plan[frame].drop(columns=column)})
+    assert (error.value.table, error.value.row, error.value.column) == (frame, None, column)
     broken = plan[frame].astype({column: object})
     broken.loc[0, column] = "lots"
-    with pytest.raises(GapInputError, match=f"{frame}: column '{column}' holds 'lots'"):
+    with pytest.raises(InputError, match="holds 'lots', not a number") as error:
         gap_list(**{**plan, frame: broken})
-    with pytest.raises(ValueError, match="variance: column 'revenue_variance'"):
+    problem = error.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == (frame, 0, column)
+    missing = r"^variance, column revenue_variance: is missing"
+    with pytest.raises(InputError, match=missing) as error:
         gap_list(**{**plan, "variance": plan["variance"].drop(columns="revenue_variance")})
+    assert error.value.problems[0].column == "revenue_variance"
 
 
 def test_empty_inputs_give_an_empty_list(plan: dict[str, Any]) -> None:

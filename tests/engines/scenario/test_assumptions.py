@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.scenario import AssumptionError, apply_assumptions
+from oneplan.engines.scenario import apply_assumptions
+from oneplan.errors import InputError
 
 MONTHS = pd.date_range("2027-01-01", periods=4, freq="MS")
 
@@ -314,36 +315,62 @@ def test_input_tables_are_not_changed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("row", "message"),
+    ("row", "field", "message"),
     [
-        ({"kind": "rain_dance", "target_level": "item", "unit": "percent"}, "field kind"),
-        ({"kind": "demand_change", "target_level": "resource", "unit": "percent"}, "target_level"),
-        ({"kind": "demand_change", "target_level": "family", "unit": "hours"}, "field unit"),
-        ({"kind": "demand_change", "target_level": "family", "target": "XX"}, "family 'XX'"),
-        ({"kind": "demand_change", "target_level": "item", "target": ""}, "field target"),
-        ({"kind": "capacity_change", "target_level": "resource", "target": "OVEN"}, "'OVEN'"),
-        ({"kind": "demand_change", "value": "lots"}, "field value"),
-        ({"kind": "demand_change", "value": -150.0}, "below -100"),
-        ({"kind": "demand_change", "period_from": "2027-04-01", "period_to": "2027-02-01"}, "to"),
-        ({"kind": "demand_change", "period_from": "someday"}, "field period_from"),
+        ({"kind": "rain_dance", "target_level": "item", "unit": "percent"}, "kind", "'rain_dance'"),
+        (
+            {"kind": "demand_change", "target_level": "resource", "unit": "percent"},
+            "target_level",
+            "'resource' must be one of",
+        ),
+        ({"kind": "demand_change", "target_level": "family", "unit": "hours"}, "unit", "'hours'"),
+        (
+            {"kind": "demand_change", "target_level": "family", "target": "XX"},
+            "target",
+            "family 'XX' is not in items",
+        ),
+        ({"kind": "demand_change", "target_level": "item", "target": ""}, "target", "is empty"),
+        (
+            {"kind": "capacity_change", "target_level": "resource", "target": "OVEN"},
+            "target",
+            "resource 'OVEN' is not in resources",
+        ),
+        ({"kind": "demand_change", "value": "lots"}, "value", "'lots' is not a number"),
+        ({"kind": "demand_change", "value": -150.0}, "value", "below -100"),
+        (
+            {"kind": "demand_change", "period_from": "2027-04-01", "period_to": "2027-02-01"},
+            "period_to",
+            "is before period_from",
+        ),
+        ({"kind": "demand_change", "period_from": "someday"}, "period_from", "is not a month"),
         (
             {"kind": "policy_change", "target_level": "item", "unit": "service_level", "value": 95},
+            "value",
             "between 0 and 1",
         ),
     ],
 )
-def test_validation_names_the_position_and_field(row: dict[str, Any], message: str) -> None:
+def test_validation_names_the_position_and_field(
+    row: dict[str, Any], field: str, message: str
+) -> None:
     good = {"kind": "demand_change", "target_level": "item", "target": "H1", "value": 1.0}
     base = {"unit": "percent", **good}
     change = assume(good | {"unit": "units"}, base | row)
-    with pytest.raises(AssumptionError, match="assumption 2, field") as caught:
+    with pytest.raises(InputError, match=f"^assumption 2, column {field}: ") as caught:
         apply_assumptions(tables(), demand(), change)
     assert message in str(caught.value)
+    assert (caught.value.table, caught.value.row, caught.value.column) == (
+        "assumption 2",
+        None,
+        field,
+    )
 
 
 def test_missing_assumption_columns_are_named() -> None:
-    with pytest.raises(AssumptionError, match=r"\['target_level', 'value', 'unit'\] missing"):
+    missing = "^assumptions, column target_level: is missing, and so are value, unit "
+    with pytest.raises(InputError, match=missing) as caught:
         apply_assumptions(tables(), demand(), assume({"kind": "demand_change"}))
+    assert (caught.value.table, caught.value.column) == ("assumptions", "target_level")
 
 
 def test_a_launch_moved_shifts_its_ramp_and_keeps_the_plan_grid() -> None:
@@ -394,8 +421,11 @@ def test_a_launch_moves_by_whole_months_only() -> None:
              "period_from": None, "period_to": None, "value": 0.5, "unit": "months"}
         ]
     )  # fmt: skip
-    with pytest.raises(AssumptionError, match="assumption 3, field value: a launch moves by whole"):
+    with pytest.raises(
+        InputError, match="assumption 3, column value: a launch moves by whole"
+    ) as e:
         apply_assumptions({}, demand, half)
+    assert (e.value.table, e.value.column) == ("assumption 3", "value")
 
 
 def test_a_capacity_change_on_a_workforce_pool_is_refused() -> None:
@@ -414,6 +444,7 @@ def test_a_capacity_change_on_a_workforce_pool_is_refused() -> None:
         }
     )
     with pytest.raises(
-        AssumptionError, match=r"assumption 1, field target: .*change the workforce"
-    ):
+        InputError, match=r"assumption 1, column target: .*change the workforce"
+    ) as e:
         apply_assumptions(given, demand(), change)
+    assert (e.value.table, e.value.column) == ("assumption 1", "target")

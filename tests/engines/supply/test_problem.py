@@ -6,12 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.supply import (
-    SupplyInputError,
-    aggregate_to_families,
-    problem_from_tables,
-    solve_supply,
-)
+from oneplan.engines.supply import aggregate_to_families, problem_from_tables, solve_supply
+from oneplan.errors import InputError
 
 MONTHS = ["2027-01", "2027-02", "2027-03", "2027-04"]
 
@@ -173,13 +169,13 @@ def test_lanes_connect_the_same_item_at_both_ends() -> None:
 @pytest.mark.parametrize(
     ("table", "column", "value", "message"),
     [
-        ("demand", "quantity", -1.0, "demand.quantity: negative"),
-        ("demand", "quantity", "lots", "demand.quantity: not a number"),
-        ("routings", "resource", "NOPE", "routings.resource: NOPE is not in resources"),
-        ("routings", "usage_per_unit", 0.0, "routings.usage_per_unit: must be > 0"),
-        ("resources", "kind", "robot", "resources.kind"),
-        ("item_costs", "holding_cost", -2.0, "item_costs.holding_cost: negative"),
-        ("resource_capacity", "resource", "X", "resource_capacity.resource: unknown"),
+        ("demand", "quantity", -1.0, "holds -1; it must not be negative"),
+        ("demand", "quantity", "lots", "holds 'lots', not a number"),
+        ("routings", "resource", "NOPE", "'NOPE' is not in resources"),
+        ("routings", "usage_per_unit", 0.0, "is 0; it must be more than 0"),
+        ("resources", "kind", "robot", "is 'robot'; it must be one of machine, labour, supplier"),
+        ("item_costs", "holding_cost", -2.0, "holds -2; it must not be negative"),
+        ("resource_capacity", "resource", "X", "'X' is not in resources"),
     ],
 )
 def test_bad_tables_name_the_column(table: str, column: str, value: object, message: str) -> None:
@@ -188,25 +184,31 @@ def test_bad_tables_name_the_column(table: str, column: str, value: object, mess
     frame[column] = frame[column].astype(object)
     frame.loc[frame.index[0], column] = value
     tables[table] = frame
-    with pytest.raises(SupplyInputError, match=message.replace(".", r"\.")):
+    with pytest.raises(InputError, match=f"^{table}, row 0, column {column}: {message}$") as error:
         problem_from_tables(tables)
+    # the first row of the table is the one at fault
+    assert (error.value.table, error.value.row, error.value.column) == (table, 0, column)
 
 
 def test_missing_columns_and_settings_are_named() -> None:
     tables = base()
     tables["routings"] = tables["routings"].drop(columns="usage_per_unit")
-    with pytest.raises(SupplyInputError, match="routings: missing column"):
+    with pytest.raises(InputError, match=r"^routings, column usage_per_unit: is missing") as error:
         problem_from_tables(tables)
+    assert (error.value.table, error.value.column) == ("routings", "usage_per_unit")
     tables = base()
     del tables["parameters"]
-    with pytest.raises(SupplyInputError, match="plan_start"):
+    with pytest.raises(InputError, match="plan_start is needed") as error:
         problem_from_tables(tables)
-    with pytest.raises(SupplyInputError, match="objective"):
+    assert error.value.table == "parameters"
+    with pytest.raises(InputError, match="must be 'cost' or 'margin', not 'profit'") as error:
         solve_supply(problem_from_tables(base()), objective="profit")  # type: ignore[arg-type]
+    assert (error.value.table, error.value.column) == ("arguments", "objective")
     tables = base()
     tables["item_costs"] = pd.concat([tables["item_costs"], tables["item_costs"].iloc[:1]])
-    with pytest.raises(SupplyInputError, match="duplicate"):
+    with pytest.raises(InputError, match="more than one row for the same item, location") as error:
         problem_from_tables(tables)
+    assert (error.value.table, error.value.column) == ("item_costs", "valid_from")
 
 
 def test_a_month_shut_down_in_the_calendar_has_no_overtime() -> None:

@@ -3,7 +3,7 @@
 from oneplan.engines.demand.accuracy import accuracy_table, seasonal_naive_scale
 from oneplan.engines.demand.classify import ADI_CUTOFF, CV2_CUTOFF, DEMAND_CLASSES, classify_demand
 from oneplan.engines.demand.forecast import DemandForecaster, ForecastResult, forecast
-from oneplan.engines.demand.validate import HistoryError, validate_history
+from oneplan.engines.demand.validate import validate_history
 
 __all__ = [
     "ADI_CUTOFF",
@@ -11,7 +11,6 @@ __all__ = [
     "DEMAND_CLASSES",
     "DemandForecaster",
     "ForecastResult",
-    "HistoryError",
     "accuracy_table",
     "classify_demand",
     "forecast",

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from utilsforecast.losses import mae as _mae
 
+from oneplan.engines.frames import require_columns
+
 
 def seasonal_naive_scale(history: pd.DataFrame, season_length: int) -> pd.Series:
     """In-sample MAE of the seasonal naive forecast per ``unique_id`` (the MASE denominator).
@@ -57,9 +59,7 @@ def accuracy_table(
     {'unique_id': 'a', 'wape': 0.3, 'mape': 0.2, 'smape': 1.111, 'mase': nan, 'bias': -0.1}
     """
     keys = list(by)
-    missing = [c for c in [*keys, actual, forecast] if c not in results.columns]
-    if missing:
-        raise ValueError(f"results is missing column(s) {missing}")
+    require_columns(results, [*keys, actual, forecast], "results")
     y = results[actual].to_numpy(dtype="float64")
     f = results[forecast].to_numpy(dtype="float64")
     abs_error = np.abs(f - y)

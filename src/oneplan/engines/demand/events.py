@@ -14,15 +14,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.demand.hierarchy import bottom_id, disaggregate, require_columns
+from oneplan.engines.demand.hierarchy import bottom_id, disaggregate
+from oneplan.engines.frames import month_starts, require_columns
+from oneplan.errors import InputError
 
 EVENT_KINDS = ("promotion", "one_time_event")
 EXPANDED_COLUMNS = ["event", "kind", "unique_id", "item", "location", "ds"]
 EXPANDED_COLUMNS += ["uplift_pct", "uplift_quantity"]
-
-
-class EventError(ValueError):
-    """A demand event frame is unusable; the message names the column and the event."""
+TABLE = "demand_events"
 
 
 class CleanedHistory(NamedTuple):
@@ -39,14 +38,12 @@ class UpliftedPlan(NamedTuple):
     contributions: pd.DataFrame
 
 
-def month_start(dates: pd.Series | Sequence[object]) -> pd.Series:
-    """First day of each date's month (``2027-03`` and ``2027-03-15`` both give 2027-03-01)."""
-    return pd.Series(pd.to_datetime(pd.Series(dates)).dt.to_period("M").dt.start_time)
-
-
-def _fail(events: pd.DataFrame, bad: pd.Series, message: str) -> None:
+def _fail(events: pd.DataFrame, bad: pd.Series, column: str | None, message: str) -> None:
+    """Raise naming the first event where `bad` holds: its row, its code and the column."""
     if bad.any():
-        raise EventError(f"demand_events: event {events.loc[bad, 'code'].iloc[0]!r}: {message}")
+        row = int(np.argmax(bad.to_numpy()))
+        code = events["code"].iloc[row]
+        raise InputError(f"{message} (event {code!r})", table=TABLE, column=column, row=row)
 
 
 def expand_events(
@@ -70,9 +67,9 @@ def expand_events(
     >>> cells[["unique_id", "ds"]].astype(str).values.tolist()
     [['A|L1', '2027-02-01'], ['A|L1', '2027-03-01'], ['B|L1', '2027-02-01'], ['B|L1', '2027-03-01']]
     """
-    require_columns(events, "demand_events", ["code", "kind", "start_period", "end_period"])
-    require_columns(items, "items", ["code", "family"])
-    require_columns(locations, "locations", ["code"])
+    require_columns(events, ["code", "kind", "start_period", "end_period"], TABLE)
+    require_columns(items, ["code", "family"], "items")
+    require_columns(locations, ["code"], "locations")
     ev = events.copy()
     for column in ("item", "family", "location", "uplift_pct", "uplift_quantity"):
         if column not in ev:
@@ -80,23 +77,25 @@ def expand_events(
     for column in ("item", "family", "location"):
         codes = ev[column].astype(object)
         ev[column] = codes.where(codes.notna() & (codes != ""))
-    _fail(ev, ev["code"].duplicated(), "code appears more than once")
-    _fail(ev, ~ev["kind"].isin(EVENT_KINDS), f"column 'kind' must be one of {EVENT_KINDS}")
-    _fail(ev, ev["item"].notna() == ev["family"].notna(), "give exactly one of item, family")
+    _fail(ev, ev["code"].duplicated(), "code", "appears more than once")
+    _fail(ev, ~ev["kind"].isin(EVENT_KINDS), "kind", f"must be one of {EVENT_KINDS}")
+    _fail(ev, ev["item"].notna() == ev["family"].notna(), None, "give exactly one of item, family")
     pct, qty = ev["uplift_pct"].notna(), ev["uplift_quantity"].notna()
-    _fail(ev, pct == qty, "give exactly one of uplift_pct, uplift_quantity")
-    _fail(ev, ev["uplift_pct"] < -100, "column 'uplift_pct' is below -100")
-    _fail(ev, ev["uplift_quantity"] < 0, "column 'uplift_quantity' is negative")
-    _fail(ev, ev["item"].notna() & ~ev["item"].isin(items["code"]), "item is not in items")
-    _fail(ev, ev["family"].notna() & ~ev["family"].isin(items["family"]), "family has no items")
-    _fail(ev, ev["location"].notna() & ~ev["location"].isin(locations["code"]), "unknown location")
-    ev["start_period"], ev["end_period"] = (
-        month_start(ev["start_period"]),
-        month_start(ev["end_period"]),
-    )
-    _fail(ev, ev["start_period"] > ev["end_period"], "start_period is after end_period")
+    _fail(ev, pct == qty, None, "give exactly one of uplift_pct, uplift_quantity")
+    _fail(ev, ev["uplift_pct"] < -100, "uplift_pct", "is below -100")
+    _fail(ev, ev["uplift_quantity"] < 0, "uplift_quantity", "is negative")
+    unknown = ev["item"].notna() & ~ev["item"].isin(items["code"])
+    _fail(ev, unknown, "item", "is not in items")
+    no_members = ev["family"].notna() & ~ev["family"].isin(items["family"])
+    _fail(ev, no_members, "family", "has no items")
+    nowhere = ev["location"].notna() & ~ev["location"].isin(locations["code"])
+    _fail(ev, nowhere, "location", "is not in locations")
+    ev["start_period"] = month_starts(ev["start_period"], table=TABLE)
+    ev["end_period"] = month_starts(ev["end_period"], table=TABLE)
+    _fail(ev, ev["start_period"] > ev["end_period"], "start_period", "is after end_period")
 
-    months = pd.DataFrame({"ds": month_start(periods).drop_duplicates()})
+    months = pd.DataFrame({"ds": month_starts(periods, table="arguments", column="periods")})
+    months = months.drop_duplicates()
     cells = ev.merge(months, how="cross")
     cells = cells[(cells["ds"] >= cells["start_period"]) & (cells["ds"] <= cells["end_period"])]
     members = items[["code", "family"]].astype(object).rename(columns={"code": "member"})
@@ -128,16 +127,20 @@ def clean_history(
     >>> clean_history(hist, spike).history["y"].tolist()
     [10.0, 12.0, 13.0, 14.0, 16.0]
     """
-    require_columns(history, "history", ["unique_id", "ds", "y"])
-    require_columns(expanded_events, "expanded_events", ["event", "unique_id", "ds"])
+    require_columns(history, ["unique_id", "ds", "y"], "history")
+    require_columns(expanded_events, ["event", "unique_id", "ds"], "expanded_events")
     if window < 1:
-        raise EventError(f"window: must be at least 1, got {window}")
+        message = f"must be at least 1, got {window}"
+        raise InputError(message, table="arguments", column="window")
     if history.duplicated(["unique_id", "ds"]).any():
-        raise EventError("history: (unique_id, ds) appears more than once")
-    marks = expanded_events.assign(month=month_start(expanded_events["ds"]).to_numpy())
+        raise InputError("has a unique_id twice in one period", table="history", column="ds")
+    marks = expanded_events.assign(
+        month=month_starts(expanded_events["ds"], table="expanded_events").to_numpy()
+    )
     marks = marks.drop_duplicates(["unique_id", "month", "event"]).sort_values("event")
     marks = marks.groupby(["unique_id", "month"], as_index=False).agg(event=("event", ",".join))
-    frame = history.reset_index(drop=True).assign(month=month_start(history["ds"]).to_numpy())
+    months = month_starts(history["ds"], table="history").to_numpy()
+    frame = history.reset_index(drop=True).assign(month=months)
     frame = frame.merge(marks, on=["unique_id", "month"], how="left")
     marked = frame["event"].notna().to_numpy()
 
@@ -186,14 +189,14 @@ def apply_uplift(
     >>> apply_uplift(base, cells).plan[["forecast", "event_uplift"]].values.tolist()
     [[100.0, 0.0], [120.0, 20.0]]
     """
-    require_columns(baseline, "baseline", ["unique_id", "ds", value])
-    require_columns(expanded_events, "expanded_events", EXPANDED_COLUMNS)
+    require_columns(baseline, ["unique_id", "ds", value], "baseline")
+    require_columns(expanded_events, EXPANDED_COLUMNS, "expanded_events")
     if baseline.duplicated(["unique_id", "ds"]).any():
-        raise EventError("baseline: (unique_id, ds) appears more than once")
+        raise InputError("has a unique_id twice in one period", table="baseline", column="ds")
     plan = baseline.reset_index(drop=True).copy()
-    plan["month"] = month_start(plan["ds"]).to_numpy()
+    plan["month"] = month_starts(plan["ds"], table="baseline").to_numpy()
     cells = expanded_events.drop(columns=["item", "location"]).rename(columns={"ds": "month"})
-    cells["month"] = month_start(cells["month"]).to_numpy()
+    cells["month"] = month_starts(cells["month"], table="expanded_events", column="ds").to_numpy()
     cells = cells.merge(plan[["unique_id", "month", "ds", value]], on=["unique_id", "month"])
     by_pct = cells["uplift_pct"].notna()
     cells["uplift"] = cells[value] * cells["uplift_pct"].fillna(0.0) / 100.0

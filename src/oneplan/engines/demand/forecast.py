@@ -44,6 +44,7 @@ from oneplan.engines.demand.selection import (
     nonfinite_per_series,
 )
 from oneplan.engines.demand.validate import validate_history
+from oneplan.errors import InputError
 
 SELECTION_COLUMNS = [
     "unique_id",
@@ -121,12 +122,13 @@ class DemandForecaster:
 
     def fit(self, history: pd.DataFrame) -> DemandForecaster:
         """Validate ``history`` (``unique_id, ds, y``), choose and forecast; sets ``result_``."""
-        if self.horizon < 1:
-            raise ValueError(f"horizon must be at least 1, got {self.horizon}")
-        if self.n_windows < 1:
-            raise ValueError(f"n_windows must be at least 1, got {self.n_windows}")
+        for setting in ("horizon", "n_windows"):
+            if getattr(self, setting) < 1:
+                message = f"must be at least 1, got {getattr(self, setting)}"
+                raise InputError(message, table="arguments", column=setting)
         if self.choose not in ("set", "series"):
-            raise ValueError(f"choose must be 'set' or 'series', got {self.choose!r}")
+            message = f"must be 'set' or 'series', got {self.choose!r}"
+            raise InputError(message, table="arguments", column="choose")
         m = self.season_length
         clean = validate_history(history, freq=self.freq)
         classes = classify_demand(

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from oneplan.engines.demand.accuracy import accuracy_table
+from oneplan.engines.frames import month_number, month_starts, numeric, require_columns
+from oneplan.errors import InputError
 
 LAYER_ORDER = ("naive", "statistical", "consensus")
 SNAPSHOT_COLUMNS = ("cycle", "item", "location", "period", "layer", "quantity")
@@ -48,29 +50,8 @@ FVA_COLUMNS = [
 _WITHOUT = "consensus without "
 
 
-class FrameError(ValueError):
-    """An input frame lacks a column or holds a value that cannot be read."""
-
-
-def _require(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise FrameError(f"{name} is missing column(s) {missing}")
-
-
-def _months(values: pd.Series, name: str, column: str) -> pd.Series:
-    try:
-        stamps = pd.to_datetime(values)
-    except (ValueError, TypeError) as error:
-        raise FrameError(f"{name}.{column} holds values that are not dates: {error}") from error
-    if stamps.isna().any():
-        raise FrameError(f"{name}.{column} has {int(stamps.isna().sum())} empty value(s)")
-    months: pd.Series = stamps.dt.to_period("M").dt.start_time.astype("datetime64[ns]")
-    return months
-
-
 def _month_number(months: pd.Series) -> np.ndarray:
-    numbers: np.ndarray = (months.dt.year * 12 + months.dt.month - 1).to_numpy(dtype="int64")
+    numbers: np.ndarray = month_number(months).to_numpy(dtype="int64")
     return numbers
 
 
@@ -84,10 +65,10 @@ def monthly_actuals(
     >>> monthly_actuals(a)["quantity"].tolist()
     [5.0]
     """
-    _require(actuals, "actuals", [*keys, "period", "quantity"])
+    require_columns(actuals, [*keys, "period", "quantity"], "actuals")
     frame = actuals[[*keys, "quantity"]].copy()
-    frame["period"] = _months(actuals["period"], "actuals", "period")
-    frame["quantity"] = pd.to_numeric(frame["quantity"], errors="raise").astype("float64")
+    frame["period"] = month_starts(actuals["period"], table="actuals", required=True)
+    frame["quantity"] = numeric(actuals, "quantity", "actuals")
     summed: pd.DataFrame = frame.groupby([*keys, "period"], as_index=False, sort=True)[
         ["quantity"]
     ].sum()
@@ -104,11 +85,13 @@ def _cells(
     """One row per cycle, period and ``by`` cell that has arrived: the actual and one column
     per layer (0 where a layer has no row). Also the layer names and the pending counts."""
     keys = list(by)
-    _require(snapshots, "snapshots", [*SNAPSHOT_COLUMNS[:1], *keys, "period", "layer", "quantity"])
+    require_columns(
+        snapshots, [*SNAPSHOT_COLUMNS[:1], *keys, "period", "layer", "quantity"], "snapshots"
+    )
     snap = snapshots[[*keys, "layer"]].copy()
-    snap["cycle"] = _months(snapshots["cycle"], "snapshots", "cycle")
-    snap["period"] = _months(snapshots["period"], "snapshots", "period")
-    snap["quantity"] = pd.to_numeric(snapshots["quantity"], errors="raise").astype("float64")
+    snap["cycle"] = month_starts(snapshots["cycle"], table="snapshots", required=True)
+    snap["period"] = month_starts(snapshots["period"], table="snapshots", required=True)
+    snap["quantity"] = numeric(snapshots, "quantity", "snapshots")
     snap["lag"] = _month_number(snap["period"]) - _month_number(snap["cycle"])
     snap = snap[snap["lag"] >= 0] if lags is None else snap[snap["lag"].isin(list(lags))]
     monthly = monthly_actuals(actuals, keys)
@@ -137,13 +120,14 @@ def _without_authors(
     cells: pd.DataFrame, contributions: pd.DataFrame, keys: list[str]
 ) -> pd.DataFrame:
     """Add one column per author: the consensus with that author's changes taken out."""
-    _require(contributions, "contributions", [*keys, "cycle", "period", "author", "change"])
+    require_columns(contributions, [*keys, "cycle", "period", "author", "change"], "contributions")
     if "consensus" not in cells.columns:
-        raise FrameError("snapshots need a 'consensus' layer to measure override authors")
+        message = "needs a 'consensus' layer to measure override authors"
+        raise InputError(message, table="snapshots", column="layer")
     changes = contributions[[*keys, "author"]].copy()
-    changes["cycle"] = _months(contributions["cycle"], "contributions", "cycle")
-    changes["period"] = _months(contributions["period"], "contributions", "period")
-    changes["change"] = pd.to_numeric(contributions["change"], errors="raise").astype("float64")
+    changes["cycle"] = month_starts(contributions["cycle"], table="contributions", required=True)
+    changes["period"] = month_starts(contributions["period"], table="contributions", required=True)
+    changes["change"] = numeric(contributions, "change", "contributions")
     changes["author"] = changes["author"].astype(str)
     index = ["cycle", "period", *keys]
     by_author = changes.pivot_table(index=index, columns="author", values="change", aggfunc="sum")
@@ -276,7 +260,8 @@ def forecast_value_added(
     ('consensus', 0.3)
     """
     if metric not in {"wape", "mape"}:
-        raise FrameError(f"metric must be 'wape' or 'mape', got {metric!r}")
+        message = f"must be 'wape' or 'mape', got {metric!r}"
+        raise InputError(message, table="arguments", column="metric")
     cells, layers, _ = _cells(_with_family(snapshots), actuals, by, lags, contributions)
     cells = _family_of_cells(cells, snapshots, by)
     scored = _score(cells, layers, by).set_index(["level", "lag", "layer"])[metric]
@@ -329,9 +314,11 @@ def naive_snapshot(
     [12.0, 12.0]
     """
     if horizon < 1:
-        raise FrameError(f"horizon must be at least 1, got {horizon}")
+        message = f"must be at least 1, got {horizon}"
+        raise InputError(message, table="arguments", column="horizon")
     monthly = monthly_actuals(history)
-    cycle_months = _months(pd.Series(list(cycles)), "cycles", "cycle").drop_duplicates()
+    cycle_months = month_starts(list(cycles), table="arguments", column="cycles", required=True)
+    cycle_months = cycle_months.drop_duplicates()
     columns = list(SNAPSHOT_COLUMNS)
     if monthly.empty or cycle_months.empty:
         return pd.DataFrame(columns=columns)

@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from oneplan.engines.frames import require_columns
+from oneplan.errors import InputError
+
 ID_SEPARATOR = "|"
 # Aggregate levels, top first; each names the bottom columns that identify its nodes.
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -38,10 +41,6 @@ PROPORTIONS = ("average_proportions", "forecast_proportions")
 INTERVALS = ("normality", "bootstrap")
 
 
-class HierarchyError(ValueError):
-    """A frame given to the hierarchy engine is unusable; the message names the column."""
-
-
 def bottom_id(item: pd.Series, location: pd.Series) -> pd.Series:
     """Name bottom series ``ITEM|LOC``.
 
@@ -51,8 +50,10 @@ def bottom_id(item: pd.Series, location: pd.Series) -> pd.Series:
     return item.astype(str) + ID_SEPARATOR + location.astype(str)
 
 
-def split_bottom_id(unique_id: pd.Series) -> pd.DataFrame:
+def split_bottom_id(unique_id: pd.Series, *, table: str = "input") -> pd.DataFrame:
     """Split ``ITEM|LOC`` names into ``item`` and ``location`` columns.
+
+    ``table`` names the frame the names come from, for the error a name without ``|`` raises.
 
     >>> split_bottom_id(pd.Series(["A|L1"])).to_dict("records")
     [{'item': 'A', 'location': 'L1'}]
@@ -61,19 +62,11 @@ def split_bottom_id(unique_id: pd.Series) -> pd.DataFrame:
     names = pd.Series(distinct, dtype=object)
     bad = ~names.str.contains(ID_SEPARATOR, regex=False)
     if bad.any():
-        raise HierarchyError(
-            f"unique_id: {names[bad].iloc[0]!r} is not 'ITEM{ID_SEPARATOR}LOCATION'"
-        )
+        message = f"{names[bad].iloc[0]!r} is not 'ITEM{ID_SEPARATOR}LOCATION'"
+        raise InputError(message, table=table, column="unique_id")
     parts = names.str.split(ID_SEPARATOR, n=1, regex=False)
     item, location = parts.str[0].to_numpy(), parts.str[1].to_numpy()
     return pd.DataFrame({"item": item[codes], "location": location[codes]})
-
-
-def require_columns(frame: pd.DataFrame, name: str, columns: Sequence[str]) -> None:
-    """Raise `HierarchyError` naming the first column of ``columns`` that ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise HierarchyError(f"{name}: missing column {missing[0]!r} (needs {list(columns)})")
 
 
 @dataclass(frozen=True)
@@ -130,28 +123,38 @@ def build_structure(
     """
     unknown = [lv for lv in levels if lv not in LEVEL_KEYS]
     if unknown:
-        raise HierarchyError(f"levels: unknown level {unknown[0]!r}; use any of {list(LEVEL_KEYS)}")
-    require_columns(items, "items", ["item", "family", "category"])
-    require_columns(locations, "locations", ["location", "region"])
-    require_columns(bottom, "bottom", ["item", "location"])
+        message = f"has unknown level {unknown[0]!r}; use any of {list(LEVEL_KEYS)}"
+        raise InputError(message, table="arguments", column="levels")
+    require_columns(items, ["item", "family", "category"], "items")
+    require_columns(locations, ["location", "region"], "locations")
+    require_columns(bottom, ["item", "location"], "bottom")
     items = items[["item", "family", "category"]].astype(str)
     locations = locations[["location", "region"]].astype(str)
     for frame, name, key in ((items, "items", "item"), (locations, "locations", "location")):
-        if frame[key].duplicated().any():
-            dup = frame.loc[frame[key].duplicated(), key].iloc[0]
-            raise HierarchyError(f"{name}: {key} {dup!r} appears more than once")
+        twice = frame[key].duplicated().to_numpy()
+        if twice.any():
+            row = int(np.argmax(twice))
+            message = f"{frame[key].iloc[row]!r} appears more than once"
+            raise InputError(message, table=name, column=key, row=row)
     per_family = items.groupby("family")["category"].nunique()
     if (per_family > 1).any():
-        raise HierarchyError(f"items: family {per_family.idxmax()!r} has more than one category")
+        message = f"family {per_family.idxmax()!r} has more than one category"
+        raise InputError(message, table="items", column="category")
     series = bottom[["item", "location"]].astype(str).drop_duplicates()
     for key in ("item", "location"):
-        if series[key].str.contains(ID_SEPARATOR, regex=False).any():
-            raise HierarchyError(f"bottom: {key} codes must not contain {ID_SEPARATOR!r}")
+        odd = series[key].str.contains(ID_SEPARATOR, regex=False)
+        if odd.any():
+            # the separator joins item and location into one series name
+            message = (
+                f"{series[key][odd].iloc[0]!r} contains {ID_SEPARATOR!r}, which codes must not"
+            )
+            raise InputError(message, table="bottom", column=key)
     series = series.merge(items, on="item", how="left").merge(locations, on="location", how="left")
     for key, master in (("family", "item"), ("region", "location")):
         lost = series.loc[series[key].isna(), master]
         if len(lost):
-            raise HierarchyError(f"bottom: {master} {lost.iloc[0]!r} is not in {master}s")
+            message = f"{lost.iloc[0]!r} is not in {master}s"
+            raise InputError(message, table="bottom", column=master)
     series["unique_id"] = bottom_id(series["item"], series["location"])
     series = series.sort_values("unique_id", ignore_index=True)
     series = series[["unique_id", "item", "location", "family", "category", "region"]]
@@ -179,10 +182,11 @@ def _wide(frame: pd.DataFrame, ids: np.ndarray, column: str, name: str) -> tuple
     row = pd.Index(ids).get_indexer(pd.Index(frame["unique_id"]))
     if (row < 0).any():
         bad = frame["unique_id"].to_numpy()[row < 0][0]
-        raise HierarchyError(f"{name}: unique_id {bad!r} is not a node of the hierarchy")
+        message = f"{bad!r} is not a node of the hierarchy"
+        raise InputError(message, table=name, column="unique_id")
     col, periods = pd.factorize(frame["ds"], sort=True)
     if pd.Series(row * len(periods) + col).duplicated().any():
-        raise HierarchyError(f"{name}: (unique_id, ds) appears more than once")
+        raise InputError("has a unique_id twice in one month", table=name, column="ds")
     out = np.full((len(ids), len(periods)), np.nan)
     out[row, col] = frame[column].to_numpy(dtype=float)
     return out, pd.Index(periods)
@@ -205,7 +209,7 @@ def aggregate_history(history: pd.DataFrame, structure: HierarchyStructure) -> p
     >>> aggregate_history(h, s)["y"].tolist()
     [5.0, 2.0, 3.0]
     """
-    require_columns(history, "history", ["unique_id", "ds", "y"])
+    require_columns(history, ["unique_id", "ds", "y"], "history")
     wide, periods = _wide(history, structure.bottom["unique_id"].to_numpy(), "y", "history")
     totals = structure.summing @ np.nan_to_num(wide)
     out = _long(totals, structure.nodes["unique_id"].to_numpy(), periods, "y")
@@ -248,32 +252,36 @@ def reconcile(
         given.items(), (METHODS, PROPORTIONS, INTERVALS), strict=True
     ):
         if value not in allowed:
-            raise HierarchyError(f"{name}: unknown {name} {value!r}; choose from {allowed}")
+            message = f"{value!r} is not one of {allowed}"
+            raise InputError(message, table="arguments", column=name)
     if method == "top_down" and "total" not in structure.tags:
-        raise HierarchyError("method: 'top_down' needs the 'total' level in the structure")
+        message = "'top_down' needs the 'total' level in the structure"
+        raise InputError(message, table="arguments", column="method")
     levels = sorted(levels)
     intervals = _interval_columns(levels)
-    require_columns(base_forecasts, "base_forecasts", ["unique_id", "ds", "forecast", *intervals])
+    require_columns(base_forecasts, ["unique_id", "ds", "forecast", *intervals], "base_forecasts")
     all_ids = structure.nodes["unique_id"].to_numpy()
     base: dict[str, np.ndarray] = {}
     for column in ["forecast", *intervals]:
         base[column], periods = _wide(base_forecasts, all_ids, column, "base_forecasts")
         if np.isnan(base[column]).any():
             row, col = np.argwhere(np.isnan(base[column]))[0]
-            raise HierarchyError(
-                f"base_forecasts: {column} missing for node {all_ids[row]!r} at {periods[col]} "
+            message = (
+                f"is missing for node {all_ids[row]!r} at {periods[col]} "
                 "(every node needs a base forecast for every month)"
             )
+            raise InputError(message, table="base_forecasts", column=column)
     if method == "top_down":
         bottom_values = _top_down(base["forecast"], history, structure, proportions)
     else:
         dense = method == "mint_shrink" or nonnegative or bool(levels)
         if dense and len(all_ids) > dense_node_limit:
-            raise HierarchyError(
-                f"structure: {len(all_ids)} nodes is above dense_node_limit={dense_node_limit}; "
+            message = (
+                f"has {len(all_ids)} nodes, above dense_node_limit={dense_node_limit}; "
                 f"{method} with intervals, mint_shrink and nonnegative work on dense node x node "
                 "matrices. Reconcile each category apart, or use levels=() or top_down"
             )
+            raise InputError(message, table="structure")
         options = (method, levels, nonnegative, intervals_method)
         bottom_values, library = _library(base, all_ids, periods, history, structure, *options)
     # Every node is rebuilt from the reconciled bottom, so parents add up exactly.
@@ -300,8 +308,9 @@ def _top_down(
     bottom = structure.bottom
     if proportions == "average_proportions":
         if history is None:
-            raise HierarchyError("history: top_down with average_proportions needs bottom history")
-        require_columns(history, "history", ["unique_id", "ds", "y"])
+            message = "is needed by top_down with average_proportions (the bottom series' sales)"
+            raise InputError(message, table="history")
+        require_columns(history, ["unique_id", "ds", "y"], "history")
         rows = history["unique_id"].isin(bottom["unique_id"])
         ids = bottom["unique_id"].to_numpy()
         sales = np.nan_to_num(_wide(history[rows], ids, "y", "history")[0])
@@ -352,11 +361,13 @@ def _library(
     y_df = None
     if needs_fitted:
         if history is None:
-            raise HierarchyError(f"history: method {method!r} needs each node's history")
-        require_columns(history, "history", ["unique_id", "ds", "y", "fitted"])
+            message = f"is needed by method {method!r} (each node's actuals and fitted values)"
+            raise InputError(message, table="history")
+        require_columns(history, ["unique_id", "ds", "y", "fitted"], "history")
         absent = set(ids) - set(history["unique_id"])
         if absent:
-            raise HierarchyError(f"history: no rows for node {sorted(absent)[0]!r}")
+            message = f"has no rows for node {sorted(absent)[0]!r}"
+            raise InputError(message, table="history", column="unique_id")
         y_df = history.loc[history["unique_id"].isin(ids), ["unique_id", "ds", "y", "fitted"]]
         y_df = y_df.rename(columns={"fitted": "forecast"})
     # The sparse classes scale to tens of thousands of nodes; intervals need the dense ones.
@@ -404,18 +415,19 @@ def disaggregate(
     [36.0, 12.0, 5.0]
     """
     keys = list(by) or ["_all"]
-    require_columns(value_frame, "value_frame", [*by, change])
-    require_columns(detail_frame, "detail_frame", [*by, value])
+    require_columns(value_frame, [*by, change], "value_frame")
+    require_columns(detail_frame, [*by, value], "detail_frame")
     changes = value_frame.assign(_all=0)[[*keys, change]]
     detail = detail_frame.assign(_all=0)
     if changes.duplicated(keys).any():
-        raise HierarchyError(f"value_frame: more than one {change} for the same {list(by)}")
+        message = f"has more than one {change} for the same {list(by)}"
+        raise InputError(message, table="value_frame", column=change)
     if (detail[value] < 0).any():
-        raise HierarchyError(f"detail_frame: column {value!r} has negative values")
+        raise InputError("has negative values", table="detail_frame", column=value)
     known = changes.merge(detail[keys].drop_duplicates(), on=keys, how="left", indicator=True)
     if (known["_merge"] == "left_only").any():
         lost = known.loc[known["_merge"] == "left_only", keys].iloc[0].to_dict()
-        raise HierarchyError(f"value_frame: no detail rows for {lost}")
+        raise InputError(f"names {lost}, which has no detail rows", table="value_frame")
     node = detail.groupby(keys, sort=False)[value]
     node_total, rows = node.transform("sum").to_numpy(), node.transform("size").to_numpy()
     share = np.divide(

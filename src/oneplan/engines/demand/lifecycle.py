@@ -12,14 +12,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.demand.hierarchy import bottom_id, require_columns, split_bottom_id
+from oneplan.engines.demand.hierarchy import bottom_id, split_bottom_id
+from oneplan.engines.frames import month_number, require_columns
+from oneplan.errors import InputError
 
 LIFECYCLE_STATUSES = ("active", "new", "phase_out", "obsolete")
 LIFECYCLE_COLUMNS = ["unique_id", "ds", "rule", "factor"]
-
-
-class LifecycleError(ValueError):
-    """A lifecycle input frame is unusable; the message names the column."""
 
 
 class LifecycleResult(NamedTuple):
@@ -27,16 +25,6 @@ class LifecycleResult(NamedTuple):
 
     forecast: pd.DataFrame
     lifecycle: pd.DataFrame
-
-
-def month_number(dates: pd.Series) -> pd.Series:
-    """Months since year 0 (float, NaN for a missing date): month arithmetic without loops.
-
-    >>> month_number(pd.Series(["2027-03-15", None])).tolist()
-    [24326.0, nan]
-    """
-    stamps = pd.to_datetime(dates)
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).astype(float)
 
 
 def forecast_columns(frame: pd.DataFrame) -> list[str]:
@@ -83,44 +71,41 @@ def launch_forecast(
     >>> launch_forecast(like, launches, items, 3).forecast["forecast"].tolist()
     [0.0, 25.0, 50.0]
     """
-    require_columns(like_item_forecast, "like_item_forecast", ["unique_id", "ds", "forecast"])
-    require_columns(launches, "launches", ["item", "like_item"])
-    require_columns(items, "items", ["code", "launch_date"])
+    require_columns(like_item_forecast, ["unique_id", "ds", "forecast"], "like_item_forecast")
+    require_columns(launches, ["item", "like_item"], "launches")
+    require_columns(items, ["code", "launch_date"], "items")
     if horizon_periods < 1:
-        raise LifecycleError(f"horizon_periods: must be at least 1, got {horizon_periods}")
+        message = f"must be at least 1, got {horizon_periods}"
+        raise InputError(message, table="arguments", column="horizon_periods")
     plan = launches.copy()
     for column, default in (("scale", 1.0), ("ramp_up_periods", 0)):
         plan[column] = plan[column].fillna(default) if column in plan else default
-    if (plan["scale"] <= 0).any():
-        raise LifecycleError("launches: column 'scale' must be > 0")
-    if (plan["ramp_up_periods"] < 0).any():
-        raise LifecycleError("launches: column 'ramp_up_periods' must be >= 0")
-    if plan["item"].duplicated().any():
-        raise LifecycleError(
-            f"launches: item {plan.loc[plan['item'].duplicated(), 'item'].iloc[0]!r} twice"
-        )
-    unknown = ~plan["item"].isin(items["code"])
-    if unknown.any():
-        raise LifecycleError(
-            f"launches: item {plan.loc[unknown, 'item'].iloc[0]!r} is not in items"
-        )
+
+    def fail(rows: pd.Series, column: str, message: str) -> None:
+        """Raise naming the first launch where `rows` holds: its row and the column."""
+        if rows.any():
+            row = int(np.argmax(rows.to_numpy()))
+            text = message.format(plan[column].iloc[row])
+            raise InputError(text, table="launches", column=column, row=row)
+
+    fail(plan["scale"] <= 0, "scale", "is {}; it must be more than 0")
+    fail(plan["ramp_up_periods"] < 0, "ramp_up_periods", "is {}; it must not be negative")
+    fail(plan["item"].duplicated(), "item", "{!r} is launched twice")
+    fail(~plan["item"].isin(items["code"]), "item", "{!r} is not in items")
 
     like = like_item_forecast.drop(columns=["item", "location"], errors="ignore")
     like = like.reset_index(drop=True)
-    like = pd.concat([like, split_bottom_id(like["unique_id"])], axis=1)
+    like = pd.concat([like, split_bottom_id(like["unique_id"], table="like_item_forecast")], axis=1)
     months = np.sort(like["ds"].unique())
     if len(months) < horizon_periods:
-        raise LifecycleError(
-            f"like_item_forecast: covers {len(months)} months, fewer than horizon_periods "
-            f"({horizon_periods})"
-        )
+        message = f"covers {len(months)} months, fewer than horizon_periods ({horizon_periods})"
+        raise InputError(message, table="like_item_forecast", column="ds")
     like = like[like["ds"].isin(months[:horizon_periods])]
     without = ~plan["like_item"].isin(like["item"])
     if without.any():
         row = plan.loc[without].iloc[0]
-        raise LifecycleError(
-            f"like_item_forecast: no forecast for like_item {row['like_item']!r} of {row['item']!r}"
-        )
+        message = f"has no forecast for like_item {row['like_item']!r} of {row['item']!r}"
+        raise InputError(message, table="like_item_forecast", column="unique_id")
     start = items.set_index("code")["launch_date"]
     plan["launch_month"] = month_number(plan["item"].map(start)).fillna(
         month_number(pd.Series(months[:1])).iloc[0]
@@ -157,18 +142,21 @@ def apply_end_dates(forecast: pd.DataFrame, items: pd.DataFrame) -> LifecycleRes
     >>> apply_end_dates(fc, items).forecast["forecast"].tolist()
     [10.0, 10.0, 0.0]
     """
-    require_columns(forecast, "forecast", ["unique_id", "ds", "forecast"])
-    require_columns(items, "items", ["code", "end_date", "lifecycle_status"])
+    require_columns(forecast, ["unique_id", "ds", "forecast"], "forecast")
+    require_columns(items, ["code", "end_date", "lifecycle_status"], "items")
     status = items["lifecycle_status"].fillna("active")
-    odd = ~status.isin(LIFECYCLE_STATUSES)
+    odd = (~status.isin(LIFECYCLE_STATUSES)).to_numpy()
     if odd.any():
-        raise LifecycleError(
-            f"items: lifecycle_status {status[odd].iloc[0]!r} is not one of {LIFECYCLE_STATUSES}"
-        )
-    if items["code"].duplicated().any():
-        raise LifecycleError("items: column 'code' has duplicates")
+        row = int(np.argmax(odd))
+        message = f"{status.iloc[row]!r} is not one of {LIFECYCLE_STATUSES}"
+        raise InputError(message, table="items", column="lifecycle_status", row=row)
+    twice = items["code"].duplicated().to_numpy()
+    if twice.any():
+        row = int(np.argmax(twice))
+        message = f"{items['code'].iloc[row]!r} appears more than once"
+        raise InputError(message, table="items", column="code", row=row)
     master = items.set_index("code")
-    item = split_bottom_id(forecast["unique_id"])["item"]
+    item = split_bottom_id(forecast["unique_id"], table="forecast")["item"]
     end_month = month_number(item.map(master["end_date"])).to_numpy()
     obsolete = (item.map(master["lifecycle_status"]) == "obsolete").to_numpy()
     ended = month_number(forecast["ds"]).to_numpy() > end_month  # NaN end_date compares False

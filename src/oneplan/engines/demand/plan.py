@@ -18,6 +18,7 @@ from utilsforecast.preprocessing import fill_gaps
 from oneplan.engines.demand.events import apply_uplift, clean_history, expand_events
 from oneplan.engines.demand.hierarchy import bottom_id, split_bottom_id
 from oneplan.engines.demand.lifecycle import apply_end_dates, launch_forecast
+from oneplan.engines.frames import month_starts, value_in_force
 from oneplan.errors import Problem, ValidationFailed
 
 LAYERS = ["baseline", "lifecycle_adjustment", "event_uplift", "override_adjustment"]
@@ -37,7 +38,7 @@ def monthly_history(sales_history: pd.DataFrame, plan_start: pd.Timestamp) -> pd
     >>> monthly_history(sales, pd.Timestamp("2026-04-01"))["y"].tolist()
     [3.0, 0.0, 4.0]
     """
-    month = pd.to_datetime(sales_history["period"]).dt.to_period("M").dt.start_time
+    month = month_starts(sales_history["period"], table="sales_history", column="period")
     frame = pd.DataFrame(
         {
             "unique_id": bottom_id(sales_history["item"], sales_history["location"]),
@@ -79,10 +80,7 @@ def clean_past_events(
 def _event_cells(
     events: pd.DataFrame, tables: dict[str, pd.DataFrame], periods: pd.Series
 ) -> pd.DataFrame:
-    try:
-        return expand_events(events, tables["items"], tables["locations"], periods)
-    except ValueError as error:
-        raise ValidationFailed([Problem("demand_events", None, None, str(error))]) from error
+    return expand_events(events, tables["items"], tables["locations"], periods)
 
 
 @dataclass(frozen=True)
@@ -198,14 +196,8 @@ def price_cells(consensus: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
     month on or before it (a price valid from mid-month prices its whole month, as the supply
     and finance engines count it). Rows before an item's first price get NaN."""
     listed = prices.loc[prices["channel"] == "all", ["item", "valid_from", "price"]]
-    starts = pd.to_datetime(listed["valid_from"]).dt.to_period("M").dt.to_timestamp()
-    listed = listed.assign(valid_from=starts.astype("datetime64[ns]"))
-    rows = consensus[["item", "period"]].reset_index().sort_values("period")
-    rows["period"] = rows["period"].astype("datetime64[ns]")
-    priced = pd.merge_asof(
-        rows, listed.sort_values("valid_from"), left_on="period", right_on="valid_from", by="item"
-    )
-    return priced.set_index("index")["price"].reindex(consensus.index)
+    priced = value_in_force(consensus, listed, ["item"], ["price"], table="prices")
+    return priced["price"]
 
 
 def rollup(consensus: pd.DataFrame, levels: Sequence[str] = ROLLUP_LEVELS) -> pd.DataFrame:

@@ -1,19 +1,27 @@
 """Checks on the sales history at the engine's boundary.
 
-A bad frame raises :class:`HistoryError` (a ``ValueError``) whose message names the column and the
-problem; a good frame comes back sorted, typed and with missing months filled with zero demand.
+A bad frame raises :class:`~oneplan.errors.InputError` (a ``ValueError``) located at the column
+(and, for one bad value, the row's 0-based position) of the ``history`` frame, with a message that
+says what is wrong; a good frame comes back sorted, typed and with missing months filled with zero
+demand.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from utilsforecast.preprocessing import fill_gaps
 
+from oneplan.engines.frames import require_columns
+from oneplan.errors import InputError
+
 REQUIRED_COLUMNS = ("unique_id", "ds", "y")
+TABLE = "history"
 
 
-class HistoryError(ValueError):
-    """The sales history cannot be forecast as given; the message says which column and why."""
+def _first(rows: pd.Series) -> int:
+    """Position of the first row where the mask `rows` holds."""
+    return int(np.argmax(rows.to_numpy()))
 
 
 def validate_history(history: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame:
@@ -27,20 +35,14 @@ def validate_history(history: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame
     >>> validate_history(h)["y"].tolist()
     [5.0, 0.0, 7.0]
     """
-    if not isinstance(history, pd.DataFrame):
-        raise HistoryError(f"history must be a pandas DataFrame, got {type(history).__name__}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in history.columns]
-    if missing:
-        raise HistoryError(
-            f"history is missing column(s) {missing}; expected {list(REQUIRED_COLUMNS)}"
-        )
+    require_columns(history, REQUIRED_COLUMNS, TABLE)
     frame = history.loc[:, list(REQUIRED_COLUMNS)].copy()
     if frame.empty:
-        raise HistoryError("history has no rows")
-    if frame["unique_id"].isna().any():
-        raise HistoryError(
-            f"column 'unique_id' has {int(frame['unique_id'].isna().sum())} empty row(s)"
-        )
+        raise InputError("has no rows", table=TABLE)
+    empty = frame["unique_id"].isna()
+    if empty.any():
+        message = f"has {int(empty.sum())} empty row(s)"
+        raise InputError(message, table=TABLE, column="unique_id", row=_first(empty))
     frame["unique_id"] = frame["unique_id"].astype(str)
     frame["ds"] = _parse_dates(frame)
     frame["y"] = _parse_demand(frame)
@@ -56,14 +58,15 @@ def _parse_dates(frame: pd.DataFrame) -> pd.Series:
     try:
         dates = pd.to_datetime(frame["ds"], errors="coerce")
     except (TypeError, ValueError) as exc:
-        raise HistoryError(f"column 'ds' cannot be read as dates: {exc}") from exc
+        raise InputError(f"cannot be read as dates: {exc}", table=TABLE, column="ds") from exc
     bad = dates.isna()
     if bad.any():
         first = frame.loc[bad].iloc[0]
-        raise HistoryError(
-            f"column 'ds' has {int(bad.sum())} value(s) that are not dates, "
+        message = (
+            f"has {int(bad.sum())} value(s) that are not dates, "
             f"first {first['ds']!r} for unique_id {first['unique_id']!r}"
         )
+        raise InputError(message, table=TABLE, column="ds", row=_first(bad))
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     return dates.astype("datetime64[ns]")
@@ -72,35 +75,39 @@ def _parse_dates(frame: pd.DataFrame) -> pd.Series:
 def _parse_demand(frame: pd.DataFrame) -> pd.Series:
     raw = frame["y"]
     if pd.api.types.is_bool_dtype(raw):
-        raise HistoryError("column 'y' must be numeric demand, got booleans")
+        raise InputError("must be numeric demand, got booleans", table=TABLE, column="y")
     demand = pd.to_numeric(raw, errors="coerce")
     bad = demand.isna() & raw.notna()
     if bad.any():
         first = frame.loc[bad].iloc[0]
-        raise HistoryError(
-            f"column 'y' has {int(bad.sum())} non-numeric value(s), "
+        message = (
+            f"has {int(bad.sum())} non-numeric value(s), "
             f"first {first['y']!r} for unique_id {first['unique_id']!r} at {first['ds']:%Y-%m-%d}"
         )
+        raise InputError(message, table=TABLE, column="y", row=_first(bad))
     if demand.isna().any():
         first = frame.loc[demand.isna()].iloc[0]
-        raise HistoryError(
-            f"column 'y' has {int(demand.isna().sum())} empty value(s), "
+        message = (
+            f"has {int(demand.isna().sum())} empty value(s), "
             f"first for unique_id {first['unique_id']!r} at {first['ds']:%Y-%m-%d}; "
             "leave the row out (it counts as zero) or give 0"
         )
+        raise InputError(message, table=TABLE, column="y", row=_first(demand.isna()))
     demand = demand.astype("float64")
     infinite = ~pd.Series(pd.notna(demand) & (demand.abs() < float("inf")), index=demand.index)
     if infinite.any():
-        raise HistoryError(f"column 'y' has {int(infinite.sum())} infinite value(s)")
+        message = f"has {int(infinite.sum())} infinite value(s)"
+        raise InputError(message, table=TABLE, column="y", row=_first(infinite))
     negative = demand < 0
     if negative.any():
         first = frame.loc[negative].iloc[0]
-        raise HistoryError(
-            f"column 'y' has {int(negative.sum())} negative value(s) (demand cannot be negative; "
+        message = (
+            f"has {int(negative.sum())} negative value(s) (demand cannot be negative; "
             "book returns separately), "
             f"first {demand[negative].iloc[0]:g} for unique_id {first['unique_id']!r} "
             f"at {first['ds']:%Y-%m-%d}"
         )
+        raise InputError(message, table=TABLE, column="y", row=_first(negative))
     return demand
 
 
@@ -109,10 +116,11 @@ def _reject_duplicates(frame: pd.DataFrame) -> None:
     if duplicated.any():
         firsts = frame.loc[duplicated, ["unique_id", "ds"]].drop_duplicates().head(3)
         shown = ", ".join(f"({u!r}, {d:%Y-%m-%d})" for u, d in firsts.itertuples(index=False))
-        raise HistoryError(
-            f"columns 'unique_id', 'ds' have {int(duplicated.sum())} rows sharing a period, "
-            f"first {shown}; aggregate them to one row per item and period"
+        message = (
+            f"has {int(duplicated.sum())} rows sharing a period with another row of their "
+            f"unique_id, first {shown}; aggregate them to one row per item and period"
         )
+        raise InputError(message, table=TABLE, column="ds", row=_first(duplicated))
 
 
 def _reject_off_grid(frame: pd.DataFrame, freq: str) -> None:
@@ -123,7 +131,9 @@ def _reject_off_grid(frame: pd.DataFrame, freq: str) -> None:
     on_grid = ~frame["ds"].isin(off_dates)
     if not on_grid.all():
         first = frame.loc[~on_grid].iloc[0]
-        raise HistoryError(
-            f"column 'ds' has {int((~on_grid).sum())} date(s) off the {freq!r} calendar, "
+        # the frame is sorted by now: the message names the row by its series and date
+        message = (
+            f"has {int((~on_grid).sum())} date(s) off the {freq!r} calendar, "
             f"first {first['ds']:%Y-%m-%d} for unique_id {first['unique_id']!r}"
         )
+        raise InputError(message, table=TABLE, column="ds")

@@ -1,12 +1,10 @@
 """Financial planning: the S&OP plan in money, its roll-ups and its variance to budget."""
 
 from oneplan.engines.finance.budget import bridge, budget_variance
-from oneplan.engines.finance.frames import FinanceInputError
 from oneplan.engines.finance.plan import FinancialPlan, financial_plan
 from oneplan.engines.finance.rollup import extend_long_range, rollup
 
 __all__ = [
-    "FinanceInputError",
     "FinancialPlan",
     "bridge",
     "budget_variance",

@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.finance.frames import month_starts, numeric, require_columns
+from oneplan.engines.frames import month_starts, numeric, require_columns
 
 REVENUE_STEPS = ["budget", "volume", "mix", "price", "plan"]
 MARGIN_STEPS = ["budget", "volume", "mix", "price", "cost", "plan"]
@@ -33,7 +33,7 @@ MARGIN_STEPS = ["budget", "volume", "mix", "price", "cost", "plan"]
 def _plan_by_family(plan: pd.DataFrame) -> pd.DataFrame:
     frame = plan.rename(columns={"shipped_quantity": "volume", "gross_margin": "margin"})
     require_columns(frame, ["family", "period", "volume", "revenue", "margin"], "plan")
-    frame = frame.assign(period=month_starts(frame["period"]).to_numpy())
+    frame = frame.assign(period=month_starts(frame["period"], table="plan").to_numpy())
     return frame.groupby(["family", "period"], as_index=False)[
         ["volume", "revenue", "margin"]
     ].sum()
@@ -67,7 +67,7 @@ def budget_variance(plan: pd.DataFrame, budgets: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(budgets, ["family", "period", "volume", "revenue", "margin"], "budgets")
     budget = budgets[["family"]].astype(str)
-    budget["period"] = month_starts(budgets["period"]).to_numpy()
+    budget["period"] = month_starts(budgets["period"], table="budgets").to_numpy()
     for column in ("volume", "revenue", "margin"):
         budget[column] = numeric(budgets, column, "budgets", default=0.0).to_numpy()
     budget = budget.groupby(["family", "period"], as_index=False).sum()
@@ -132,7 +132,7 @@ def bridge(
     if families is not None:
         rows = rows[rows["family"].isin(families)]
     if periods is not None:
-        rows = rows[rows["period"].isin(month_starts(periods))]
+        rows = rows[rows["period"].isin(month_starts(periods, table="arguments", column="periods"))]
     prefix = "margin_" if measure == "margin" else ""
     budget = float(rows[f"budget_{measure}"].sum())
     plan = float(rows[f"plan_{measure}"].sum())

@@ -13,13 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.finance.frames import (
-    FinanceInputError,
-    effective_values,
-    month_starts,
-    numeric,
-    require_columns,
-)
 from oneplan.engines.finance.working_capital import (
     DEFAULT_DPO,
     DEFAULT_DSO,
@@ -27,6 +20,8 @@ from oneplan.engines.finance.working_capital import (
     cash_flow,
     working_capital_by_period,
 )
+from oneplan.engines.frames import month_starts, numeric, require_columns, value_in_force
+from oneplan.errors import InputError
 
 KEYS = ["item", "location"]
 LIST_PRICE = "all"
@@ -55,7 +50,7 @@ class FinancialPlan:
 def _demand(demand: pd.DataFrame) -> pd.DataFrame:
     require_columns(demand, [*KEYS, "period", "quantity"], "demand")
     out = demand[KEYS].astype(str)
-    out["period"] = month_starts(demand["period"]).to_numpy()
+    out["period"] = month_starts(demand["period"], table="demand").to_numpy()
     out["quantity"] = numeric(demand, "quantity", "demand").to_numpy()
     channel = demand["channel"] if "channel" in demand.columns else LIST_PRICE
     out["channel"] = pd.Series(channel, index=demand.index).fillna(LIST_PRICE).astype(str)
@@ -69,7 +64,7 @@ def _supply(supply: pd.DataFrame | None) -> pd.DataFrame:
         return empty.astype({"item": str, "location": str, "period": "datetime64[ns]"})
     require_columns(supply, [*KEYS, "period", "production", "end_inventory", "backlog"], "supply")
     out = supply[KEYS].astype(str)
-    out["period"] = month_starts(supply["period"]).to_numpy()
+    out["period"] = month_starts(supply["period"], table="supply").to_numpy()
     for column in [*SUPPLY_COLUMNS, "lost_sales"]:
         out[column] = numeric(supply, column, "supply", default=0.0).to_numpy()
     return out.groupby([*KEYS, "period"], as_index=False)[columns[3:]].sum()
@@ -80,7 +75,8 @@ def _grid(demand: pd.DataFrame, supply: pd.DataFrame, periods: object | None) ->
     if periods is None:
         found = [f["period"] for f in (demand, supply) if len(f)]
         periods = pd.concat(found, ignore_index=True)
-    months = month_starts(periods).drop_duplicates().sort_values()
+    months = month_starts(periods, table="arguments", column="periods")
+    months = months.drop_duplicates().sort_values()
     pairs = pd.concat([demand[KEYS], supply[KEYS]]).drop_duplicates().sort_values(KEYS)
     grid = pairs.merge(pd.DataFrame({"period": months.to_numpy()}), how="cross")
     return grid.reset_index(drop=True)
@@ -133,7 +129,8 @@ def _master(
             out["category"] = pd.NA
     unknown = out["family"].isna()
     if unknown.any():
-        raise FinanceInputError(f"items: item {out['item'][unknown].iloc[0]!r} has no family")
+        item = out["item"][unknown].iloc[0]
+        raise InputError(f"item {item!r} has no family", table="items", column="family")
     return out
 
 
@@ -160,9 +157,9 @@ def _channel_revenue(
         channel=prices["channel"].astype(str),
         price=numeric(prices, "price", "prices"),
     )
-    own = effective_values(split, table, ["item", "channel"], ["price"])["price"]
-    listed = effective_values(
-        split.assign(channel=LIST_PRICE), table, ["item", "channel"], ["price"]
+    own = value_in_force(split, table, ["item", "channel"], ["price"], table="prices")["price"]
+    listed = value_in_force(
+        split.assign(channel=LIST_PRICE), table, ["item", "channel"], ["price"], table="prices"
     )["price"]
     split["price"] = own.fillna(listed)
     split["revenue"] = split["shipped_quantity"] * split["price"].fillna(0.0)
@@ -175,7 +172,7 @@ def _unit_costs(lines: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     table = costs.assign(**{k: costs[k].astype(str) for k in KEYS})
     for column in wanted:
         table[column] = numeric(table, column, "item_costs", default=np.nan)
-    return effective_values(lines, table, KEYS, wanted).add_prefix("unit_")
+    return value_in_force(lines, table, KEYS, wanted, table="item_costs").add_prefix("unit_")
 
 
 def _period_costs(lines: pd.DataFrame, supply_costs: pd.DataFrame | None) -> pd.DataFrame:
@@ -197,10 +194,10 @@ def _period_costs(lines: pd.DataFrame, supply_costs: pd.DataFrame | None) -> pd.
     out = derived.groupby(["location", "period"], as_index=False)[keep[2:]].sum()
     given = pd.DataFrame(columns=["location", "period"])
     if supply_costs is not None and len(supply_costs):
-        require_columns(supply_costs, ["period"], "supply_costs")
-        given = supply_costs.assign(period=month_starts(supply_costs["period"]).to_numpy())
-        if "location" not in given.columns:
-            raise FinanceInputError("supply_costs: column 'location' is missing")
+        require_columns(supply_costs, ["location", "period"], "supply_costs")
+        given = supply_costs.assign(
+            period=month_starts(supply_costs["period"], table="supply_costs").to_numpy()
+        )
         given["location"] = given["location"].astype(str)
     for column in PERIOD_COSTS:
         if column in given.columns:

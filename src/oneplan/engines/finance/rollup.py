@@ -13,7 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.finance.frames import FinanceInputError, month_starts, require_columns
+from oneplan.engines.frames import month_starts, require_columns
+from oneplan.errors import InputError
 
 Grain = Literal["month", "quarter", "year"]
 BALANCES = {
@@ -80,9 +81,11 @@ def rollup(
     keys = _levels(level)
     require_columns(frame, [*keys, "period"], "rollup")
     if grain not in FREQUENCY:
-        raise FinanceInputError(f"rollup: grain {grain!r} is not one of {list(FREQUENCY)}")
+        raise InputError(
+            f"{grain!r} is not one of {list(FREQUENCY)}", table="arguments", column="grain"
+        )
     columns = _values(frame, keys, values)
-    data = frame.assign(period=month_starts(frame["period"]).to_numpy())
+    data = frame.assign(period=month_starts(frame["period"], table="rollup").to_numpy())
     # First to level x month (balances of members add up at one date), then to the bucket.
     monthly = data.groupby([*keys, "period"], as_index=False, dropna=False)[columns].sum()
     bucket = monthly["period"].dt.to_period(FREQUENCY[grain]).dt.start_time
@@ -157,7 +160,7 @@ def extend_long_range(
     keys = _levels(level)
     require_columns(monthly, [*keys, "period"], "monthly")
     if years < 1:
-        raise FinanceInputError("extend_long_range: years must be at least 1")
+        raise InputError(f"must be at least 1, got {years}", table="arguments", column="years")
     columns = _values(monthly, keys, values)
     plan = rollup(monthly, level=keys or "total", grain="month", values=columns)
     plan = plan[[*keys, "period", *columns]]

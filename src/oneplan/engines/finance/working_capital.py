@@ -16,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.finance.frames import FinanceInputError, require_columns
+from oneplan.engines.frames import require_columns
+from oneplan.errors import InputError
 
 DEFAULT_DSO = 45.0
 DEFAULT_DPO = 30.0
@@ -39,8 +40,13 @@ def add_working_capital(
     [[4500.0, 500.0, 600.0, 4400.0]]
     """
     require_columns(lines, ["period", "revenue", "inventory_value", "purchases"], "plan lines")
-    if days_sales_outstanding < 0 or days_payables_outstanding < 0:
-        raise FinanceInputError("parameters: days outstanding must not be negative")
+    days = {
+        "days_sales_outstanding": days_sales_outstanding,
+        "days_payables_outstanding": days_payables_outstanding,
+    }
+    for name, value in days.items():
+        if value < 0:
+            raise InputError(f"{value:g} must not be negative", table="parameters", column=name)
     out = lines.copy()
     out["days_in_period"] = out["period"].dt.days_in_month.astype(float)
     out["receivables"] = out["revenue"] * days_sales_outstanding / out["days_in_period"]

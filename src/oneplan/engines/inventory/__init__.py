@@ -2,14 +2,12 @@
 
 from oneplan.engines.inventory.projection import project_inventory
 from oneplan.engines.inventory.safety_stock import (
-    InventoryInputError,
     backtest_errors,
     lead_time_sigma,
     safety_stock,
 )
 
 __all__ = [
-    "InventoryInputError",
     "backtest_errors",
     "lead_time_sigma",
     "project_inventory",

@@ -12,13 +12,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import month_starts, require_columns
 from oneplan.engines.inventory.safety_stock import (
     KEYS,
     days_in_periods,
     demand_matrix,
     forward_daily_demand,
-    month_starts,
-    require_columns,
 )
 
 
@@ -70,7 +69,8 @@ def project_inventory(
     require_columns(demand, [*KEYS, "period", "quantity"], "demand")
     if periods is None:
         periods = pd.concat([supply["period"], demand["period"]], ignore_index=True)
-    per = month_starts(periods).drop_duplicates().sort_values().reset_index(drop=True)
+    per = month_starts(periods, table="arguments", column="periods")
+    per = per.drop_duplicates().sort_values().reset_index(drop=True)
     pairs = _pairs(start_inventory, supply, demand, safety_stock)
     n_pairs, n_per = len(pairs), len(per)
 

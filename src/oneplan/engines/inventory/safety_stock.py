@@ -19,28 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from oneplan.engines.frames import month_starts, numeric, require_columns
 from oneplan.errors import InputError
 
 METHODS = ("service_level", "days_of_supply", "fixed")
 AVERAGE_DAYS_PER_MONTH = 30.4
 KEYS = ["item", "location"]
-
-
-class InventoryInputError(InputError):
-    """An input frame of the inventory engine is missing a column or holds a bad value."""
-
-
-def require_columns(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    """Raise `InventoryInputError` naming the first missing column of `frame`."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InventoryInputError(f"{name}: column {missing[0]!r} is missing (needs {columns})")
-
-
-def month_starts(values: object) -> pd.Series:
-    """Dates or 'YYYY-MM' strings as month-start timestamps (the S&OP period convention)."""
-    dates = pd.to_datetime(pd.Series(values), format="mixed")
-    return pd.Series(dates.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]"))
+TABLE = "inventory_policies"
 
 
 def days_in_periods(periods: pd.Series, days_per_month: float | Literal["calendar"]) -> np.ndarray:
@@ -53,7 +38,7 @@ def days_in_periods(periods: pd.Series, days_per_month: float | Literal["calenda
 def demand_matrix(demand: pd.DataFrame, keys: pd.DataFrame, periods: pd.Series) -> np.ndarray:
     """Demand as a (pairs x periods) array aligned to `keys` rows and `periods`; gaps are 0."""
     require_columns(demand, [*KEYS, "period", "quantity"], "demand")
-    frame = demand.assign(period=month_starts(demand["period"]).to_numpy())
+    frame = demand.assign(period=month_starts(demand["period"], table="demand").to_numpy())
     table = frame.pivot_table(
         index=KEYS, columns="period", values="quantity", aggfunc="sum", fill_value=0.0
     )
@@ -86,8 +71,13 @@ def forward_daily_demand(
     return np.asarray(rate, dtype=float)
 
 
+def _first(rows: pd.Series) -> int | None:
+    """Position of the first row where the mask `rows` holds, or None."""
+    return int(np.argmax(rows.to_numpy())) if rows.any() else None
+
+
 def _policies(policies: pd.DataFrame, default_lead_time: float) -> pd.DataFrame:
-    require_columns(policies, [*KEYS, "method"], "inventory_policies")
+    require_columns(policies, [*KEYS, "method"], TABLE)
     pol = policies.copy()
     for column in (
         "service_level",
@@ -97,29 +87,33 @@ def _policies(policies: pd.DataFrame, default_lead_time: float) -> pd.DataFrame:
         "max_inventory",
         "lead_time_periods",
     ):
-        values = pol[column] if column in pol.columns else pd.Series(np.nan, index=pol.index)
-        pol[column] = pd.to_numeric(values, errors="coerce").astype(float)
-    bad = ~pol["method"].isin(METHODS)
-    if bad.any():
-        raise InventoryInputError(
-            f"inventory_policies: column 'method' has {pol['method'][bad].iloc[0]!r}; "
-            f"allowed: {', '.join(METHODS)}"
-        )
-    if pol.duplicated(KEYS).any():
-        raise InventoryInputError("inventory_policies: (item, location) appears more than once")
+        pol[column] = numeric(pol, column, TABLE, default=np.nan)
+
+    method = pol["method"]
+    row = _first(~method.isin(METHODS))
+    if row is not None:
+        allowed = ", ".join(METHODS)
+        message = f"has {method.iloc[row]!r}; allowed: {allowed}"
+        raise InputError(message, table=TABLE, column="method", row=row)
+    row = _first(pol.duplicated(KEYS))
+    if row is not None:
+        pair = f"item {pol['item'].iloc[row]!r} at location {pol['location'].iloc[row]!r}"
+        raise InputError(f"{pair} appears more than once", table=TABLE, row=row)
     needs = {"service_level": "service_level", "days_of_supply": "days_of_supply"}
     needs["fixed"] = "safety_stock"
-    for method, column in needs.items():
-        rows = pol["method"].eq(method)
-        if pol.loc[rows, column].isna().any():
-            raise InventoryInputError(
-                f"inventory_policies: column {column!r} is empty for method {method!r}"
-            )
-    level = pol.loc[pol["method"].eq("service_level"), "service_level"]
-    if ((level <= 0) | (level >= 1)).any():
-        raise InventoryInputError("inventory_policies: column 'service_level' must be in (0, 1)")
-    if (pol["lead_time_periods"] < 0).any():
-        raise InventoryInputError("inventory_policies: column 'lead_time_periods' is negative")
+    for name, column in needs.items():
+        row = _first(method.eq(name) & pol[column].isna())
+        if row is not None:
+            raise InputError(f"is empty for method {name!r}", table=TABLE, column=column, row=row)
+    level = pol["service_level"]
+    row = _first(method.eq("service_level") & ((level <= 0) | (level >= 1)))
+    if row is not None:
+        message = f"is {level.iloc[row]:g}; it must be between 0 and 1 (exclusive)"
+        raise InputError(message, table=TABLE, column="service_level", row=row)
+    row = _first(pol["lead_time_periods"] < 0)
+    if row is not None:
+        message = f"is {pol['lead_time_periods'].iloc[row]:g}; it must not be negative"
+        raise InputError(message, table=TABLE, column="lead_time_periods", row=row)
     pol["lead_time_periods"] = pol["lead_time_periods"].fillna(default_lead_time)
     return pol.reset_index(drop=True)
 
@@ -137,8 +131,8 @@ def backtest_errors(errors: pd.DataFrame, id_separator: str = "|") -> pd.DataFra
         require_columns(frame, ["unique_id"], "errors")
         parts = frame["unique_id"].astype(str).str.split(id_separator, n=1, expand=True)
         if parts.shape[1] != 2:
-            raise InventoryInputError(
-                f"errors: column 'unique_id' must read 'item{id_separator}location'"
+            raise InputError(
+                f"must read 'item{id_separator}location'", table="errors", column="unique_id"
             )
         frame["item"], frame["location"] = parts[0], parts[1]
     if "error" not in frame.columns:
@@ -146,8 +140,8 @@ def backtest_errors(errors: pd.DataFrame, id_separator: str = "|") -> pd.DataFra
         frame["error"] = frame["y"].astype(float) - frame["forecast"].astype(float)
     if "horizon_step" not in frame.columns:
         if {"ds", "cutoff"} <= set(frame.columns):
-            ds = month_starts(frame["ds"])
-            cutoff = month_starts(frame["cutoff"])
+            ds = month_starts(frame["ds"], table="errors")
+            cutoff = month_starts(frame["cutoff"], table="errors")
             months = (ds.dt.year - cutoff.dt.year) * 12 + ds.dt.month - cutoff.dt.month
             frame["horizon_step"] = months.to_numpy()
         else:
@@ -269,7 +263,8 @@ def safety_stock(
     (50.0, 'fixed; raised to min_inventory')
     """
     pol = _policies(policies, default_lead_time)
-    per = month_starts(periods).drop_duplicates().sort_values().reset_index(drop=True)
+    per = month_starts(periods, table="arguments", column="periods")
+    per = per.drop_duplicates().sort_values().reset_index(drop=True)
     days = days_in_periods(per, days_per_month)
     qty = demand_matrix(demand, pol, per)
     daily = forward_daily_demand(qty, days, forward_periods)

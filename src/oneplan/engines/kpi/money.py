@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from oneplan.engines.frames import month_starts, value_in_force
+
 
 def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
     """Served units (demand less lost sales) times the price in force (channel ``all``).
@@ -21,20 +23,13 @@ def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
         return 0.0
     if "channel" in prices:
         prices = prices[prices["channel"].astype(str) == "all"]
-    right = prices[["item", "valid_from", "price"]].astype({"item": str})
-    right = right.assign(valid_from=pd.to_datetime(right["valid_from"]).astype("datetime64[ns]"))
-    right = right.sort_values("valid_from")
-    left = plan.assign(
-        item=plan["item"].astype(str),
-        period=pd.to_datetime(plan["period"]).astype("datetime64[ns]"),
-        served=plan["demand"] - plan["lost_sales"],
-    ).sort_values("period")
-    back = pd.merge_asof(left, right, left_on="period", right_on="valid_from", by="item")
-    fwd = pd.merge_asof(
-        left, right, left_on="period", right_on="valid_from", by="item", direction="forward"
+    rows = plan.assign(
+        item=plan["item"].astype(str), period=month_starts(plan["period"], table="supply_plan")
     )
-    price = back["price"].fillna(fwd["price"]).fillna(0.0)
-    return float((back["served"] * price).sum())
+    listed = prices.assign(item=prices["item"].astype(str))
+    price = value_in_force(rows, listed, ["item"], ["price"], before_first="first", table="prices")
+    served = plan["demand"] - plan["lost_sales"]
+    return float((served * price["price"].fillna(0.0)).sum())
 
 
 def finance_summary(finance: dict[str, pd.DataFrame]) -> dict[str, float | None]:

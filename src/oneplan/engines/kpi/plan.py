@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import finite_or_none
 from oneplan.engines.kpi.money import finance_summary, revenue_at_price
 
 #: Cost terms that price a broken rule, not money anybody pays.
 PENALTY_TERMS = ("safety_stock_shortfall", "relaxation_penalty")
-
-
-def _number(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def on_time_share(plan: pd.DataFrame) -> float:
@@ -64,8 +59,8 @@ def top_bottleneck(utilisation: pd.DataFrame) -> dict[str, Any] | None:
         "resource": str(util["resource"].iloc[at]),
         "kind": str(util["kind"].iloc[at]),
         "period": pd.Timestamp(util["period"].iloc[at]).strftime("%Y-%m"),
-        "utilisation": _number(busy[at]),
-        "shadow_price": _number(prices[at]),
+        "utilisation": finite_or_none(busy[at]),
+        "shadow_price": finite_or_none(prices[at]),
     }
 
 

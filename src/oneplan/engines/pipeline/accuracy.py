@@ -31,6 +31,7 @@ from oneplan.engines.demand.fva import accuracy_by_lag, forecast_value_added, na
 from oneplan.engines.demand.hierarchy import bottom_id
 from oneplan.engines.demand.overrides import apply_overrides
 from oneplan.engines.demand.plan import hierarchy_keys
+from oneplan.engines.frames import month_number
 
 UNATTRIBUTED = "unattributed"
 SNAPSHOT_FRAMES = ["baseline", "consensus", "overrides_applied"]
@@ -128,9 +129,8 @@ def _horizon(layers: list[pd.DataFrame], lags: Sequence[int] | None) -> int:
     longest = 1
     for frame in layers:
         if len(frame):
-            periods = pd.to_datetime(frame["period"]).dt.to_period("M")
-            cycle = pd.Timestamp(frame["cycle"].iloc[0]).to_period("M")
-            longest = max(longest, int((periods - cycle).map(lambda d: d.n).max()) + 1)
+            months = month_number(frame["period"]) - month_number(frame["cycle"].iloc[:1]).iloc[0]
+            longest = max(longest, int(months.max()) + 1)
     return longest
 
 

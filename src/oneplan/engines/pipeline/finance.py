@@ -3,7 +3,6 @@ ranked issues for the pre-S&OP meeting. Formulas: docs/financial-plan.md."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,7 @@ from oneplan.engines.finance import (
 )
 from oneplan.engines.finance.rollup import Grain
 from oneplan.engines.finance.working_capital import DEFAULT_DPO, DEFAULT_DSO
-from oneplan.engines.pipeline.parameters import parameter_number
+from oneplan.engines.frames import finite_or_none, parameter_number, parameters
 from oneplan.engines.reconcile import gap_list
 from oneplan.engines.reconcile.gaps import COLUMNS as ISSUE_COLUMNS
 
@@ -138,13 +137,6 @@ def _rollups(lines: pd.DataFrame, cash: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return family, pd.concat(totals, ignore_index=True)
 
 
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def finance_headline(frames: dict[str, pd.DataFrame], currency: str) -> dict[str, Any]:
     """The headline figures of a financial plan."""
     lines, cash, balances = frames["lines"], frames["cash_flow"], frames["working_capital"]
@@ -163,7 +155,9 @@ def finance_headline(frames: dict[str, pd.DataFrame], currency: str) -> dict[str
         "cogs": cogs,
         "gross_margin": margin,
         "margin_pct": margin / revenue if revenue else None,
-        "working_capital_end": _number(last["working_capital"]) if last is not None else None,
+        "working_capital_end": finite_or_none(last["working_capital"])
+        if last is not None
+        else None,
         "operating_cash_flow": float(cash["operating_cash_flow"].sum()),
         "period_costs": float(cash["period_costs"].sum()),
         "budget_months": int(variance["period"].nunique()),
@@ -188,7 +182,7 @@ def finance_frames(
 
     A table the finance engine cannot use raises ``InputError`` naming it.
     """
-    parameters = tables.get("parameters")
+    params = parameters(tables.get("parameters"))
     budgets = tables.get("budgets")
     if budgets is None:
         budgets = pd.DataFrame(columns=["family", "period", "volume", "revenue", "margin"])
@@ -202,9 +196,9 @@ def finance_frames(
         supply_costs=supply_costs(supply, tables.get("resources")),
         families=tables.get("families"),
         periods=plan["period"] if len(plan) else None,
-        days_sales_outstanding=parameter_number(parameters, "days_sales_outstanding", DEFAULT_DSO),
+        days_sales_outstanding=parameter_number(params, "days_sales_outstanding", DEFAULT_DSO),
         days_payables_outstanding=parameter_number(
-            parameters, "days_payables_outstanding", DEFAULT_DPO
+            params, "days_payables_outstanding", DEFAULT_DPO
         ),
     )
     lines = result.lines

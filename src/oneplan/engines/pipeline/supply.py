@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -11,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import finite_or_none
 from oneplan.engines.inventory import project_inventory, safety_stock
 from oneplan.engines.kpi import PENALTY_TERMS, on_time_share, top_bottleneck
 from oneplan.engines.supply import (
@@ -85,11 +85,6 @@ def projection(plan: pd.DataFrame, policies: pd.DataFrame | None) -> pd.DataFram
     )
 
 
-def _number(value: Any) -> float | None:
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def supply_summary(result: SupplyPlan, free: SupplyPlan) -> dict[str, Any]:
     """The headline figures of a supply run."""
     plan = result.plan
@@ -99,13 +94,13 @@ def supply_summary(result: SupplyPlan, free: SupplyPlan) -> dict[str, Any]:
     return {
         "status": result.status,
         "objective": result.objective,
-        "objective_value": _number(result.objective_value),
-        "total_cost": _number(result.total_cost),
-        "unconstrained_total_cost": _number(free.total_cost),
-        "penalty_cost": _number(penalties),
+        "objective_value": finite_or_none(result.objective_value),
+        "total_cost": finite_or_none(result.total_cost),
+        "unconstrained_total_cost": finite_or_none(free.total_cost),
+        "penalty_cost": finite_or_none(penalties),
         "currency": result.currency,
-        "service_level": _number(on_time_share(plan)) if result.has_plan else None,
-        "unmet_units": _number(unmet),
+        "service_level": finite_or_none(on_time_share(plan)) if result.has_plan else None,
+        "unmet_units": finite_or_none(unmet),
         "relaxations": len(result.relaxations),
         "top_bottleneck": top_bottleneck(result.utilisation),
     }

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from oneplan.errors import InputError
+from oneplan.engines.frames import month_starts, numeric, require_columns
 
 TOLERANCE = 1e-6
 KINDS = ["unmet_demand", "backlog", "capacity_overload", "below_safety_stock"]
@@ -31,36 +31,16 @@ RELAXED = ["constraint", "resource", "period"]
 COSTS = ["unit_cost", "standard_cost"]
 
 
-class GapInputError(InputError):
-    """An input frame of the gap analysis is missing a column or holds a bad value."""
-
-
 def _checked(
     frame: pd.DataFrame, name: str, columns: Sequence[str], numbers: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """Copy of `frame` with `period` as month starts and `numbers` as floats, or raise."""
-    if not isinstance(frame, pd.DataFrame):
-        raise GapInputError(f"{name}: expected a DataFrame, got {type(frame).__name__}")
-    missing = [c for c in [*columns, *numbers] if c not in frame.columns]
-    if missing:
-        raise GapInputError(f"{name}: column {missing[0]!r} is missing")
+    """Copy of `frame` with `period` as month starts and `numbers` as floats (empty: 0)."""
+    require_columns(frame, [*columns, *numbers], name)
     out = frame.reset_index(drop=True).copy()
     if "period" in columns:
-        try:
-            dates = pd.to_datetime(out["period"].astype(str), format="mixed")
-        except (ValueError, TypeError) as error:
-            raise GapInputError(
-                f"{name}: column 'period' holds a value that is not a date"
-            ) from error
-        out["period"] = dates.dt.to_period("M").dt.to_timestamp().astype("datetime64[ns]")
+        out["period"] = month_starts(out["period"], table=name, required=True)
     for column in numbers:
-        values = pd.to_numeric(out[column], errors="coerce")
-        bad = values.isna() & out[column].notna()
-        if bad.any():
-            raise GapInputError(
-                f"{name}: column {column!r} holds {out[column][bad].iloc[0]!r}, not a number"
-            )
-        out[column] = values.astype(float).fillna(0.0)
+        out[column] = numeric(out, column, name, default=0.0)
     return out
 
 
@@ -98,10 +78,10 @@ def _where(rows: pd.DataFrame) -> pd.Series:
 
 def _launching(items: pd.DataFrame, first: pd.Timestamp) -> pd.Series:
     """Item codes that are new: lifecycle status `new` or a launch date from the first month on."""
-    if "code" not in items:
-        raise GapInputError("items: column 'code' is missing")
+    require_columns(items, ["code"], "items")
     status = items.get("lifecycle_status", pd.Series("", index=items.index)).astype(str)
-    launch = pd.to_datetime(items.get("launch_date", pd.Series(pd.NaT, index=items.index)))
+    dates = items.get("launch_date", pd.Series(pd.NaT, index=items.index))
+    launch = month_starts(dates, table="items", column="launch_date")
     return items["code"].astype(str)[(status.str.lower() == "new") | (launch >= first)]
 
 

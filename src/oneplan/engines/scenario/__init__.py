@@ -4,8 +4,7 @@ from oneplan.engines.scenario.assumptions import (
     EFFECT_COLUMNS,
     KINDS,
     UNITS,
-    AssumptionError,
     apply_assumptions,
 )
 
-__all__ = ["EFFECT_COLUMNS", "KINDS", "UNITS", "AssumptionError", "apply_assumptions"]
+__all__ = ["EFFECT_COLUMNS", "KINDS", "UNITS", "apply_assumptions"]

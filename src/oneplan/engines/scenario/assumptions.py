@@ -23,6 +23,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import (
+    month_starts,
+    parameter_number,
+    parameters,
+    require_columns,
+    value_in_force,
+)
+from oneplan.errors import InputError
+
 KINDS = (
     "demand_change",
     "capacity_change",
@@ -64,32 +73,27 @@ EFFECT_COLUMNS = ["position", "kind", "target_level", "target", "rows", "change"
 DEMAND_COLUMNS = ["item", "location", "period", "quantity"]
 
 
-class AssumptionError(ValueError):
-    """An assumption the engines cannot apply; the message names its position and field."""
-
-
-def _fail(row: dict[str, Any], field: str, problem: str) -> AssumptionError:
-    return AssumptionError(f"assumption {row['position']}, field {field}: {problem}")
+def _fail(row: dict[str, Any], field: str, problem: str) -> InputError:
+    # Planners number assumptions by position: that names the assumption, the field its column.
+    return InputError(problem, table=f"assumption {row['position']}", column=field)
 
 
 def _horizon(tables: dict[str, pd.DataFrame], demand: pd.DataFrame) -> pd.DatetimeIndex:
     """The plan's months: parameters plan_start + horizon_periods, else the demand's months."""
-    params = tables.get("parameters")
-    if params is not None and len(params):
-        values = dict(zip(params["name"].astype(str), params["value"], strict=True))
-        if "plan_start" in values and "horizon_periods" in values:
-            start = pd.Timestamp(values["plan_start"]).to_period("M").to_timestamp()
-            return pd.date_range(start, periods=int(values["horizon_periods"]), freq="MS")
+    params = parameters(tables.get("parameters"))
+    if "plan_start" in params and "horizon_periods" in params:
+        start = month_starts([params["plan_start"]], table="parameters", column="value").iloc[0]
+        count = int(parameter_number(params, "horizon_periods", 0.0))
+        return pd.date_range(start, periods=count, freq="MS")
     if not len(demand):
-        raise AssumptionError("demand: empty and no plan_start/horizon_periods parameters")
+        message = "has no rows, and the parameters give no plan_start and horizon_periods"
+        raise InputError(message, table="demand")
     months = pd.DatetimeIndex(demand["period"])
     return pd.date_range(months.min(), months.max(), freq="MS")
 
 
 def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dict[str, Any]]:
-    missing = [c for c in COLUMNS if c not in assumptions.columns]
-    if missing:
-        raise AssumptionError(f"assumptions: column(s) {missing} missing")
+    require_columns(assumptions, COLUMNS, "assumptions")
     ordered = assumptions.sort_values("position", kind="stable")
     rows = [{str(k): v for k, v in r.items()} for r in ordered.to_dict("records")]
     for row in rows:
@@ -133,7 +137,7 @@ def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dic
 
 def check_assumptions(assumptions: pd.DataFrame) -> None:
     """Check kinds, levels, units, values and months without any tables (targets are checked
-    when the assumptions are applied); raises ``AssumptionError`` naming position and field."""
+    when the assumptions are applied); raises ``InputError`` naming position and field."""
     _validated(
         assumptions, pd.DatetimeIndex([pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-01")])
     )
@@ -285,23 +289,25 @@ def _dated_change(
     target = frame[mine].copy()
     if not len(target):
         raise _fail(row, "target", f"no {table} rows for {row['target_level']} '{row['target']}'")
-    target["valid_from"] = pd.DatetimeIndex(target["valid_from"]).to_period("M").to_timestamp()
+    target["valid_from"] = month_starts(target["valid_from"], table=table)
     target = target.sort_values("valid_from")
-    starts = target.drop_duplicates(keys)[keys]
+    values = list(target.columns.drop([*keys, "valid_from"]))
+    # each key's first row (the sort keeps it first) and the month it starts
+    starts = target.drop_duplicates(keys)[[*keys, "valid_from"]]
     bounds = [row["period_from"]]
     if row["period_to"] < last:
         bounds.append(row["period_to"] + pd.DateOffset(months=1))
     copies = []
     for bound in bounds:
-        at = starts.assign(valid_from=bound).astype({"valid_from": target["valid_from"].dtype})
-        back = pd.merge_asof(at, target, on="valid_from", by=keys)
-        forward = pd.merge_asof(at, target, on="valid_from", by=keys, direction="forward")
-        early = back[target.columns.drop([*keys, "valid_from"])].isna().all(axis=1)
-        copies.append(back.where(~early, forward)[target.columns])
+        at = starts[keys].assign(period=bound)
+        found = value_in_force(at, target, keys, values, before_first="first", table=table)
+        copy = at.drop(columns="period").assign(valid_from=bound, **found)[target.columns]
+        copies.append(copy)
         if bound == row["period_from"]:
             # before its first row a list is read forward: keep those months unchanged
-            keep = forward[early.to_numpy()].assign(valid_from=bound - pd.DateOffset(months=1))
-            copies.append(keep[target.columns])
+            early = (starts["valid_from"] > bound).to_numpy()
+            keep = copy[early].assign(valid_from=bound - pd.DateOffset(months=1))
+            copies.append(keep)
     both = pd.concat([target, *copies], ignore_index=True)
     both = both.drop_duplicates([*keys, "valid_from"], keep="first")
     inside = (both["valid_from"] >= row["period_from"]) & (both["valid_from"] <= row["period_to"])
@@ -391,9 +397,7 @@ def apply_assumptions(
     >>> changed["quantity"].tolist(), effects["change"].tolist()
     ([12.0, 36.0], [8.0])
     """
-    missing = [c for c in DEMAND_COLUMNS if c not in demand.columns]
-    if missing:
-        raise AssumptionError(f"demand: column(s) {missing} missing")
+    require_columns(demand, DEMAND_COLUMNS, "demand")
     horizon = _horizon(tables, demand)
     tables = dict(tables)
     demand = demand[DEMAND_COLUMNS].reset_index(drop=True)

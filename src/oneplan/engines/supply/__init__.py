@@ -28,7 +28,7 @@ from oneplan.engines.supply.explain import (
     utilisation_frame,
 )
 from oneplan.engines.supply.family import aggregate_to_families
-from oneplan.engines.supply.problem import SupplyInputError, SupplyProblem, problem_from_tables
+from oneplan.engines.supply.problem import SupplyProblem, problem_from_tables
 from oneplan.engines.supply.results import (
     cost_breakdown,
     plan_frame,
@@ -36,9 +36,9 @@ from oneplan.engines.supply.results import (
     workforce_frame,
 )
 from oneplan.engines.supply.solve import solve_model
+from oneplan.errors import InputError
 
 __all__ = [
-    "SupplyInputError",
     "SupplyPlan",
     "SupplyProblem",
     "aggregate_to_families",
@@ -110,9 +110,11 @@ def solve_supply(
     ('optimal', 24.0, [5.0, 7.0])
     """
     if objective not in ("cost", "margin"):
-        raise SupplyInputError(f"objective: must be 'cost' or 'margin', not {objective!r}")
+        message = f"must be 'cost' or 'margin', not {objective!r}"
+        raise InputError(message, table="arguments", column="objective")
     if level not in ("item", "family"):
-        raise SupplyInputError(f"level: must be 'item' or 'family', not {level!r}")
+        message = f"must be 'item' or 'family', not {level!r}"
+        raise InputError(message, table="arguments", column="level")
     started = time.perf_counter()
     if level == "family":
         problem = aggregate_to_families(problem)

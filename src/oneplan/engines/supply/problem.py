@@ -12,21 +12,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import (
+    month_starts,
+    numeric,
+    parameter_number,
+    parameters,
+    require_columns,
+)
 from oneplan.engines.supply.tables import (
-    SupplyInputError,
     capacities,
     effective_dated,
     lanes,
-    month_starts,
     node_frame,
-    numeric,
     policies,
-    require,
     routings,
     workforce,
 )
+from oneplan.errors import InputError
 
-__all__ = ["SupplyInputError", "SupplyProblem", "problem_from_tables"]
+__all__ = ["SupplyProblem", "problem_from_tables"]
 
 DEFAULT_RELAXATION_PENALTY = 1.0e6
 """Cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
@@ -105,25 +109,24 @@ class SupplyProblem:
     def __post_init__(self) -> None:
         shape = (self.n_nodes, self.n_periods)
         for name in ("demand", "material_cost", "holding_cost", "backlog_cost", "price"):
-            if getattr(self, name).shape != shape:
-                raise SupplyInputError(f"{name}: expected shape {shape}")
+            if getattr(self, name).shape != shape:  # arrays built apart from their grid: a bug
+                raise ValueError(f"{name}: expected shape {shape}")
         if (self.demand < 0).any():
-            raise SupplyInputError("demand.quantity: negative demand")
+            raise InputError("has a negative quantity", table="demand", column="quantity")
 
 
 def _periods(params: dict[str, str], periods: object) -> pd.DatetimeIndex:
-    if isinstance(periods, pd.DatetimeIndex):
-        return month_starts(pd.Series(periods)).pipe(pd.DatetimeIndex)
-    if isinstance(periods, Sequence) and not isinstance(periods, str):
-        return pd.DatetimeIndex(month_starts(pd.Series(list(periods))))
+    if isinstance(periods, pd.DatetimeIndex | Sequence) and not isinstance(periods, str):
+        return pd.DatetimeIndex(month_starts(list(periods), table="arguments", column="periods"))
     start = params.get("plan_start")
     horizon = periods if isinstance(periods, int) else params.get("horizon_periods")
     if start is None or horizon is None:
-        raise SupplyInputError(
-            "parameters: plan_start and horizon_periods are needed when periods are not given"
-        )
-    first = month_starts(pd.Series([start])).iloc[0]
-    return pd.date_range(first, periods=int(horizon), freq="MS")
+        missing = "plan_start" if start is None else "horizon_periods"
+        raise InputError(f"{missing} is needed when no periods are given", table="parameters")
+    if not isinstance(horizon, int):
+        horizon = int(parameter_number(params, "horizon_periods", 0.0))
+    first = month_starts([start], table="parameters", column="value", required=True).iloc[0]
+    return pd.date_range(first, periods=horizon, freq="MS")
 
 
 def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None) -> SupplyProblem:
@@ -138,12 +141,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     >>> p.demand.tolist(), bool(p.producible[0])
     ([[5.0]], True)
     """
-    params_frame = tables.get("parameters")
-    params: dict[str, str] = {}
-    if params_frame is not None and len(params_frame):
-        require(params_frame, "parameters", ["name", "value"])
-        names, settings = params_frame["name"].astype(str), params_frame["value"].astype(str)
-        params = dict(zip(names, settings, strict=True))
+    params = parameters(tables.get("parameters"))
     months = _periods(params, periods)
     nodes = node_frame(tables)
     n_nodes, n_periods = len(nodes), len(months)
@@ -162,12 +160,12 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
 
     demand = np.zeros((n_nodes, n_periods))
     if (raw := tables.get("demand")) is not None and len(raw):
-        require(raw, "demand", ["item", "location", "period", "quantity"])
+        require_columns(raw, ["item", "location", "period", "quantity"], "demand")
         rows_in = raw.assign(
             item=raw["item"].astype(str),
             location=raw["location"].astype(str),
-            period=month_starts(raw["period"]),
-            quantity=numeric(raw, "demand", "quantity"),
+            period=month_starts(raw["period"], table="demand", required=True),
+            quantity=numeric(raw, "quantity", "demand", allow_negative=False),
         )
         summed = rows_in.groupby(["item", "location", "period"])["quantity"].sum()
         demand = grid(summed.reset_index(), "quantity", 0.0)
@@ -175,19 +173,22 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     on_hand = np.zeros(n_nodes)
     start_backlog = np.zeros(n_nodes)
     if (inv := tables.get("inventory")) is not None and len(inv):
-        require(inv, "inventory", ["item", "location", "on_hand"])
+        require_columns(inv, ["item", "location", "on_hand"], "inventory")
         rows = key.get_indexer(pd.MultiIndex.from_frame(inv[["item", "location"]].astype(str)))
-        np.add.at(on_hand, rows, numeric(inv, "inventory", "on_hand").to_numpy())
-        if "backlog" in inv:
-            np.add.at(
-                start_backlog, rows, numeric(inv, "inventory", "backlog").fillna(0).to_numpy()
-            )
+        stock = numeric(inv, "on_hand", "inventory", allow_negative=False)
+        np.add.at(on_hand, rows, stock.to_numpy())
+        owed = numeric(inv, "backlog", "inventory", default=0.0, allow_negative=False)
+        np.add.at(start_backlog, rows, owed.to_numpy())
     if (orders := tables.get("customer_orders")) is not None and len(orders):
-        require(orders, "customer_orders", ["item", "location", "quantity", "requested_date"])
-        late = pd.to_datetime(orders["requested_date"]) < months[0]
-        o = orders[late.to_numpy()]
+        columns = ["item", "location", "quantity", "requested_date"]
+        require_columns(orders, columns, "customer_orders")
+        # A day before the first plan month lies in a month before it.
+        asked = month_starts(orders["requested_date"], table="customer_orders")
+        late = (asked < months[0]).to_numpy()
+        quantity = numeric(orders, "quantity", "customer_orders", allow_negative=False)
+        o = orders[late]
         rows = key.get_indexer(pd.MultiIndex.from_frame(o[["item", "location"]].astype(str)))
-        np.add.at(start_backlog, rows, numeric(o, "customer_orders", "quantity").to_numpy())
+        np.add.at(start_backlog, rows, quantity.to_numpy()[late])
 
     # Standard costs, effective-dated per node and month.
     cost_cols = ["material_cost", "labour_cost", "holding_cost", "backlog_cost", "lost_sales_cost"]
@@ -198,7 +199,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
 
     price = np.full((n_nodes, n_periods), np.nan)
     if (pr := tables.get("prices")) is not None and len(pr):
-        require(pr, "prices", ["item", "channel", "valid_from", "price"])
+        require_columns(pr, ["item", "channel", "valid_from", "price"], "prices")
         pr = pr[pr["channel"].astype(str) == "all"]
         price = effective_dated(pr, "prices", ["item"], ["price"], nodes, months)["price"]
 
@@ -276,7 +277,9 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         arc_cost=arcs["cost"],
         item_family=family,
         zero_ending_backlog=flag,
-        machine_overtime_cost=float(params.get("machine_overtime_cost", 0.0)),
-        relaxation_penalty=float(params.get("relaxation_penalty", DEFAULT_RELAXATION_PENALTY)),
+        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", 0.0),
+        relaxation_penalty=parameter_number(
+            params, "relaxation_penalty", DEFAULT_RELAXATION_PENALTY
+        ),
         currency=params.get("currency", ""),
     )

@@ -5,42 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.frames import month_starts, numeric, require_columns, value_in_force
+from oneplan.errors import InputError
+
 NODE_TABLES = ("demand", "inventory", "routings", "item_costs", "inventory_policies")
-
-
-class SupplyInputError(ValueError):
-    """A supply input table is malformed; the message names the table and column."""
-
-
-def require(frame: pd.DataFrame, table: str, columns: list[str]) -> None:
-    """Raise when ``frame`` lacks any of ``columns``."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise SupplyInputError(f"{table}: missing column(s) {', '.join(missing)}")
-
-
-def numeric(
-    frame: pd.DataFrame, table: str, column: str, *, allow_negative: bool = False
-) -> pd.Series:
-    """The column as floats (empty cells become nan); text or negative values raise."""
-    values = pd.to_numeric(frame[column].replace("", np.nan), errors="coerce")
-    bad = values.isna() & frame[column].notna() & (frame[column].astype(str).str.strip() != "")
-    if bad.any():
-        raise SupplyInputError(f"{table}.{column}: not a number in row {int(np.argmax(bad))}")
-    if not allow_negative and (values < 0).any():
-        raise SupplyInputError(
-            f"{table}.{column}: negative value in row {int(np.argmax(values < 0))}"
-        )
-    return values.astype(float)
-
-
-def month_starts(values: pd.Series) -> pd.Series:
-    """Dates or ``YYYY-MM`` strings to the first day of their month."""
-    try:
-        dates = pd.Series(pd.to_datetime(values.astype(str), format="mixed"), index=values.index)
-    except (ValueError, TypeError) as err:
-        raise SupplyInputError(f"period: not a date ({err})") from err
-    return pd.Series(dates.dt.to_period("M").dt.to_timestamp(), index=values.index)
+RESOURCE_KINDS = ("machine", "labour", "supplier")
 
 
 def node_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -49,10 +18,11 @@ def node_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for name in NODE_TABLES:
         frame = tables.get(name)
         if frame is not None and len(frame):
-            require(frame, name, ["item", "location"])
+            require_columns(frame, ["item", "location"], name)
             parts.append(frame[["item", "location"]].astype(str))
     if not parts:
-        raise SupplyInputError("demand: no item/location rows in any table")
+        message = "has no rows, and no other table names an item at a location"
+        raise InputError(message, table="demand")
     nodes = pd.concat(parts).drop_duplicates().sort_values(["item", "location"])
     return nodes.reset_index(drop=True)
 
@@ -70,31 +40,17 @@ def effective_dated(
     A row applies from its month until the next ``valid_from`` of the same key; months before
     the first row take the first row (so a cost list dated mid-horizon still prices the start).
     """
-    out = {c: np.full((len(nodes), len(months)), np.nan) for c in columns}
+    shape = (len(nodes), len(months))
     if frame is None or frame.empty:
-        return out
-    require(frame, table, [*keys, "valid_from"])
-    right = frame[[*keys]].astype(str)
-    right["valid_from"] = month_starts(frame["valid_from"]).to_numpy()
+        return {c: np.full(shape, np.nan) for c in columns}
+    require_columns(frame, [*keys, "valid_from"], table)
+    dated = frame[keys].astype(str).assign(valid_from=frame["valid_from"])
     for c in columns:
-        right[c] = numeric(frame, table, c) if c in frame else np.nan
-    if right.duplicated([*keys, "valid_from"]).any():
-        raise SupplyInputError(f"{table}: duplicate ({', '.join(keys)}, valid_from) rows")
-    left = nodes.assign(node=np.arange(len(nodes))).merge(
-        pd.DataFrame({"period": months, "col": np.arange(len(months))}), how="cross"
-    )
-    left = left.sort_values("period")
-    right = right.sort_values("valid_from")
-    back = pd.merge_asof(left, right, left_on="period", right_on="valid_from", by=keys)
-    fwd = pd.merge_asof(
-        left, right, left_on="period", right_on="valid_from", by=keys, direction="forward"
-    )
-    early = back["valid_from"].isna().to_numpy()
-    rows, cols = back["node"].to_numpy(), back["col"].to_numpy()
-    for c in columns:
-        values = np.where(early, fwd[c].to_numpy(float), back[c].to_numpy(float))
-        out[c][rows, cols] = values
-    return out
+        dated[c] = numeric(frame, c, table, allow_negative=False) if c in frame else np.nan
+    # node-major: the grid's values reshape straight to (node, month)
+    grid = nodes.merge(pd.DataFrame({"period": months}), how="cross")
+    found = value_in_force(grid, dated, keys, columns, before_first="first", table=table)
+    return {c: found[c].to_numpy(float).reshape(shape) for c in columns}
 
 
 def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dict[str, np.ndarray]:
@@ -108,28 +64,39 @@ def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dic
             "capacity": empty,
             "overtime": empty.copy(),
         }
-    require(res, "resources", ["code", "kind", "capacity_per_period"])
+    require_columns(res, ["code", "kind", "capacity_per_period"], "resources")
     codes = res["code"].astype(str)
-    if codes.duplicated().any():
-        raise SupplyInputError(f"resources.code: duplicate {codes[codes.duplicated()].iloc[0]}")
+    twice = codes.duplicated().to_numpy()
+    if twice.any():
+        row = int(np.argmax(twice))
+        message = f"{codes.iloc[row]!r} appears more than once"
+        raise InputError(message, table="resources", column="code", row=row)
     kinds = res["kind"].astype(str)
-    if not kinds.isin(["machine", "labour", "supplier"]).all():
-        raise SupplyInputError("resources.kind: must be machine, labour or supplier")
-    base = numeric(res, "resources", "capacity_per_period").fillna(0).to_numpy()
-    capacity = np.repeat(base[:, None], len(months), axis=1)
+    odd = ~kinds.isin(RESOURCE_KINDS).to_numpy()
+    if odd.any():
+        row = int(np.argmax(odd))
+        message = f"is {kinds.iloc[row]!r}; it must be one of {', '.join(RESOURCE_KINDS)}"
+        raise InputError(message, table="resources", column="kind", row=row)
+    base = numeric(res, "capacity_per_period", "resources", default=0.0, allow_negative=False)
+    capacity = np.repeat(base.to_numpy()[:, None], len(months), axis=1)
     overtime = np.zeros_like(capacity)
     if "overtime_per_period" in res:
-        extra = numeric(res, "resources", "overtime_per_period").fillna(0).to_numpy()
-        overtime += np.where(kinds.to_numpy() == "machine", extra, 0.0)[:, None]
+        extra = numeric(res, "overtime_per_period", "resources", default=0.0, allow_negative=False)
+        overtime += np.where(kinds.to_numpy() == "machine", extra.to_numpy(), 0.0)[:, None]
     over = tables.get("resource_capacity")
     if over is not None and len(over):
-        require(over, "resource_capacity", ["resource", "period", "capacity"])
+        require_columns(over, ["resource", "period", "capacity"], "resource_capacity")
         rows = pd.Index(codes).get_indexer(pd.Index(over["resource"].astype(str)))
         if (rows < 0).any():
-            raise SupplyInputError("resource_capacity.resource: unknown resource")
-        cols = months.get_indexer(pd.DatetimeIndex(month_starts(over["period"])))
+            row = int(np.argmax(rows < 0))
+            message = f"{over['resource'].iloc[row]!r} is not in resources"
+            raise InputError(message, table="resource_capacity", column="resource", row=row)
+        periods = month_starts(over["period"], table="resource_capacity", required=True)
+        cols = months.get_indexer(pd.DatetimeIndex(periods))
         ok = cols >= 0
-        capacity[rows[ok], cols[ok]] = numeric(over, "resource_capacity", "capacity").to_numpy()[ok]
+        capacity[rows[ok], cols[ok]] = numeric(
+            over, "capacity", "resource_capacity", allow_negative=False
+        ).to_numpy()[ok]
         # A machine the calendar shuts down for a month (capacity 0) runs no overtime either.
         shut = capacity[rows[ok], cols[ok]] <= 0
         overtime[rows[ok][shut], cols[ok][shut]] = 0.0
@@ -148,15 +115,20 @@ def routings(
     r = tables.get("routings")
     if r is None or r.empty:
         return {"node": np.array([], int), "resource": np.array([], int), "usage": np.array([])}
-    require(r, "routings", ["item", "location", "resource", "usage_per_unit"])
+    require_columns(r, ["item", "location", "resource", "usage_per_unit"], "routings")
     node = key.get_indexer(pd.MultiIndex.from_frame(r[["item", "location"]].astype(str)))
     resource = pd.Index(codes).get_indexer(pd.Index(r["resource"].astype(str)))
     if (resource < 0).any():
-        bad = r["resource"].astype(str).to_numpy()[resource < 0][0]
-        raise SupplyInputError(f"routings.resource: {bad} is not in resources")
-    usage = numeric(r, "routings", "usage_per_unit").to_numpy()
-    if (usage <= 0).any() or np.isnan(usage).any():
-        raise SupplyInputError("routings.usage_per_unit: must be > 0")
+        row = int(np.argmax(resource < 0))
+        message = f"{r['resource'].iloc[row]!r} is not in resources"
+        raise InputError(message, table="routings", column="resource", row=row)
+    usage = numeric(r, "usage_per_unit", "routings", allow_negative=False).to_numpy()
+    unusable = ~(usage > 0)  # zero or empty: the routing would make units from nothing
+    if unusable.any():
+        row = int(np.argmax(unusable))
+        given = "empty" if np.isnan(usage[row]) else f"{usage[row]:g}"
+        message = f"is {given}; it must be more than 0"
+        raise InputError(message, table="routings", column="usage_per_unit", row=row)
     return {"node": node.astype(int), "resource": resource.astype(int), "usage": usage}
 
 
@@ -177,19 +149,17 @@ def workforce(tables: dict[str, pd.DataFrame], codes: np.ndarray) -> dict[str, n
     cols = [*WORKFORCE_COLUMNS, "min_headcount", "max_headcount"]
     if w is None or w.empty:
         return {"resource": np.array([], int)} | {c: np.array([]) for c in cols}
-    require(w, "workforce", ["resource", *WORKFORCE_COLUMNS])
+    require_columns(w, ["resource", *WORKFORCE_COLUMNS], "workforce")
     resource = pd.Index(codes).get_indexer(pd.Index(w["resource"].astype(str)))
     if (resource < 0).any():
-        raise SupplyInputError("workforce.resource: not a labour resource in resources")
+        row = int(np.argmax(resource < 0))
+        message = f"{w['resource'].iloc[row]!r} is not in resources"
+        raise InputError(message, table="workforce", column="resource", row=row)
     out: dict[str, np.ndarray] = {"resource": resource.astype(int)}
-    for c in WORKFORCE_COLUMNS:
-        out[c] = numeric(w, "workforce", c).fillna(0).to_numpy()
-    low = numeric(w, "workforce", "min_headcount") if "min_headcount" in w else None
-    high = numeric(w, "workforce", "max_headcount") if "max_headcount" in w else None
-    out["min_headcount"] = np.zeros(len(w)) if low is None else low.fillna(0).to_numpy()
-    out["max_headcount"] = (
-        np.full(len(w), np.inf) if high is None else high.fillna(np.inf).to_numpy()
-    )
+    # An empty or absent bound does not bind: no floor, no ceiling.
+    fills = dict.fromkeys(WORKFORCE_COLUMNS, 0.0) | {"min_headcount": 0.0, "max_headcount": np.inf}
+    for c, fill in fills.items():
+        out[c] = numeric(w, c, "workforce", default=fill, allow_negative=False).to_numpy()
     return out
 
 
@@ -216,13 +186,12 @@ def policies(
     p = tables.get("inventory_policies")
     if p is None or p.empty:
         return out
-    require(p, "inventory_policies", ["item", "location"])
+    require_columns(p, ["item", "location"], "inventory_policies")
     rows = key.get_indexer(pd.MultiIndex.from_frame(p[["item", "location"]].astype(str)))
 
     def col(name: str, fill: float) -> np.ndarray:
-        if name not in p:
-            return np.full(len(p), fill)
-        return numeric(p, "inventory_policies", name).fillna(fill).to_numpy()
+        values = numeric(p, name, "inventory_policies", default=fill, allow_negative=False)
+        return values.to_numpy()
 
     method = p["method"].astype(str).to_numpy() if "method" in p else np.full(len(p), "fixed")
     days = col("days_of_supply", 0.0)
@@ -248,12 +217,16 @@ def lanes(tables: dict[str, pd.DataFrame], nodes: pd.DataFrame) -> dict[str, np.
     }
     if lane is None or lane.empty:
         return empty
-    require(lane, "lanes", ["from_location", "to_location", "lead_time_periods", "cost_per_unit"])
+    require_columns(
+        lane, ["from_location", "to_location", "lead_time_periods", "cost_per_unit"], "lanes"
+    )
+    lead = numeric(lane, "lead_time_periods", "lanes", default=0.0, allow_negative=False)
+    cost = numeric(lane, "cost_per_unit", "lanes", default=0.0, allow_negative=False)
     lane = lane.assign(
         from_location=lane["from_location"].astype(str),
         to_location=lane["to_location"].astype(str),
-        lead=numeric(lane, "lanes", "lead_time_periods").fillna(0).astype(int),
-        cost=numeric(lane, "lanes", "cost_per_unit").fillna(0),
+        lead=lead.astype(int),
+        cost=cost,
     )
     ends = nodes.assign(node=np.arange(len(nodes)))
     arcs = lane.merge(ends, left_on="from_location", right_on="location").merge(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from oneplan.engines.demand import ForecastResult, forecast, validate_history
-from oneplan.errors import Problem, ValidationFailed
+from oneplan.errors import InputError, Problem, ValidationFailed
 
 SERIES_COLUMNS = ["unique_id", "ds", "y"]
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -80,13 +80,10 @@ def forecast_series(
     """
     if horizon < 1:
         raise ValidationFailed(
-            [Problem(source, None, None, f"--horizon must be >= 1, got {horizon}")]
+            [Problem(source, None, "horizon", f"must be at least 1, got {horizon}")]
         )
     try:
         clean = validate_history(history, freq=freq)
-    except ValueError as error:
-        raise ValidationFailed([Problem(source, None, None, str(error))]) from error
-    try:
         result = forecast(
             clean,
             horizon,
@@ -95,9 +92,19 @@ def forecast_series(
             levels=levels,
             progress=on_progress,
         )
-    except ValueError as error:
-        raise ValidationFailed([Problem(source, None, None, str(error))]) from error
+    except InputError as error:
+        raise in_file(error, source) from error
     return StandaloneForecast(result, clean["unique_id"].nunique())
+
+
+def in_file(error: InputError, source: str) -> ValidationFailed:
+    """The engine's problem located in the file it came from: a frame's row position is the
+    file's row (the header is row 1, the first data row 2)."""
+    row = None if error.row is None else error.row + 2
+    message = error.problems[0].message
+    if error.table not in ("history", "input"):
+        message = f"{error.table}: {message}"
+    return ValidationFailed([Problem(source, row, error.column, message)])
 
 
 def write_forecast(frame: pd.DataFrame, path: Path) -> None:

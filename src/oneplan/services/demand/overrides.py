@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from oneplan.db.demand import DemandOverride
 from oneplan.engines.demand.overrides import OVERRIDE_COLUMNS, check_override, override_members
-from oneplan.engines.frames import parse_month
-from oneplan.engines.pipeline.parameters import plan_calendar
+from oneplan.engines.frames import parse_month, plan_calendar
 from oneplan.errors import Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record

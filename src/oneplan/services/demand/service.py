@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from oneplan import __version__
 from oneplan.db.plans import PlanVersion
 from oneplan.engines.demand.plan import clean_past_events, monthly_history
+from oneplan.engines.frames import plan_calendar
 from oneplan.engines.pipeline.demand import (
     demand_plan_frames,
     demand_summary,
@@ -28,7 +29,6 @@ from oneplan.engines.pipeline.demand import (
     statistical_forecast,
     with_keys,
 )
-from oneplan.engines.pipeline.parameters import plan_calendar
 from oneplan.services.actor import Actor
 from oneplan.services.data.service import read_tables
 from oneplan.services.demand.overrides import cycle_overrides

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from oneplan import __version__
 from oneplan.db.plans import PlanVersion
+from oneplan.engines.frames import parameters
 from oneplan.engines.pipeline.finance import SUPPLY_FRAMES, finance_frames, finance_headline
-from oneplan.engines.pipeline.parameters import parameter_text
 from oneplan.errors import NotFound
 from oneplan.services.actor import Actor
 from oneplan.services.data.service import read_tables
@@ -106,7 +106,7 @@ def compute_finance(inputs: FinanceInputs) -> FinancePlanned:
     """Value the plans: every frame of the finance version and its summary."""
     clock = time.perf_counter()
     frames = finance_frames(inputs.tables, inputs.consensus, inputs.supply)
-    currency = parameter_text(inputs.tables.get("parameters"), "currency") or ""
+    currency = parameters(inputs.tables.get("parameters")).get("currency") or ""
     summary = {
         **finance_headline(frames, currency),
         "demand_version": inputs.demand_id,

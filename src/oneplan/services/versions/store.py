@@ -68,9 +68,9 @@ def save_version(
 
     A headline figure that is not a finite number is refused (``InputError`` naming it): the
     JSON column cannot hold it on PostgreSQL, and no plan built on it should go forward."""
-    for name, value in summary.items():
+    for figure, value in summary.items():
         if isinstance(value, float) and not math.isfinite(value):
-            raise InputError(f"is {value}, not a finite number", table="summary", column=name)
+            raise InputError(f"is {value}, not a finite number", table="summary", column=figure)
     now = datetime.now(UTC)
     version = PlanVersion(
         cycle=cycle,
