@@ -17,8 +17,8 @@ from oneplan.engines.finance import (
 from oneplan.engines.finance.rollup import Grain
 from oneplan.engines.finance.working_capital import DEFAULT_DPO, DEFAULT_DSO
 from oneplan.engines.frames import finite_or_none, parameter_number, parameters
-from oneplan.engines.reconcile import gap_list
-from oneplan.engines.reconcile.gaps import COLUMNS as ISSUE_COLUMNS
+from oneplan.engines.issues import issue_list
+from oneplan.engines.issues.ranking import COLUMNS as ISSUE_COLUMNS
 
 #: Figures rolled up by family and in total (flows add up; balances take the last month).
 ROLLUP_VALUES = [
@@ -206,7 +206,7 @@ def finance_frames(
     variance = budget_variance(lines, budgets)
     issues = pd.DataFrame(columns=ISSUE_COLUMNS)  # without a supply plan's explanations
     if {"unmet_demand", "capacity_plan", "projected_inventory"} <= supply.keys():
-        issues = gap_list(
+        issues = issue_list(
             unmet_demand=supply["unmet_demand"],
             capacity=supply["capacity_plan"],
             inventory=supply["projected_inventory"],

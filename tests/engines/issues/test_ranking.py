@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from oneplan.engines.reconcile import gap_list
+from oneplan.engines.issues import issue_list
 from oneplan.errors import InputError
 
 
@@ -116,7 +116,7 @@ def plan() -> dict[str, Any]:
 
 
 def test_golden_rows_in_rank_order(plan: dict[str, Any]) -> None:
-    gaps = gap_list(**plan)
+    gaps = issue_list(**plan)
     got = gaps[["kind", "subject", "period", "periods", "units", "money"]]
     expected = [
         ("revenue_gap", "F", "2027-01", 1, 20.0, 1000.0),  # -(-1000)
@@ -148,7 +148,7 @@ def test_golden_rows_in_rank_order(plan: dict[str, Any]) -> None:
 
 
 def test_decisions_and_causes_speak_the_planners_words(plan: dict[str, Any]) -> None:
-    gaps = gap_list(**plan)
+    gaps = issue_list(**plan)
 
     def row(kind: str, subject: str, month: str) -> dict[str, Any]:
         picked = gaps[(gaps["kind"] == kind) & (gaps["subject"] == subject)]
@@ -166,16 +166,16 @@ def test_decisions_and_causes_speak_the_planners_words(plan: dict[str, Any]) -> 
 
 
 def test_new_item_is_a_launch_not_plain_unmet_demand(plan: dict[str, Any]) -> None:
-    gaps = gap_list(**plan)
+    gaps = issue_list(**plan)
     assert "N@L1" not in gaps.loc[gaps["kind"] == "unmet_demand", "subject"].tolist()
-    without_items = gap_list(**{**plan, "items": None})
+    without_items = issue_list(**{**plan, "items": None})
     row = without_items[without_items["subject"] == "N@L1"]
     assert row["kind"].tolist() == ["unmet_demand"] and row["money"].tolist() == [400.0]
 
 
 def test_missing_optional_inputs_leave_their_kinds_out(plan: dict[str, Any]) -> None:
     core = {k: plan[k] for k in ("unmet_demand", "capacity", "inventory")}
-    gaps = gap_list(**core)
+    gaps = issue_list(**core)
     assert set(gaps["kind"]) == {
         "unmet_demand",
         "backlog",
@@ -189,11 +189,11 @@ def test_missing_optional_inputs_leave_their_kinds_out(plan: dict[str, Any]) -> 
 
 
 def test_threshold_and_top(plan: dict[str, Any]) -> None:
-    gaps = gap_list(**plan, overload_threshold=0.85)
+    gaps = issue_list(**plan, overload_threshold=0.85)
     ext = gaps[(gaps["kind"] == "capacity_overload") & (gaps["subject"] == "EXT-N1")]
     # Above 85 hours in every month: one run of six months, 15+35+45+15+30+5 hours.
     assert ext["periods"].tolist() == [6] and ext["units"].tolist() == [145.0]
-    assert len(gap_list(**plan, top=3)) == 3
+    assert len(issue_list(**plan, top=3)) == 3
 
 
 def test_overload_without_a_price_is_worth_the_demand_it_leaves_unmet() -> None:
@@ -205,7 +205,9 @@ def test_overload_without_a_price_is_worth_the_demand_it_leaves_unmet() -> None:
         columns=["item", "location", "period", "projected_on_hand", "safety_stock"]
     )
     consensus = pd.DataFrame({"item": ["A"], "location": "L1", "period": "2027-03", "price": 7.0})
-    gaps = gap_list(unmet_demand=unmet, capacity=capacity, inventory=inventory, consensus=consensus)
+    gaps = issue_list(
+        unmet_demand=unmet, capacity=capacity, inventory=inventory, consensus=consensus
+    )
     assert gaps.set_index("kind").loc["capacity_overload", "money"] == 70.0
 
 
@@ -215,22 +217,22 @@ def test_overload_without_a_price_is_worth_the_demand_it_leaves_unmet() -> None:
 )
 def test_bad_frames_name_frame_and_column(plan: dict[str, Any], frame: str, column: str) -> None:
     with pytest.raises(InputError, match=f"^{frame}, column {column}: is missing") as error:
-        gap_list(**{**plan, frame: plan[frame].drop(columns=column)})
+        issue_list(**{**plan, frame: plan[frame].drop(columns=column)})
     assert (error.value.table, error.value.row, error.value.column) == (frame, None, column)
     broken = plan[frame].astype({column: object})
     broken.loc[0, column] = "lots"
     with pytest.raises(InputError, match="holds 'lots', not a number") as error:
-        gap_list(**{**plan, frame: broken})
+        issue_list(**{**plan, frame: broken})
     problem = error.value.problems[0]
     assert (problem.file, problem.row, problem.column) == (frame, 0, column)
     missing = r"^variance, column revenue_variance: is missing"
     with pytest.raises(InputError, match=missing) as error:
-        gap_list(**{**plan, "variance": plan["variance"].drop(columns="revenue_variance")})
+        issue_list(**{**plan, "variance": plan["variance"].drop(columns="revenue_variance")})
     assert error.value.problems[0].column == "revenue_variance"
 
 
 def test_empty_inputs_give_an_empty_list(plan: dict[str, Any]) -> None:
-    gaps = gap_list(
+    gaps = issue_list(
         unmet_demand=plan["unmet_demand"].iloc[:0],
         capacity=plan["capacity"].iloc[:0],
         inventory=plan["inventory"].iloc[:0],
@@ -264,7 +266,7 @@ def test_money_per_kind_adds_up_to_the_inputs(seed: int) -> None:
         unit_cost=rng.integers(1, 9, len(cells)) * 1.0,
     ).drop(columns="price")
     items_frame = pd.DataFrame({"code": items, "lifecycle_status": ["active"] * 3 + ["new"]})
-    gaps = gap_list(
+    gaps = issue_list(
         unmet_demand=unmet.drop(columns="price"),
         capacity=capacity,
         inventory=inventory,

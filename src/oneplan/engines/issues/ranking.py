@@ -3,7 +3,7 @@
 Each input frame yields rows of one or more kinds, one row per subject and month; runs of
 consecutive months of the same kind and subject are merged into one row, and the rows are
 ranked by money at stake (ties by units). Money is in the plan's currency; the rule for each
-kind is in docs/gap-analysis.md.
+kind is in docs/issues.md.
 """
 
 from __future__ import annotations
@@ -306,7 +306,7 @@ def _decisions(rows: pd.DataFrame) -> list[str]:
     return [SENTENCES[k].format(s=s, p=p, fix=f, topic=t) for k, s, p, f, t in parts]
 
 
-def gap_list(
+def issue_list(
     *,
     unmet_demand: pd.DataFrame,
     capacity: pd.DataFrame,
@@ -332,7 +332,7 @@ def gap_list(
     ...                             "safety_stock", "max_inventory"])
     >>> price = pd.DataFrame({"item": ["A"], "location": ["L"], "period": ["2027-03"],
     ...                       "price": [20.0]})
-    >>> gaps = gap_list(unmet_demand=unmet, capacity=cap, inventory=inv, consensus=price)
+    >>> gaps = issue_list(unmet_demand=unmet, capacity=cap, inventory=inv, consensus=price)
     >>> gaps[["kind", "units", "money"]].values.tolist()
     [['unmet_demand', 5.0, 100.0], ['capacity_overload', 10.0, 30.0]]
     """
