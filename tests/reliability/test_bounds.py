@@ -85,3 +85,30 @@ def test_a_plan_the_solver_stopped_with_can_go_forward(engine: sa.Engine) -> Non
     with unit_of_work(engine) as session:
         moved = transition(session, ANN, version_id, "propose")
     assert moved.version.state == "proposed"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("demand_change:total::2040-01::10:percent", "period_from", "2040-01 is after the plan"),
+        ("demand_change:total::2020-01:2020-03:10:percent", "period_to", "is before the plan"),
+        ("demand_change:total::::1e7:percent", "value", "beyond the largest"),
+        ("capacity_change:resource:INJ-N1:::1e15:hours", "value", "beyond the largest"),
+    ],
+)
+def test_a_scenario_assumption_outside_the_plan_is_refused(
+    engine: sa.Engine, prepare: Any, text: str, field: str, message: str
+) -> None:
+    from oneplan.services.scenario.schemas import Assumption
+    from oneplan.services.scenario.service import create_scenario, list_scenarios
+
+    prepare.import_demo(engine)
+    with (
+        pytest.raises(ValidationFailed, match=message) as caught,
+        unit_of_work(engine) as session,
+    ):
+        create_scenario(session, ANN, "too far", assumptions=[Assumption.from_text(text)])
+    assert caught.value.problems[0].column == field
+    assert "2027-01 to 2028-06" in str(caught.value) or field == "value"
+    with unit_of_work(engine, write=False) as session:
+        assert list_scenarios(session, ANN) == []

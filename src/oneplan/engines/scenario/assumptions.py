@@ -69,6 +69,9 @@ COLUMNS = [
     "value",
     "unit",
 ]
+#: The largest size of a change (percent; units, hours or money): far beyond any real plan,
+#: so that a typing slip is refused instead of planned.
+MAX_VALUE = {True: 10_000.0, False: 1e12}
 EFFECT_COLUMNS = ["position", "kind", "target_level", "target", "rows", "change", "measure"]
 DEMAND_COLUMNS = ["item", "location", "period", "quantity"]
 
@@ -122,8 +125,16 @@ def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dic
             except ValueError:
                 raise _fail(row, field, f"'{given}' is not a month") from None
             row[field] = month.to_period("M").to_timestamp()
+        plan = f"the plan ({horizon[0]:%Y-%m} to {horizon[-1]:%Y-%m})"
+        if row["period_from"] > horizon[-1]:
+            raise _fail(row, "period_from", f"{row['period_from']:%Y-%m} is after {plan}")
+        if row["period_to"] < horizon[0]:
+            raise _fail(row, "period_to", f"{row['period_to']:%Y-%m} is before {plan}")
         if row["period_to"] < row["period_from"]:
             raise _fail(row, "period_to", "is before period_from")
+        if abs(row["value"]) > MAX_VALUE[row["unit"] == "percent"]:
+            largest = MAX_VALUE[row["unit"] == "percent"]
+            raise _fail(row, "value", f"{row['value']:g} is beyond the largest, {largest:g}")
         if row["unit"] == "percent" and row["value"] < -100:
             raise _fail(row, "value", "a percent change below -100 would make a negative amount")
         if row["unit"] == "service_level" and not 0 < row["value"] < 1:
@@ -135,12 +146,13 @@ def _validated(assumptions: pd.DataFrame, horizon: pd.DatetimeIndex) -> list[dic
     return rows
 
 
-def check_assumptions(assumptions: pd.DataFrame) -> None:
-    """Check kinds, levels, units, values and months without any tables (targets are checked
-    when the assumptions are applied); raises ``InputError`` naming position and field."""
-    _validated(
-        assumptions, pd.DatetimeIndex([pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-01")])
-    )
+def check_assumptions(assumptions: pd.DataFrame, months: pd.DatetimeIndex | None = None) -> None:
+    """Check kinds, levels, units, values and months (within the plan's ``months`` when they
+    are known) without the other tables (targets are checked when the assumptions are applied);
+    raises ``InputError`` naming position and field."""
+    if months is None or not len(months):
+        months = pd.DatetimeIndex([pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-01")])
+    _validated(assumptions, months)
 
 
 def _items_of(row: dict[str, Any], tables: dict[str, pd.DataFrame]) -> np.ndarray:

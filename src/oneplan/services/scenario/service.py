@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from oneplan import __version__
 from oneplan.db.plans import PlanVersion
 from oneplan.db.scenarios import Scenario, ScenarioAssumption
+from oneplan.engines.frames import plan_calendar
 from oneplan.engines.kpi import finance_summary
 from oneplan.engines.pipeline.scenario import (
     FINANCE_FRAMES,
@@ -60,9 +61,14 @@ def _frame(assumptions: Sequence[Assumption], first: int = 1) -> pd.DataFrame:
     return frame
 
 
-def _check(assumptions: Sequence[Assumption], first: int = 1) -> None:
-    """The engine's checks of each assumption (kind, level, unit, value, months)."""
-    check_assumptions(_frame(assumptions, first))
+def _check(session: Session, assumptions: Sequence[Assumption], first: int = 1) -> None:
+    """The engine's checks of each assumption (kind, level, unit, value, and months within the
+    plan when the parameters say which months it covers)."""
+    months = None
+    parameters = read_tables(session, ["parameters"])["parameters"]
+    if {"plan_start", "horizon_periods"} <= set(parameters["name"]):
+        months = plan_calendar(parameters).months
+    check_assumptions(_frame(assumptions, first), months)
 
 
 def get_scenario(session: Session, name: str, *, lock: bool = False) -> Scenario:
@@ -119,7 +125,7 @@ def create_scenario(
     if session.scalars(sa.select(Scenario.id).where(Scenario.name == name)).first() is not None:
         raise Conflict(f"a scenario named {name!r} exists already")
     parent_id = get_scenario(session, parent).id if parent is not None else None
-    _check(assumptions)
+    _check(session, assumptions)
     scenario = Scenario(
         name=name,
         parent_id=parent_id,
@@ -144,7 +150,7 @@ def add_assumption(session: Session, actor: Actor, name: str, assumption: Assump
         )
     )
     position = int(last or 0) + 1
-    _check([assumption], position)
+    _check(session, [assumption], position)
     _add(session, scenario, [assumption], position)
     stated = {
         k: v.isoformat() if isinstance(v, date) else v for k, v in _stored(assumption).items()
