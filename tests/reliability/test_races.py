@@ -79,3 +79,19 @@ def test_two_assumptions_added_at_once_both_land_in_order(engine: sa.Engine, pre
     with unit_of_work(engine, write=False) as session:
         shown = show_scenario(session, Actor("ann"), "more")
     assert shown.assumptions["own_position"].tolist() == [1, 2]
+
+
+def test_two_overrides_added_to_one_cycle_at_once_are_numbered_in_turn(
+    engine: sa.Engine, prepare: Any
+) -> None:
+    from oneplan.services.demand.overrides import add_override
+    from oneplan.services.demand.schemas import OverrideIn
+
+    prepare.import_demo(engine)
+    change = OverrideIn(level="total", period="2027-03", kind="relative", value=5.0, reason="x")
+    outcomes = in_turns(
+        engine,
+        lambda s: add_override(s, Actor("ann"), change).sequence,
+        lambda s: add_override(s, Actor("bob"), change).sequence,
+    )
+    assert sorted(outcomes) == [1, 2], outcomes  # type: ignore[type-var]
