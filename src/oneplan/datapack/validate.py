@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oneplan.datapack.cells import default_text, parse_column, quoted, report
+from oneplan.datapack.cells import default_text, name_shown, parse_column, quoted, report
 from oneplan.datapack.read import TEXT, RawPackage, RawTable, read_package
 from oneplan.datapack.safety import ReadLimits
 from oneplan.datapack.schema import PackageSchema, TableSchema, package_schema
@@ -35,7 +35,9 @@ def _parse_table(raw: RawTable, table: TableSchema, problems: list[Problem]) -> 
     expected = ", ".join(table.column_names)
     for name in dict.fromkeys(frame.columns):
         if name and name not in table.column_names:
-            problems.append(Problem(source, 1, name, f"unknown column; expected: {expected}"))
+            problems.append(
+                Problem(source, 1, name_shown(name), f"unknown column; expected: {expected}")
+            )
     typed: dict[str, pd.Series] = {}
     for col in table.columns:
         text = _column_text(frame, col.name)
