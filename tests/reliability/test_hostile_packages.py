@@ -204,3 +204,22 @@ def test_a_long_bad_cell_in_a_workbook_is_echoed_short(tmp_path: Path) -> None:
     problems = validate_package(read_package(path, SCHEMA), SCHEMA, {"items": {"A"}})[1]
     [bad] = [p for p in problems if p.column == "quantity"]
     _assert_short_and_escaped(bad)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        (b'<c r="A2"', b'<c r="ZZZZ2"', "has a cell in column 475,254, past the last"),
+        (b'<row r="2"', b'<row r="2000000"', "has a row 2,000,000, past the last"),
+        (b'<row r="2"', b'<row r="1"', "its rows are out of order (row 1 after 1)"),
+    ],
+)
+def test_a_sheet_past_the_bounds_of_a_sheet_is_named(
+    tmp_path: Path, old: bytes, new: bytes, reason: str
+) -> None:
+    path = tmp_path / "plan.xlsx"
+    _workbook(path, {"families": [["code", "name", "category"], ["F1", "One", "C"]]})
+    _rewrite(path, "xl/worksheets/sheet1.xml", {old: new})
+    [problem] = problems_of(path)
+    assert problem.file == "plan.xlsx, sheet families"
+    assert reason in problem.message

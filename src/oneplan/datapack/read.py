@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from oneplan.datapack.cells import excerpt, name_shown
 from oneplan.datapack.raw import (
     TEXT,
     RawPackage,
@@ -87,7 +88,8 @@ def _read_parquet(path: Path, source: str, limits: ReadLimits, problems: list[Pr
             return None
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        problems.append(Problem(source, None, None, f"cannot be read as Parquet ({exc})"))
+        message = f"cannot be read as Parquet ({excerpt(str(exc))})"
+        problems.append(Problem(source, None, None, message))
         return None
     names = checked_header([str(n) for n in table.column_names], source, problems)
     columns = []
@@ -95,7 +97,8 @@ def _read_parquet(path: Path, source: str, limits: ReadLimits, problems: list[Pr
         try:
             columns.append(_arrow_text(column))
         except pa.ArrowException:
-            problems.append(Problem(source, 1, name, f"has type {column.type}, not a plain value"))
+            message = f"has type {column.type}, not a plain value"
+            problems.append(Problem(source, 1, name_shown(name), message))
             columns.append(pa.nulls(len(column), pa.string()))
     return _without_empty_rows(frame_of(columns, names))
 
@@ -134,18 +137,19 @@ def _read_folder(
     for entry in sorted(path.iterdir()):
         if is_ignored(entry.name):
             continue
+        shown = name_shown(entry.name)  # a file name can hold anything but "/"
         refused = _not_a_plain_file(entry)
         if refused:
-            package.problems.append(Problem(entry.name, None, None, refused))
+            package.problems.append(Problem(shown, None, None, refused))
             continue
         if entry.suffix.lower() not in (".csv", ".parquet"):
             package.problems.append(
-                Problem(entry.name, None, None, "unknown file: expected <table>.csv or .parquet")
+                Problem(shown, None, None, "unknown file: expected <table>.csv or .parquet")
             )
             continue
         name = entry.stem
         if name not in known:
-            package.problems.append(unknown_table(entry.name, name, known))
+            package.problems.append(unknown_table(shown, name, known))
             continue
         if name in package.tables or name in package.refused:
             package.problems.append(

@@ -22,10 +22,10 @@ import datetime as dt
 import math
 import zipfile
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,10 +41,9 @@ from oneplan.datapack.raw import (
 )
 from oneplan.datapack.safety import ReadLimits, check_xlsx
 from oneplan.datapack.xlsx_parts import (
-    CHUNK_CELLS,
-    CHUNK_CHARACTERS,
     MAIN,
     MAX_CELL_CHARACTERS,
+    Budget,
     Refused,
     Workbook,
     feed,
@@ -52,6 +51,13 @@ from oneplan.datapack.xlsx_parts import (
 )
 from oneplan.errors import Problem
 
+# Values are buffered as Python objects until there are CHUNK_CELLS of them in CHUNK_ROWS rows
+# (a wide sheet of empty cells flushes less often), or CHUNK_CHARACTERS of text: small chunks
+# leave less memory behind, rare ones cost less time per value.
+CHUNK_CELLS, CHUNK_ROWS, CHUNK_CHARACTERS = 1 << 16, 1 << 10, 1 << 23
+LAST_ROW = 1_048_576  # a sheet's rows and columns, as Excel and the format define them
+LAST_COLUMN = 16_384
+_NAMES_REMEMBERED = 256
 _CELL_PROBLEMS = 20  # per sheet and kind, like validation's cap per column and check
 _DATES_REMEMBERED = 1 << 16  # a sheet's dates repeat (months): convert each serial once
 _DIGITS = "0123456789"
@@ -104,15 +110,6 @@ def _column_number(letters: str) -> int:
     return number
 
 
-@dataclass
-class _Budget:
-    """What a workbook's sheets have kept so far, against the reader's limits."""
-
-    limits: ReadLimits
-    cells: int = 0
-    text_bytes: int = 0
-
-
 class _SheetReader:
     """Expat handlers that turn one worksheet part into text columns, row by row.
 
@@ -123,7 +120,7 @@ class _SheetReader:
     element, millions of times: they keep to attribute reads and dict lookups."""
 
     def __init__(
-        self, workbook: Workbook, source: str, budget: _Budget, problems: list[Problem]
+        self, workbook: Workbook, source: str, budget: Budget, problems: list[Problem]
     ) -> None:
         self.workbook, self.source, self.budget, self.problems = workbook, source, budget, problems
         self.tags: dict[str, str] = {}  # expat's "namespace local" name -> local name
@@ -151,7 +148,9 @@ class _SheetReader:
 
     def _tag(self, name: str) -> str:
         space, _, local = name.rpartition(" ")
-        tag = self.tags[name] = local if not space or space in MAIN else ""
+        tag = local if not space or space in MAIN else ""
+        if len(self.tags) < _NAMES_REMEMBERED:  # a hostile part can invent names without end
+            self.tags[name] = tag
         return tag
 
     # expat handlers -----------------------------------------------------------------------
@@ -167,8 +166,15 @@ class _SheetReader:
                 letters = reference.rstrip(_DIGITS)
                 column = self.column_numbers.get(letters, -1)
                 if column < 0:
-                    column = self.column_numbers[letters] = _column_number(letters)
+                    column = _column_number(letters)
+                    if len(letters) <= 3:  # A to XFD: a sheet's columns, a bounded set
+                        self.column_numbers[letters] = column
             self.column = column or self.column + 1
+            if self.column > LAST_COLUMN:
+                raise Refused(
+                    f"cannot be read: row {self.row_number} has a cell in column "
+                    f"{self.column:,}, past the last a sheet has ({LAST_COLUMN:,})"
+                )
             self.kind = attrs.get("t", "n")
             self.style = attrs.get("s", "")
             self.formula = False
@@ -216,9 +222,11 @@ class _SheetReader:
 
     def _row_start(self, reference: str | None) -> None:
         number = int(reference) if reference else self.row_number + 1
-        if number <= self.row_number:
+        if not self.row_number < number <= LAST_ROW:
             raise Refused(
                 f"cannot be read: its rows are out of order (row {number} after {self.row_number})"
+                if number <= self.row_number
+                else f"cannot be read: it has a row {number:,}, past the last a sheet has"
             )
         if self.names is None and number > 1:
             self._header_end()  # row 1 is missing: the header is empty
@@ -273,8 +281,13 @@ class _SheetReader:
         self.row_numbers.append(self.row_number)
         for buffer, value in zip(self.buffers, self.values, strict=True):
             buffer.append(value)
-        buffered = len(self.row_numbers) * len(self.names)
-        if buffered >= CHUNK_CELLS or self.buffered_characters >= CHUNK_CHARACTERS:
+        rows = len(self.row_numbers)
+        buffered = rows * len(self.names)
+        if (
+            (buffered >= CHUNK_CELLS and rows >= CHUNK_ROWS)
+            or buffered >= 16 * CHUNK_CELLS
+            or self.buffered_characters >= CHUNK_CHARACTERS
+        ):
             self._flush()
 
     def _header_end(self) -> None:
@@ -334,40 +347,31 @@ class _SheetReader:
     # columns ------------------------------------------------------------------------------
 
     def _flush(self) -> None:
-        """The buffered rows as Arrow text, counted against the workbook's limits first."""
+        """The buffered rows as Arrow text, counted against the workbook's limits first: a
+        shared string's text is only copied into a column once the budget allows it."""
         if not self.row_numbers or self.names is None:
             return
-        budget, limits = self.budget, self.budget.limits
-        budget.cells += len(self.row_numbers) * len(self.names)
-        if budget.cells > limits.max_cells:
-            raise Refused(
-                f"has more than {limits.max_cells:,} cells (rows times named columns, counting "
-                "every sheet); save large tables as CSV or Parquet",
-                whole_workbook=True,
-            )
         shared = self.workbook.shared
+        rows = len(self.row_numbers)
         parts = []
+        text_bytes = 0
         for buffer in self.buffers:
-            texts = pa.array([None if type(v) is int else v for v in buffer], pa.string())
-            budget.text_bytes += pc.sum(pc.binary_length(texts)).as_py() or 0
-            indices = None
+            # Most columns hold either shared text or other values: build only what is there.
+            texts = indices = None
+            if any(type(v) is str for v in buffer):
+                texts = pa.array([None if type(v) is int else v for v in buffer], pa.large_string())
+                text_bytes += pc.sum(pc.binary_length(texts)).as_py() or 0
             if any(type(v) is int for v in buffer):
-                indices = pa.array([v if type(v) is int else None for v in buffer], pa.int32())
-                budget.text_bytes += pc.sum(pc.take(shared.lengths, indices)).as_py() or 0
+                indices = np.fromiter((v if type(v) is int else -1 for v in buffer), np.int64, rows)
+                text_bytes += shared.text_bytes(indices[indices >= 0])
             parts.append((texts, indices))
-        if budget.text_bytes > limits.max_text_bytes:
-            raise Refused(
-                f"its cells hold more than {limits.max_text_bytes:,} bytes of text (a shared "
-                "text counts each time a cell shows it); save large tables as CSV or Parquet",
-                whole_workbook=True,
-            )
+        self.budget.keep(rows * (len(self.names) + 1), text_bytes, "has", "its cells hold")
         for column, (texts, indices) in zip(self.columns, parts, strict=True):
             if indices is not None:
-                taken = shared.text.take(indices)
-                # A column of shared text only (the usual) needs no merge, and no second copy.
-                texts = taken if texts.null_count == len(texts) else pc.coalesce(texts, taken)
-            column.append(texts)
-        self.index.append(pa.array(self.row_numbers, pa.int64()))
+                taken = shared.text.take(pa.array(indices, mask=indices < 0))
+                texts = taken if texts is None else pc.coalesce(texts, taken)
+            column.append(pa.nulls(rows, pa.large_string()) if texts is None else texts)
+        self.index.append(np.array(self.row_numbers, np.int64))
         self.buffers = [[] for _ in self.names]
         self.row_numbers, self.buffered_characters = [], 0
 
@@ -376,9 +380,9 @@ class _SheetReader:
             self._header_end()
         assert self.names is not None
         self._flush()
-        columns = [pa.chunked_array(chunks, pa.string()) for chunks in self.columns]
+        columns = [pa.chunked_array(chunks, pa.large_string()) for chunks in self.columns]
         frame = frame_of(columns, self.names)
-        frame.index = pd.Index(pa.chunked_array(self.index, pa.int64()).to_numpy(), dtype="int64")
+        frame.index = pd.Index(np.concatenate([np.zeros(0, np.int64), *self.index]))
         if self.workbook.shared.text.null_count:  # an empty shared text leaves its cell empty
             present = frame.notna().any(axis=1)
             if not present.all():
@@ -395,7 +399,7 @@ class _SheetReader:
 
 
 def _read_sheet(
-    workbook: Workbook, part: str, source: str, budget: _Budget, problems: list[Problem]
+    workbook: Workbook, part: str, source: str, budget: Budget, problems: list[Problem]
 ) -> pd.DataFrame:
     reader = _SheetReader(workbook, source, budget, problems)
     parser = xml_parser()
@@ -418,12 +422,12 @@ def read_workbook(
         package.problems.append(Problem(path.name, None, None, refused))
         return
     with zipfile.ZipFile(path) as archive:
+        budget = Budget(limits)
         try:
-            workbook = Workbook.open(archive, limits)
+            workbook = Workbook.open(archive, budget)
         except Refused as why:
             package.problems.append(Problem(path.name, None, None, str(why)))
             return
-        budget = _Budget(limits)
         for sheet in workbook.sheets:
             source = f"{path.name}, sheet {name_shown(sheet.name)}"
             if is_ignored(sheet.name):

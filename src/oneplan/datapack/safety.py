@@ -10,6 +10,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from oneplan.datapack.cells import name_shown
+
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
@@ -44,7 +46,7 @@ class ReadLimits:
     # A workbook's cells can repeat one long shared string a million times, or name thousands of
     # columns over a million rows, within the limits above: these bound what reading keeps.
     max_text_bytes: int = 256 * MIB  # text in a workbook's cells (and in its shared strings)
-    max_cells: int = 40_000_000  # cells kept from a workbook's sheets (rows x named columns)
+    max_cells: int = 30_000_000  # values kept from a workbook (rows x (named columns + 1))
 
 
 def _head(path: Path, size: int = 8 * KIB) -> bytes:
@@ -100,7 +102,7 @@ def check_xlsx(path: Path, limits: ReadLimits) -> str | None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        return f"is not a readable xlsx workbook ({exc})"
+        return f"is not a readable xlsx workbook ({name_shown(str(exc))})"
     if len(members) > limits.max_members:
         return f"has {len(members):,} parts, more than the {limits.max_members:,} allowed"
     total = sum(m.file_size for m in members)
@@ -113,7 +115,7 @@ def check_xlsx(path: Path, limits: ReadLimits) -> str | None:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > limits.ratio_min_bytes and ratio > limits.max_compression_ratio:
             return (
-                f"part {member.filename} inflates {ratio:,.0f} times its stored size "
+                f"part {name_shown(member.filename)} inflates {ratio:,.0f} times its stored size "
                 f"(more than {limits.max_compression_ratio:g}); refused as a possible zip bomb"
             )
     names = {m.filename for m in members}

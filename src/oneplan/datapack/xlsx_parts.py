@@ -19,8 +19,8 @@ from typing import Any
 from urllib.parse import unquote
 from xml.parsers import expat
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from oneplan.datapack.cells import excerpt, name_shown
 from oneplan.datapack.safety import ReadLimits
@@ -41,8 +41,6 @@ _PACKAGE = frozenset({"http://schemas.openxmlformats.org/package/2006/relationsh
 _WORKBOOK = "xl/workbook.xml"
 _WORKBOOK_RELATIONSHIPS = "xl/_rels/workbook.xml.rels"
 _READ_BYTES = 1 << 20  # inflated bytes handed to the parser at a time
-CHUNK_CELLS = 1 << 18  # values buffered as Python objects before they become Arrow text...
-CHUNK_CHARACTERS = 1 << 24  # ...or characters of text, whichever comes first
 MAX_CELL_CHARACTERS = 1 << 20  # Excel holds 32,767 per cell; more is no spreadsheet's cell
 
 
@@ -64,7 +62,9 @@ def local_names(namespaces: frozenset[str]) -> Callable[[str], str]:
         found = cache.get(name)
         if found is None:
             space, _, tail = name.rpartition(" ")
-            found = cache[name] = tail if not space or space in namespaces else ""
+            found = tail if not space or space in namespaces else ""
+            if len(cache) < 256:  # a hostile part can invent names without end
+                cache[name] = found
         return found
 
     return local
@@ -177,12 +177,42 @@ def _member(relation: Relationship, members: dict[str, str]) -> str:
 
 
 @dataclass
+class Budget:
+    """What reading a workbook keeps, against the reader's limits: every value slot (a shared
+    string, a cell of a named column, a row's number) and every byte of text (the shared strings
+    once, and again each time a cell shows one). Both are counted before anything is kept."""
+
+    limits: ReadLimits
+    cells: int = 0
+    text_bytes: int = 0
+
+    def keep(self, cells: int, text_bytes: int, has: str, holds: str) -> None:
+        """Count what is about to be kept; refuse the workbook when it is too much (the message
+        starts with `has` for cells, `holds` for text: "has", "its cells hold")."""
+        self.cells += cells
+        self.text_bytes += text_bytes
+        limits = self.limits
+        if self.cells > limits.max_cells:
+            raise Refused(
+                f"{has} more than {limits.max_cells:,} cells (counting every sheet's rows times "
+                "its named columns, and the shared strings); save large tables as CSV or Parquet",
+                whole_workbook=True,
+            )
+        if self.text_bytes > limits.max_text_bytes:
+            raise Refused(
+                f"{holds} more than {limits.max_text_bytes:,} bytes of text (a shared string "
+                "counts each time a cell shows it); save large tables as CSV or Parquet",
+                whole_workbook=True,
+            )
+
+
+@dataclass
 class SharedStrings:
     """The workbook's shared strings as one Arrow array (an empty string is missing), with the
-    UTF-8 length of each, so a sheet's text can be counted before it is expanded."""
+    offsets of each in its UTF-8 data, so a sheet's text is counted before it is expanded."""
 
-    text: Any = field(default_factory=lambda: pa.array([], pa.string()))
-    lengths: Any = field(default_factory=lambda: pa.array([], pa.int64()))
+    text: Any = field(default_factory=lambda: pa.array([], pa.large_string()))
+    offsets: Any = field(default_factory=lambda: np.zeros(1, np.int64))
 
     def __len__(self) -> int:
         return len(self.text)
@@ -191,29 +221,17 @@ class SharedStrings:
         value: str | None = self.text[index].as_py()
         return value
 
+    def text_bytes(self, indices: Any) -> int:
+        """UTF-8 bytes of the strings at `indices` (a numpy array of valid indices)."""
+        return int((self.offsets[indices + 1] - self.offsets[indices]).sum())
 
-def _shared_strings(archive: zipfile.ZipFile, part: str, limits: ReadLimits) -> SharedStrings:
+
+def _each_shared_string(archive: zipfile.ZipFile, part: str, on_string: Any) -> None:
+    """Call `on_string(text)` for each shared string of `part`, in order."""
     local = local_names(MAIN)
-    chunks: list[Any] = []
-    pending: list[str | None] = []
-    pending_characters = 0
-    count = text_bytes = 0
     pieces: list[str] | None = None  # the text of the <si> being read
     collecting = False
     phonetic = 0  # inside <rPh>: a reading aid for East Asian text, not part of the value
-
-    def flush() -> None:
-        nonlocal pending, pending_characters, text_bytes
-        chunk = pa.array(pending, pa.string())
-        text_bytes += pc.sum(pc.binary_length(chunk)).as_py() or 0
-        if text_bytes > limits.max_text_bytes:
-            raise Refused(
-                f"its shared strings ({part}) hold more than {limits.max_text_bytes:,} bytes "
-                "of text; save large tables as CSV or Parquet",
-                whole_workbook=True,
-            )
-        chunks.append(chunk)
-        pending, pending_characters = [], 0
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal pieces, collecting, phonetic
@@ -226,25 +244,15 @@ def _shared_strings(archive: zipfile.ZipFile, part: str, limits: ReadLimits) -> 
             phonetic += 1
 
     def end(name: str) -> None:
-        nonlocal pieces, collecting, phonetic, count, pending_characters
+        nonlocal pieces, collecting, phonetic
         tag = local(name)
         if tag == "t":
             collecting = False
         elif tag == "rPh":
             phonetic -= 1
         elif tag == "si" and pieces is not None:
-            text = "".join(pieces)
+            on_string("".join(pieces))
             pieces = None
-            pending.append(text or None)
-            pending_characters += len(text)
-            count += 1
-            if count > limits.max_cells:
-                raise Refused(
-                    f"its part {part} holds more than {limits.max_cells:,} shared strings",
-                    whole_workbook=True,
-                )
-            if len(pending) >= CHUNK_CELLS or pending_characters >= CHUNK_CHARACTERS:
-                flush()
 
     def data(text: str) -> None:
         if collecting and pieces is not None:
@@ -261,9 +269,45 @@ def _shared_strings(archive: zipfile.ZipFile, part: str, limits: ReadLimits) -> 
     parser.EndElementHandler = end
     parser.CharacterDataHandler = data
     feed(parser, archive, part)
-    flush()
-    text = pa.concat_arrays(chunks) if chunks else pa.array([], pa.string())
-    return SharedStrings(text, pc.fill_null(pc.binary_length(text), 0).cast(pa.int64()))
+
+
+def _shared_strings(archive: zipfile.ZipFile, part: str, budget: Budget) -> SharedStrings:
+    """The shared strings, read twice: once to count them against the budget, once into buffers
+    of the exact size (growing or joining Arrow chunks would hold them twice for a moment)."""
+    count = size = 0
+    room_cells = budget.limits.max_cells - budget.cells
+    room_text = budget.limits.max_text_bytes - budget.text_bytes
+    holds = f"its part {part} holds"
+
+    def measure(text: str) -> None:
+        nonlocal count, size
+        count += 1
+        size += len(text.encode())
+        if count > room_cells or size > room_text:
+            budget.keep(count, size, holds, holds)  # refuses at once, before anything is kept
+
+    _each_shared_string(archive, part, measure)
+    budget.keep(count, size, holds, holds)
+    offsets = np.zeros(count + 1, np.int64)
+    data = np.empty(size, np.uint8)
+    filled = 0
+
+    def store(text: str) -> None:
+        nonlocal filled
+        encoded = text.encode()
+        start = offsets[filled]
+        if filled >= count or start + len(encoded) > size:
+            raise Refused(f"cannot be read: its part {part} changed while it was read")
+        data[start : start + len(encoded)] = np.frombuffer(encoded, np.uint8)
+        filled += 1
+        offsets[filled] = start + len(encoded)
+
+    _each_shared_string(archive, part, store)
+    present = np.packbits(np.diff(offsets) > 0, bitorder="little")  # an empty string is missing
+    text = pa.LargeStringArray.from_buffers(
+        count, pa.py_buffer(offsets), pa.py_buffer(data), pa.py_buffer(present)
+    )
+    return SharedStrings(text, offsets)
 
 
 def _date_styles(archive: zipfile.ZipFile, part: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -322,7 +366,7 @@ class Workbook:
     epoch: dt.datetime
 
     @classmethod
-    def open(cls, archive: zipfile.ZipFile, limits: ReadLimits) -> Workbook:
+    def open(cls, archive: zipfile.ZipFile, budget: Budget) -> Workbook:
         from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH
 
         members = {name.lower(): name for name in archive.namelist()}
@@ -334,7 +378,7 @@ class Workbook:
         shared = SharedStrings()
         if "sharedStrings" in kinds:
             part = _member(kinds["sharedStrings"], members)
-            shared = _shared_strings(archive, part, limits)
+            shared = _shared_strings(archive, part, budget)
         dates: frozenset[str] = frozenset()
         durations: frozenset[str] = frozenset()
         if "styles" in kinds:
@@ -347,5 +391,6 @@ class Workbook:
         if relation is None:
             raise Refused("cannot be read: the workbook does not say which part holds it")
         if relation.kind != "worksheet":
-            raise Refused(f"cannot be read: it is a {relation.kind}, not a table of cells")
+            kind = name_shown(relation.kind)
+            raise Refused(f"cannot be read: it is a {kind}, not a table of cells")
         return _member(relation, self.members)
