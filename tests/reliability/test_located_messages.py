@@ -95,3 +95,18 @@ def test_a_semicolon_in_a_single_column_of_a_real_name_is_not_mistaken(tmp_path:
     (tmp_path / "families.csv").write_text("code;x\nF1\n")
     messages = [p.message for p in problems_of(tmp_path)]
     assert not any("semicolons" in m for m in messages), messages
+
+
+def test_a_quote_inside_a_cell_does_not_hide_the_row_of_the_wrong_width(tmp_path: Path) -> None:
+    text = 'code,name,category\nF1,12" pipe,Garden\nF2,Two\nF3,Three,Garden\n'
+    (tmp_path / "families.csv").write_text(text)
+    assert problems_of(tmp_path) == [
+        Problem("families.csv", 3, None, "has 2 cells but the header has 3: 'F2,Two'")
+    ]
+
+
+def test_rows_ended_by_carriage_returns_alone_are_located(tmp_path: Path) -> None:
+    (tmp_path / "families.csv").write_bytes(b"code,name,category\rF1,One,C\rF2,Two\r")
+    assert [(p.row, p.message[:30]) for p in problems_of(tmp_path)] == [
+        (3, "has 2 cells but the header has")
+    ]

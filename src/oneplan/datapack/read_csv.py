@@ -45,8 +45,8 @@ def _header(path: Path, source: str, problems: list[Problem]) -> list[str] | Non
     if not head.strip():
         problems.append(Problem(source, None, None, "is empty: a header row is expected"))
         return None
-    first_line = head.split(b"\n", 1)[0]
-    if len(first_line) > BLOCK_BYTES and b"\r" not in first_line:
+    first_line = head.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    if len(first_line) > BLOCK_BYTES:
         problems.append(
             Problem(
                 source,
@@ -66,9 +66,13 @@ def _header(path: Path, source: str, problems: list[Problem]) -> list[str] | Non
         )
         return None
     try:
-        names = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"))), None)
+        text = head.decode("utf-8", errors="replace")
+        names = next(csv.reader(io.StringIO(text, newline="")), None)
     except csv.Error:
-        message = "a quote in the header row seems never to close; check the header's quotes"
+        message = (
+            "the header row cannot be read: a quote in it never closes, or a name is longer "
+            "than 131,072 characters"
+        )
         problems.append(Problem(source, 1, None, message))
         return None
     return names
@@ -84,12 +88,14 @@ def _separated_by_semicolons(names: list[str], expected: Collection[str]) -> boo
 
 @dataclass
 class _Shape:
-    """What a scan of a CSV file's bytes found (rows numbered as in a spreadsheet)."""
+    """What a scan of a CSV file found (rows numbered as in a spreadsheet, header = 1)."""
 
-    wrong_width: list[tuple[int, int, int]] = field(default_factory=list)  # row, cells, byte
+    rows: int = 0  # header included
+    wrong_width: list[tuple[int, int, str]] = field(default_factory=list)  # row, cells, excerpt
     wrong_count: int = 0
     open_quote: int | None = None  # the row whose quote is still open at the end of the file
     longest: tuple[int, int] = (0, 0)  # row, bytes
+    long_cell: int | None = None  # the row with a cell longer than Python's csv module reads
 
 
 def _note(
@@ -100,7 +106,7 @@ def _note(
     room = PROBLEMS_PER_CHECK - len(found.wrong_width)
     if room > 0:
         picked = zip(rows[wrong][:room], cells[wrong][:room], starts[wrong][:room], strict=True)
-        found.wrong_width += [(int(r), int(c), int(s)) for r, c, s in picked]
+        found.wrong_width += [(int(r), int(c), str(int(s))) for r, c, s in picked]
     if len(lengths):
         widest = int(np.argmax(lengths))
         if lengths[widest] > found.longest[1]:
@@ -144,6 +150,7 @@ def _shape(path: Path, width: int) -> _Shape:
                 commas += len(comma_at)
             inside = int(quoted[-1])
             offset += len(block)
+    found.rows = row - 1
     if start < offset:  # the last row has no line end
         last = np.array([row])
         _note(
@@ -155,8 +162,11 @@ def _shape(path: Path, width: int) -> _Shape:
             np.array([offset - start]),
             np.array([False]),
         )
+        found.rows = row
         if inside:
             found.open_quote = row
+    # The rows of the wrong width were noted with the byte they start at: show them instead.
+    found.wrong_width = [(r, c, _row_text(path, int(s))) for r, c, s in found.wrong_width]
     return found
 
 
@@ -167,9 +177,32 @@ def _row_text(path: Path, start: int) -> str:
     return excerpt(line.decode("utf-8", "surrogateescape"))
 
 
-def _shape_problems(path: Path, source: str, width: int, skipped: int) -> list[Problem]:
-    """Located problems for a file whose rows Arrow could not all read."""
+def _shape_row_by_row(path: Path, width: int) -> _Shape:
+    """What `_shape` finds, read with Python's csv module: slower, but like Arrow it takes a
+    quote in the middle of a cell (``12" pipe``) as a character, where the byte scan cannot."""
+    found = _Shape()
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        try:
+            for number, cells in enumerate(csv.reader(handle), start=1):
+                found.rows = number
+                if number > 1 and cells and len(cells) != width:
+                    found.wrong_count += 1
+                    if len(found.wrong_width) < PROBLEMS_PER_CHECK:
+                        shown = excerpt(",".join(cells))
+                        found.wrong_width.append((number, len(cells), shown))
+        except csv.Error:  # a cell longer than the csv module reads: a quote left open?
+            found.long_cell = found.rows + 1
+    return found
+
+
+def _shape_problems(
+    path: Path, source: str, width: int, skipped: int, data_rows: int | None = None
+) -> list[Problem]:
+    """Located problems for a file whose rows Arrow could not all read (`data_rows`: how many
+    rows Arrow saw, when it read the file to the end)."""
     found = _shape(path, width)
+    if data_rows is not None and found.rows - 1 != data_rows:
+        found = _shape_row_by_row(path, width)  # the byte scan and Arrow disagree on rows
     problems = []
     if found.open_quote is not None:
         message = (
@@ -183,10 +216,13 @@ def _shape_problems(path: Path, source: str, width: int, skipped: int) -> list[P
             "in it and closes much later makes many lines one cell: check its quotes"
         )
         problems.append(Problem(source, found.longest[0], None, message))
-    for row, cells, start in found.wrong_width:
+    elif found.long_cell is not None:
+        message = "has a cell longer than 131,072 characters: check the quotes in this row"
+        problems.append(Problem(source, found.long_cell, None, message))
+    for row, cells, shown in found.wrong_width:
         if row == found.open_quote:
             continue
-        message = f"has {cells} cells but the header has {width}: {_row_text(path, start)}"
+        message = f"has {cells} cells but the header has {width}: {shown}"
         problems.append(Problem(source, row, None, message))
     more = found.wrong_count - len(found.wrong_width)
     if more > 0:
@@ -269,7 +305,7 @@ def _arrow_problem(text: str) -> str:
             f"the header row is longer than {BLOCK_BYTES:,} bytes; the first line must hold "
             "only the column names (does the file lack its line breaks?)"
         )
-    return f"cannot be read as CSV ({excerpt(text, 120)})"
+    return f"cannot be read as CSV ({excerpt(text)})"
 
 
 def read_csv(
@@ -334,7 +370,7 @@ def read_csv(
         return None
     if skipped:
         # Arrow skipped rows, so later row numbers would shift: nothing else is checked.
-        problems += _shape_problems(path, source, len(names), skipped)
+        problems += _shape_problems(path, source, len(names), skipped, table.num_rows + skipped)
         return None
     columns = zip(table.columns, names, strict=True)
     texts = [_as_text(column, source, name, problems) for column, name in columns]
