@@ -270,18 +270,24 @@ def _as_text(column: Any, source: str, name: str, problems: list[Problem]) -> An
         return column.cast(pa.string())
     except pa.ArrowInvalid:
         pass
-    # Only a file that is not UTF-8 gets here: find its cells one by one.
-    values = column.to_pylist()
+    # Only a file that is not UTF-8 gets here: find its cells one by one, in the blocks of
+    # Arrow's reading that fail as a whole (a block holds a megabyte of the file).
     shown: dict[int, str] = {}
     rows = []
-    for position, value in enumerate(values):
+    first = 0
+    for chunk in column.chunks:
         try:
-            if value is not None:
-                value.decode("utf-8")
-        except UnicodeDecodeError:
-            rows.append(position + 2)
-            if len(shown) < PROBLEMS_PER_CHECK:
-                shown[position + 2] = excerpt(value.decode("utf-8", "surrogateescape"))
+            chunk.cast(pa.string())
+        except pa.ArrowInvalid:
+            for position, value in enumerate(chunk.to_pylist(), start=first):
+                try:
+                    if value is not None:
+                        value.decode("utf-8")
+                except UnicodeDecodeError:
+                    rows.append(position + 2)
+                    if len(shown) < PROBLEMS_PER_CHECK:
+                        shown[position + 2] = excerpt(value.decode("utf-8", "surrogateescape"))
+        first += len(chunk)
     problems += _cell_problems(
         source,
         name,
