@@ -59,6 +59,24 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Something in the input that was left out rather than refused: worth telling the user, but
+    it changes nothing and never fails an import. Located like a `Problem`.
+
+    >>> str(Notice("plan.xlsx, sheet Notes", None, None, "ignored: not a table"))
+    'plan.xlsx, sheet Notes: ignored: not a table'
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return str(Problem(self.file, self.row, self.column, self.message))
+
+
 class ValidationFailed(OneplanError):
     """The input has problems; nothing was changed. Carries every problem found."""
 

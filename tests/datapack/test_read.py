@@ -88,12 +88,20 @@ def test_utf16_and_invalid_utf8_and_ragged_rows(tmp_path: Path) -> None:
     ]
     (tmp_path / "items.csv").write_bytes(b"code\nA\xff\xfe\n")
     raw = read_package(tmp_path, SCHEMA)
-    assert raw.tables == {} and raw.problems[0].message.startswith("is not valid UTF-8 text")
+    assert raw.tables == {}
+    assert raw.problems == [
+        Problem(
+            "items.csv",
+            2,
+            "code",
+            "'A\\xff\\xfe' is not valid UTF-8 text; save the file as UTF-8 CSV",
+        )
+    ]
     (tmp_path / "items.csv").write_text("code,name\nA,x\nB,y,z\n")
     raw = read_package(tmp_path, SCHEMA)
     assert raw.tables == {}
     assert raw.problems == [
-        Problem("items.csv", None, None, "a row has 3 cells but the header has 2: 'B,y,z'")
+        Problem("items.csv", 3, None, "has 3 cells but the header has 2: 'B,y,z'")
     ]
 
 
@@ -140,8 +148,9 @@ def test_xlsx_cells_become_canonical_text(tmp_path: Path) -> None:
         },
     )
     raw = read_package(path, SCHEMA)
-    assert [(p.file, p.message.split(";")[0]) for p in raw.problems] == [
-        ("plan.xlsx, sheet plants", "unknown table 'plants'")
+    assert raw.problems == []
+    assert [(w.file, w.message.split(";")[0]) for w in raw.warnings] == [
+        ("plan.xlsx, sheet plants", "ignored: not a table of the data package")
     ]
     table = raw.tables["items"]
     assert table.source == "plan.xlsx, sheet items"

@@ -14,7 +14,13 @@ from oneplan.datapack.schema import (
     TableSchema,
     package_schema,
 )
-from oneplan.datapack.validate import check_package, load_package, validate_package
+from oneplan.datapack.validate import (
+    Validation,
+    check_package,
+    load_package,
+    validate_package,
+    validate_raw,
+)
 from oneplan.datapack.write import canonical_frame, write_package
 
 __all__ = [
@@ -25,6 +31,7 @@ __all__ = [
     "RawTable",
     "ReadLimits",
     "TableSchema",
+    "Validation",
     "canonical_frame",
     "check_package",
     "frictionless_descriptor",
@@ -33,6 +40,7 @@ __all__ = [
     "read_package",
     "render_markdown",
     "validate_package",
+    "validate_raw",
     "write_docs",
     "write_package",
 ]

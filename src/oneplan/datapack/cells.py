@@ -13,6 +13,7 @@ Missing values are NaN / <NA> / NaT.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,16 +35,63 @@ LAST_DATE = pd.Timestamp("2261-12-31")
 _CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 
 
+def _shortened(text: str, limit: int, render: Callable[[str], str]) -> str:
+    """`render(text)` with at most `limit` characters between its quotes: the longest start of
+    `text` that fits once escaped, then "..."."""
+    if len(text) <= limit:
+        shown = render(text)
+        if len(shown) <= limit + 2:
+            return shown
+    low, high = 0, min(len(text), limit - 3)
+    while low < high:  # escapes make the rendering longer than the text: search the cut
+        middle = (low + high + 1) // 2
+        if len(render(text[:middle] + "...")) <= limit + 2:
+            low = middle
+        else:
+            high = middle - 1
+    return render(text[:low] + "...")
+
+
 def quoted(value: Any, limit: int = 60) -> str:
     """A cell value as shown in a message: in double quotes, escaped, shortened.
 
     >>> quoted("a\\nb")
     '"a\\\\nb"'
+    >>> quoted("9" * 100)
+    '"99999999999999999999999999999999999999999999999999999999..."'
     """
-    text = str(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return json.dumps(text, ensure_ascii=False)
+    return _shortened(str(value), limit, lambda text: json.dumps(text, ensure_ascii=False))
+
+
+# Bytes that are not UTF-8, read with "surrogateescape", show as the bytes they were.
+_UNDECODED = re.compile(r"\\udc([89a-f][0-9a-f])")
+
+
+def _escaped(text: str) -> str:
+    return _UNDECODED.sub(r"\\x\1", repr(text))
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """A piece of a file (a row, a header name) as shown in a message: Python's repr, so control
+    characters and bytes that are not UTF-8 are escaped, with at most `limit` characters.
+
+    >>> print(excerpt("B,y,z"), excerpt("Caf\\udce9\\x1b"), excerpt("z" * 80, 10))
+    'B,y,z' 'Caf\\xe9\\x1b' 'zzzzzzz...'
+    """
+    return _shortened(text, limit, _escaped)
+
+
+def name_shown(name: str) -> str:
+    """A name read from a file (a column, a sheet, a part) as a message shows it: as written when
+    it is short plain text, else an excerpt (a header can hold anything, even a whole file that
+    lacks line breaks).
+
+    >>> name_shown("quantity"), name_shown("a\\tb")
+    ('quantity', "'a\\\\tb'")
+    """
+    if len(name) <= 60 and name.isprintable():
+        return name
+    return excerpt(name)
 
 
 def report(

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from oneplan.datapack.cells import FALSE_WORDS, PROBLEMS_PER_CHECK, TRUE_WORDS, default_text
-from oneplan.datapack.safety import GIB, ReadLimits
+from oneplan.datapack.read_csv import BLOCK_BYTES
+from oneplan.datapack.safety import GIB, MIB, ReadLimits
 from oneplan.datapack.schema import ColumnSchema, PackageSchema, TableSchema, package_schema
+from oneplan.datapack.validate import FEW_MISSING_REFERENCES
 
 _LIMITS = ReadLimits()
 
@@ -33,14 +35,26 @@ A package comes in one of three forms, all holding the same tables and columns:
 - **a folder of Parquet files**, one `<table>.parquet` per table;
 - **one xlsx workbook**, one sheet per table, the sheet named after the table.
 
-Only the tables you have need to be present. Files and sheets whose names start with `_` or
-`.`, and a `datapackage.json`, are ignored (room for notes); any other file, folder or sheet is
-reported as an unknown table. The first row holds the column names; columns may come in any
+Only the tables you have need to be present, but a package holds at least one: an empty folder,
+or a workbook without a sheet named after a table, is refused, never imported as nothing.
+Files and sheets whose names start with `_` or `.`, and a `datapackage.json`, are ignored (room
+for notes). In a folder, any other file or folder is a problem (an unknown table is most often a
+misspelt file name). In a workbook, any other sheet (notes, a pivot table) is left out with a
+warning that names it, and the table it may have meant when its name is close to one; the
+package is read without it. The first row holds the column names; columns may come in any
 order; an unknown column is a problem. A row whose cells are all empty is ignored.
+
+The files of a package folder must be plain files: a symbolic link is refused, never followed
+(it could point at any file on the server); copy the file into the folder instead.
 
 CSV files are UTF-8 text (a byte order mark is allowed), comma separated, with double quotes
 around values that need them (RFC 4180). oneplan writes every text value in quotes and numbers
-and dates without.
+and dates without. A file saved with semicolons between its cells, as spreadsheet programs do in
+much of Europe, is recognised by its header and refused with that hint: save it as CSV with
+commas (often called "CSV UTF-8"). A cell that holds a NUL byte or text that is not UTF-8, a row
+with more or fewer cells than the header, and a quote that never closes are problems naming the
+row (and the column where there is one); the header row and each row must be shorter than
+{BLOCK_BYTES // MIB} MiB.
 
 ## Values
 
@@ -84,8 +98,16 @@ without a saved result is a problem.
 An import checks the whole package before anything is stored and reports every problem at once,
 each naming the file (or sheet), the row (the header is row 1, the first data row is row 2) and
 the column, quoting the offending value; at most {PROBLEMS_PER_CHECK} rows are listed per column
-and check, followed by a count of the rest. An import is all or nothing: one problem and nothing
-changes. A valid package is stored as an upsert by natural key: a row whose key already exists is
+and check, followed by a count of the rest. A message quotes at most 60 characters of what a file
+holds, with control characters and bytes that are not UTF-8 escaped (`\\x1b`, `\\xe9`). A
+reference that finds nothing is listed row by row while a column has at most
+{FEW_MISSING_REFERENCES} of them; beyond that, or when the table it refers to could not be read at
+all, one problem per referring column gives the count and the first few values, so that one
+refused items file is one cause, not a problem in every table that names an item. Warnings (a
+workbook's sheet left out) are shown with the result and never refuse a package. An import is
+all or nothing: one problem and nothing changes.
+
+A valid package is stored as an upsert by natural key: a row whose key already exists is
 updated, a row with a new key is added, so importing the same package twice changes nothing the
 second time, not even the rows' provenance. An import never deletes: a row that is in the
 database but not in the package stays. Every stored row records the import that wrote it last
@@ -97,7 +119,13 @@ file whose content is not what its name says (a binary file named `.csv`, a `.pa
 the Parquet signature, an `.xlsx` that is not a zip archive), and a workbook that would inflate
 beyond {_LIMITS.max_uncompressed_bytes // GIB} GiB, holds more than {_LIMITS.max_members} parts
 or compresses a large part more than {_LIMITS.max_compression_ratio:g} to 1 (a zip bomb) are
-refused with a problem naming the file.
+refused with a problem naming the file. A workbook is read part by part and trusts none of
+them: a sheet whose part is missing, lies outside the workbook or is damaged is a problem
+naming the sheet and the part; a part that declares a DTD is refused (a workbook never needs
+one, and its entities could expand without bound); and a workbook whose cells would hold more
+than {_LIMITS.max_text_bytes // MIB} MiB of text (a shared text counts each time a cell shows
+it) or more than {_LIMITS.max_cells:,} cells is refused before it is expanded, so reading any
+workbook these limits let through stays under 1 GiB of memory.
 """
 
 
@@ -110,19 +138,21 @@ month, quantity, revenue), references checked against 17,000 known items.
 
 | step | rows | seconds | peak memory (MiB) |
 |---|---:|---:|---:|
-| write CSV | 1,000,000 | 2.9 | 389 |
-| read CSV | 1,000,000 | 0.6 | 389 |
-| validate (CSV cells) | 1,000,000 | 3.6 | 644 |
-| write Parquet | 1,000,000 | 1.8 | 699 |
-| read Parquet | 1,000,000 | 0.6 | 699 |
-| validate (Parquet cells) | 1,000,000 | 2.9 | 861 |
-| validate, every tenth quantity not a number | 1,000,000 | 2.3 | 905 |
-| write xlsx | 50,000 | 6.3 | 905 |
-| read xlsx | 50,000 | 4.7 | 905 |
+| write CSV | 1,000,000 | 1.0 | 391 |
+| read CSV | 1,000,000 | 0.2 | 391 |
+| validate (CSV cells) | 1,000,000 | 1.4 | 633 |
+| write Parquet | 1,000,000 | 0.7 | 692 |
+| read Parquet | 1,000,000 | 0.5 | 696 |
+| validate (Parquet cells) | 1,000,000 | 1.5 | 855 |
+| validate, every tenth quantity not a number | 1,000,000 | 1.8 | 917 |
+| write xlsx | 50,000 | 4.1 | 917 |
+| read xlsx | 50,000 | 1.4 | 917 |
 
 With every tenth quantity broken, the 100,000 bad cells give 21 problems: the first 20 rows and
-a count of the rest. Workbooks are read and written cell by cell (openpyxl), so prefer CSV or
-Parquet for large tables; an xlsx sheet holds at most 1,048,575 data rows.
+a count of the rest. Workbooks are written cell by cell (openpyxl) and read by a streaming XML
+parser, a sheet at about 40,000 rows a second (see
+[performance.md](performance.md#reading-workbooks)), so prefer CSV or Parquet for large tables;
+an xlsx sheet holds at most 1,048,575 data rows.
 """
 
 

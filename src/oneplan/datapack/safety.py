@@ -6,10 +6,11 @@ opened. The reader turns a message into a `Problem` naming the file.
 
 from __future__ import annotations
 
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from oneplan.datapack.cells import name_shown
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -25,8 +26,6 @@ _BINARY_SIGNATURES = {
     b"%PDF": "a PDF document",
     b"\x1f\x8b": "a gzip archive",
 }
-# A formula element in a worksheet part, with or without a namespace prefix: <f>, <x:f ...>.
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,8 @@ class ReadLimits:
 
     The zip limits work on the sizes the archive declares: Python's zipfile stops inflating a
     member at its declared size (and then fails its checksum), so a member cannot lie its way
-    past them.
+    past them. With every limit at its default, reading any workbook stays under 1 GiB of
+    memory (measured by bench/xlsx_memory.py; figures in docs/performance.md).
     """
 
     max_file_bytes: int = 2 * GIB  # any one file as stored on disk
@@ -43,6 +43,10 @@ class ReadLimits:
     max_members: int = 1000  # zip members in an xlsx
     max_compression_ratio: float = 100.0  # inflated / stored size of one xlsx member...
     ratio_min_bytes: int = 4 * MIB  # ...checked only for members that inflate beyond this
+    # A workbook's cells can repeat one long shared string a million times, or name thousands of
+    # columns over a million rows, within the limits above: these bound what reading keeps.
+    max_text_bytes: int = 256 * MIB  # text in a workbook's cells (and in its shared strings)
+    max_cells: int = 30_000_000  # values kept from a workbook (rows x (named columns + 1))
 
 
 def _head(path: Path, size: int = 8 * KIB) -> bytes:
@@ -98,7 +102,7 @@ def check_xlsx(path: Path, limits: ReadLimits) -> str | None:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
-        return f"is not a readable xlsx workbook ({exc})"
+        return f"is not a readable xlsx workbook ({name_shown(str(exc))})"
     if len(members) > limits.max_members:
         return f"has {len(members):,} parts, more than the {limits.max_members:,} allowed"
     total = sum(m.file_size for m in members)
@@ -111,25 +115,10 @@ def check_xlsx(path: Path, limits: ReadLimits) -> str | None:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > limits.ratio_min_bytes and ratio > limits.max_compression_ratio:
             return (
-                f"part {member.filename} inflates {ratio:,.0f} times its stored size "
+                f"part {name_shown(member.filename)} inflates {ratio:,.0f} times its stored size "
                 f"(more than {limits.max_compression_ratio:g}); refused as a possible zip bomb"
             )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         return "is a zip archive but not an xlsx workbook"
     return None
-
-
-def xlsx_has_formulas(path: Path) -> bool:
-    """Whether any worksheet part holds a formula (streamed; the archive was checked before)."""
-    with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(name) as part:
-                carry = b""
-                while chunk := part.read(4 * MIB):
-                    if _FORMULA_TAG.search(carry + chunk):
-                        return True
-                    carry = chunk[-16:]  # a tag split across two chunks
-    return False

@@ -5,24 +5,34 @@ required columns, empty required cells, types, choices, bounds, duplicate natura
 references to keys that exist neither in the package nor in the database, and the table rules
 (`one_of`: exactly one of a group given; `ordered`: earlier <= later). Every check works on whole
 columns; problems are capped per column and check so a broken million-row file stays readable.
+
+References that find nothing are listed row by row while they are few (`FEW_MISSING_REFERENCES`
+per column). More, or any at all into a table the package gives but that could not be read, are
+one problem per referring column with a count and examples: one refused items file would
+otherwise bury its own problem under a knock-on problem in every table that names an item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from oneplan.datapack.cells import default_text, parse_column, quoted, report
-from oneplan.datapack.read import TEXT, RawPackage, RawTable, read_package
+from oneplan.datapack.cells import default_text, name_shown, parse_column, quoted, report
+from oneplan.datapack.raw import TEXT, RawPackage, RawTable
+from oneplan.datapack.read import read_package
 from oneplan.datapack.safety import ReadLimits
 from oneplan.datapack.schema import PackageSchema, TableSchema, package_schema
-from oneplan.errors import Problem, ValidationFailed
+from oneplan.errors import Notice, Problem, ValidationFailed
 
 KnownKeys = Mapping[str, Collection[Any]]
+#: Up to this many rows of one column whose reference finds nothing are listed one by one.
+FEW_MISSING_REFERENCES = 5
+_EXAMPLES = 5
 
 
 def _column_text(frame: pd.DataFrame, name: str) -> pd.Series | None:
@@ -35,7 +45,9 @@ def _parse_table(raw: RawTable, table: TableSchema, problems: list[Problem]) -> 
     expected = ", ".join(table.column_names)
     for name in dict.fromkeys(frame.columns):
         if name and name not in table.column_names:
-            problems.append(Problem(source, 1, name, f"unknown column; expected: {expected}"))
+            problems.append(
+                Problem(source, 1, name_shown(name), f"unknown column; expected: {expected}")
+            )
     typed: dict[str, pd.Series] = {}
     for col in table.columns:
         text = _column_text(frame, col.name)
@@ -133,9 +145,29 @@ def _check_rules(
         )
 
 
+def _missing_summary(
+    text: pd.Series, missing: pd.Series, target: str, raw: RawPackage, known_keys: KnownKeys
+) -> str:
+    """One problem's words for every row of a column whose reference finds nothing."""
+    count = int(missing.sum())
+    values = text[missing].drop_duplicates()
+    shown = ", ".join(quoted(value) for value in values.iloc[:_EXAMPLES])
+    if len(values) > _EXAMPLES:
+        shown += f", ... ({len(values):,} different)"
+    given = raw.tables[target].source if target in raw.tables else raw.refused.get(target)
+    if given is None:
+        where = "neither in this package nor in the database"
+    elif target in known_keys:
+        where = f"neither in {given} (or were refused there) nor in the database"
+    else:
+        where = f"not in {given} (or were refused there)"
+    rows = "1 row refers" if count == 1 else f"{count:,} rows refer"
+    return f"{rows} to {target} that are {where}: {shown}"
+
+
 def _check_references(
     typed: Mapping[str, pd.DataFrame],
-    raws: Mapping[str, RawTable],
+    raw: RawPackage,
     schema: PackageSchema,
     known_keys: KnownKeys,
     problems: list[Problem],
@@ -143,20 +175,25 @@ def _check_references(
     for table in schema.tables:
         if table.name not in typed:
             continue
-        frame, raw = typed[table.name], raws[table.name]
+        frame, raw_table = typed[table.name], raw.tables[table.name]
         for col in table.columns:
             if col.reference is None:
                 continue
             target, target_column = col.reference
+            text = _column_text(raw_table.frame, col.name)
+            if text is None:
+                continue
             allowed = [pd.Series(list(known_keys.get(target, ())), dtype=object)]
             if target in typed:
                 allowed.append(typed[target][target_column].dropna().astype(object))
             pool = pd.concat(allowed, ignore_index=True)
             values = frame[col.name]
-            text = _column_text(raw.frame, col.name)
-            if text is None:
-                continue
             missing = values.notna() & ~values.isin(pool)
+            count = int(missing.sum())
+            if count > FEW_MISSING_REFERENCES or (count and target in raw.refused):
+                message = _missing_summary(text, missing, target, raw, known_keys)
+                problems.append(Problem(raw_table.source, None, col.name, message))
+                continue
             where = f"{target_column} in {target}"
 
             def dangling(row: int, text: pd.Series = text, where: str = where) -> str:
@@ -164,14 +201,35 @@ def _check_references(
                 return f"{quoted(text[row])} is not a {where} ({found})"
 
             report(
-                problems, raw.source, col.name, missing, dangling, f"referring to a missing {where}"
+                problems,
+                raw_table.source,
+                col.name,
+                missing,
+                dangling,
+                f"referring to a missing {where}",
             )
 
 
-def validate_package(
+@dataclass
+class Validation:
+    """What validating a package found: typed frames, the problems that refuse it, and the
+    warnings about what was left out (a workbook's notes sheet). Warnings refuse nothing, but a
+    user should see them: a sheet named "item" instead of "items" is left out with a warning."""
+
+    frames: dict[str, pd.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def validate_raw(
     raw: RawPackage, schema: PackageSchema | None = None, known_keys: KnownKeys | None = None
-) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Typed frames of every table in `raw`, and every problem (the reader's first).
+) -> Validation:
+    """Typed frames of every table in `raw`, every problem (the reader's first) and every
+    warning the reader gave.
 
     `known_keys` maps a table name to the key values the database already holds, so a package may
     refer to them without repeating the table. Frames have exactly the schema's columns in schema
@@ -179,14 +237,15 @@ def validate_package(
     Defaults fill absent columns and empty cells. A value with a problem becomes missing.
 
     >>> from oneplan.datapack.schema import ColumnSchema
-    >>> from oneplan.datapack.read import RawTable
     >>> code = ColumnSchema("code", "string", required=True, key=True)
     >>> families = TableSchema("families", "", (code,), ("code",))
     >>> cells = pd.DataFrame({"code": ["F1", "F1"]}, index=[2, 3], dtype=object)
     >>> raw = RawPackage("pack", {"families": RawTable("families", "families.csv", cells)})
-    >>> frames, problems = validate_package(raw, PackageSchema((families,)))
-    >>> [str(p) for p in problems]
-    ['families.csv, row 3, column code: repeats the key of row 2 (code "F1")']
+    >>> raw.warnings.append(Notice("pack.xlsx, sheet Notes", None, None, "ignored"))
+    >>> result = validate_raw(raw, PackageSchema((families,)))
+    >>> [str(p) for p in result.problems], [str(w) for w in result.warnings], result.valid
+    (['families.csv, row 3, column code: repeats the key of row 2 (code "F1")'], \
+['pack.xlsx, sheet Notes: ignored'], False)
     """
     schema = schema if schema is not None else package_schema()
     known_keys = known_keys or {}
@@ -203,8 +262,28 @@ def validate_package(
         _check_key(frame, raw_table, table, problems)
         _check_rules(frame, raw_table, table, problems)
         typed[table.name] = frame
-    _check_references(typed, raw.tables, schema, known_keys, problems)
-    return {name: frame.reset_index(drop=True) for name, frame in typed.items()}, problems
+    _check_references(typed, raw, schema, known_keys, problems)
+    frames = {name: frame.reset_index(drop=True) for name, frame in typed.items()}
+    return Validation(frames, problems, list(raw.warnings))
+
+
+def validate_package(
+    raw: RawPackage, schema: PackageSchema | None = None, known_keys: KnownKeys | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Typed frames of every table in `raw`, and every problem (the reader's first); see
+    `validate_raw`, which also gives the reader's warnings.
+
+    >>> from oneplan.datapack.schema import ColumnSchema
+    >>> code = ColumnSchema("code", "string", required=True, key=True)
+    >>> families = TableSchema("families", "", (code,), ("code",))
+    >>> cells = pd.DataFrame({"code": ["F1", "F1"]}, index=[2, 3], dtype=object)
+    >>> raw = RawPackage("pack", {"families": RawTable("families", "families.csv", cells)})
+    >>> frames, problems = validate_package(raw, PackageSchema((families,)))
+    >>> [str(p) for p in problems]
+    ['families.csv, row 3, column code: repeats the key of row 2 (code "F1")']
+    """
+    result = validate_raw(raw, schema, known_keys)
+    return result.frames, result.problems
 
 
 def check_package(
