@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -75,3 +76,19 @@ def test_outdated_database_is_refused(database: Path, demo_csv: Path) -> None:
     assert "run `oneplan db upgrade` first" in result.output
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM items").fetchone() == (0,)
+
+
+def test_a_notes_sheet_is_left_out_and_said(tmp_path: Path, demo_frames: dict[str, Any]) -> None:
+    from openpyxl import load_workbook
+
+    from oneplan.datapack import package_schema, write_package
+
+    book = tmp_path / "package.xlsx"
+    write_package(demo_frames, book, format="xlsx", schema=package_schema())
+    workbook = load_workbook(book)
+    workbook.create_sheet("Notes").append(["prices agreed with [sales] on 3 March"])
+    workbook.save(book)
+    for command in ("validate", "import"):
+        result = runner.invoke(app, [command, str(book)])
+        assert result.exit_code == 0, result.output
+        assert "left out:" in result.output and "sheet Notes" in result.output

@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from oneplan.services.imports import import_package
 
 from oneplan.config import Settings
 from oneplan.datapack import package_schema, read_package, validate_package
 from oneplan.errors import Problem, ValidationFailed
-from oneplan.services.imports import import_package
 
 SCHEMA = package_schema()
 SECRET = "root:x:0:0:SECRET-LINE:/root:/bin/bash\nsecond,SECRET-LINE,x,y\n"

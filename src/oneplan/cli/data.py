@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -36,6 +36,13 @@ def validate(
         else:
             _, report = validate_files(None, local_actor(), files)
     say(f"{report.tables} tables, {report.total_rows:,} rows", "valid:")
+    left_out(report.left_out)
+
+
+def left_out(notices: list[Any]) -> None:
+    """What the package held that was left out (a notes sheet): said, never an error."""
+    for notice in notices:
+        say(str(notice), "left out:", "note")
 
 
 @handle_errors
@@ -69,6 +76,7 @@ def import_(path: PackagePath) -> None:
     console.print(
         table(title, ["table", "inserted", "updated"], rows, right=["inserted", "updated"])
     )
+    left_out(report.left_out)
 
 
 @handle_errors

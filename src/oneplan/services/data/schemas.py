@@ -6,7 +6,27 @@ from pydantic import BaseModel, ConfigDict
 
 from oneplan.choices import PackageFormat
 
-__all__ = ["ImportReport", "PackageFormat", "TableCount", "ValidationReport"]
+__all__ = ["ImportReport", "Left", "PackageFormat", "TableCount", "ValidationReport"]
+
+
+class Left(BaseModel):
+    """Something in the package that was left out rather than refused (a notes sheet), located
+    like a problem: it changed nothing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
 
 
 class TableCount(BaseModel):
@@ -29,6 +49,7 @@ class ImportReport(BaseModel):
     format: str
     content_hash: str
     counts: dict[str, TableCount] = {}
+    left_out: list[Left] = []
 
     @property
     def inserted(self) -> int:
@@ -49,6 +70,7 @@ class ValidationReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rows: dict[str, int]
+    left_out: list[Left] = []
 
     @property
     def tables(self) -> int:

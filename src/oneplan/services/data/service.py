@@ -8,7 +8,7 @@ lock). Reading the files happens before, outside any transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,16 +26,16 @@ from oneplan.datapack import (
     canonical_frame,
     package_schema,
     read_package,
-    validate_package,
+    validate_raw,
     write_package,
 )
 from oneplan.db.base import Base
 from oneplan.db.bulk import Stamp, upsert_frame
 from oneplan.db.models import Import
-from oneplan.errors import ValidationFailed
+from oneplan.errors import Notice, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
-from oneplan.services.data.schemas import ImportReport, TableCount, ValidationReport
+from oneplan.services.data.schemas import ImportReport, Left, TableCount, ValidationReport
 
 # Any constant works: it only has to be the same for every oneplan process on the server.
 IMPORT_LOCK = 0x6F6E65706C616E
@@ -54,7 +54,11 @@ class PackageFiles:
 def file_digest(path: Path) -> str:
     """SHA-256 over the package's files (names and bytes), independent of the folder's location."""
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    # a link is never followed: reading refuses it, and its target is not hashed either
+    if path.is_file():
+        files = [path]
+    else:
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.is_symlink())
     for file in files:
         digest.update(file.name.encode())
         with file.open("rb") as handle:
@@ -114,10 +118,15 @@ def validate_files(
     With a session, references may also point at rows the database already holds."""
     schema = package_schema()
     keys = known_keys(session, schema) if session is not None else {}
-    frames, problems = validate_package(files.raw, schema, known_keys=keys)
-    if problems:
-        raise ValidationFailed(problems)
-    return frames, ValidationReport(rows={name: len(f) for name, f in frames.items()})
+    result = validate_raw(files.raw, schema, known_keys=keys)
+    if result.problems:
+        raise ValidationFailed(result.problems)
+    rows = {name: len(f) for name, f in result.frames.items()}
+    return result.frames, ValidationReport(rows=rows, left_out=_left_out(result.warnings))
+
+
+def _left_out(notices: Iterable[Notice]) -> list[Left]:
+    return [Left(file=n.file, row=n.row, column=n.column, message=n.message) for n in notices]
 
 
 def import_package(
@@ -144,9 +153,10 @@ def import_package(
         # Rows may reference rows later in the same table (an item's like item).
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     now = datetime.now(UTC)
-    frames, problems = validate_package(files.raw, schema, known_keys=known_keys(session, schema))
-    if problems:
-        raise ValidationFailed(problems)
+    result = validate_raw(files.raw, schema, known_keys=known_keys(session, schema))
+    if result.problems:
+        raise ValidationFailed(result.problems)
+    frames = result.frames
     entry = Import(
         source=files.source,
         format=files.format,
@@ -190,6 +200,7 @@ def import_package(
         format=files.format,
         content_hash=files.content_hash,
         counts=counts,
+        left_out=_left_out(result.warnings),
     )
 
 
