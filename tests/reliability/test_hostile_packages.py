@@ -7,13 +7,12 @@ import os
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from oneplan.services.imports import import_package
 
-from oneplan.config import Settings
 from oneplan.datapack import package_schema, read_package, validate_package
 from oneplan.errors import Problem, ValidationFailed
 
@@ -70,14 +69,13 @@ def test_a_workbook_of_only_notes_is_refused(tmp_path: Path) -> None:
     assert problem.message.startswith("holds no table; expected a sheet named after a table")
 
 
-@pytest.mark.parametrize("db_kind", ["sqlite"])
 def test_importing_an_empty_folder_changes_nothing(
-    engine: sa.Engine, settings: Settings, tmp_path: Path
+    engine: sa.Engine, prepare: Any, tmp_path: Path
 ) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ValidationFailed) as caught:
-        import_package(engine, empty, settings=settings)
+        prepare.import_demo(engine, empty)
     assert [p.message.split(";")[0] for p in caught.value.problems] == ["holds no table"]
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM imports")).scalar_one() == 0
