@@ -258,7 +258,11 @@ class ItemCost(Provenance, Base):
     overhead_cost: Mapped[float] = number("Standard overhead cost per unit")
     holding_cost: Mapped[float] = number("Cost of holding one unit for a month")
     backlog_cost: Mapped[float] = number("Cost of one unit delivered a month late")
-    lost_sales_cost: Mapped[float] = number("Cost of one unit of demand never served")
+    lost_sales_cost: Mapped[float | None] = number(
+        "Cost of one unit of demand never served (empty: the demand cannot be lost, only "
+        "delivered late)",
+        required=False,
+    )
     subcontract_cost: Mapped[float | None] = number(
         "Cost per subcontracted unit (empty: no subcontracting)", required=False
     )

@@ -163,7 +163,9 @@ def build_model(
     # phantom units while stock sits on the shelf to meet a minimum.
     owed = p.start_backlog[:, None] + np.cumsum(p.demand, axis=1)
     backlog = b.add_columns("backlog", grid, cost=backlog_cost, upper=owed)
-    lost_allowed = ~np.isnan(p.lost_sales_cost) | margin
+    # An empty lost-sales cost says the demand cannot be lost (under either objective): it is
+    # delivered late, or, when even that is impossible, a limit gives and the plan says so.
+    lost_allowed = ~np.isnan(p.lost_sales_cost)
     lost_cost = np.nan_to_num(p.lost_sales_cost) + (price if margin else 0.0)
     lost = b.add_columns(
         "lost_sales", grid, cost=lost_cost, upper=np.where(lost_allowed, p.demand, 0.0)
