@@ -50,8 +50,8 @@ def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | Non
     pools = p.pool_resource
     if pools.size:
         work = values(model, x, "workforce", (pools.size, t_len))
-        capacity[pools] = work * p.hours_per_worker[:, None]
-        overtime_available[pools] = work * p.overtime_limit[:, None]
+        capacity[pools] = work * p.worker_hours
+        overtime_available[pools] = work * p.worker_overtime
         overtime_used[pools] = values(model, x, "overtime", (pools.size, t_len))
         relaxed[pools] = values(model, x, "labour_relaxation", (pools.size, t_len))
         if (v := _row_value(model, duals, "labour_hours")) is not None:

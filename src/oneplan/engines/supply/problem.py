@@ -27,6 +27,7 @@ from oneplan.engines.supply.tables import (
     policies,
     routings,
     workforce,
+    working_time,
 )
 from oneplan.errors import InputError
 
@@ -87,6 +88,9 @@ class SupplyProblem:
     arc_to: np.ndarray
     arc_lead: np.ndarray
     arc_cost: np.ndarray
+    working_time: np.ndarray = field(default_factory=lambda: np.ones((0, 0)))
+    """Per labour pool and month, the share of ``hours_per_worker`` (and of the overtime limit)
+    a worker gives: 0.7 in a holiday month, 0 in a shutdown; left empty, 1.0 everywhere."""
     item_family: dict[str, str] = field(default_factory=dict)
     zero_ending_backlog: bool = False
     machine_overtime_cost: float = 0.0
@@ -106,7 +110,20 @@ class SupplyProblem:
         """Periods as ``YYYY-MM`` strings, the planner's way of naming a month."""
         return np.asarray(self.periods.strftime("%Y-%m"), dtype=object)
 
+    @property
+    def worker_hours(self) -> np.ndarray:
+        """Regular hours one worker of each pool gives in each month."""
+        return np.asarray(self.hours_per_worker[:, None] * self.working_time, float)
+
+    @property
+    def worker_overtime(self) -> np.ndarray:
+        """Overtime hours one worker of each pool may work in each month."""
+        return np.asarray(self.overtime_limit[:, None] * self.working_time, float)
+
     def __post_init__(self) -> None:
+        if self.working_time.size == 0:
+            ordinary = np.ones((self.pool_resource.size, self.n_periods))
+            object.__setattr__(self, "working_time", ordinary)
         shape = (self.n_nodes, self.n_periods)
         for name in ("demand", "material_cost", "holding_cost", "backlog_cost", "price"):
             if getattr(self, name).shape != shape:  # arrays built apart from their grid: a bug
@@ -271,6 +288,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         layoff_cost=pools["layoff_cost"],
         min_headcount=pools["min_headcount"],
         max_headcount=pools["max_headcount"],
+        working_time=working_time(res, pools, tables),
         arc_from=arcs["from"],
         arc_to=arcs["to"],
         arc_lead=arcs["lead"],
