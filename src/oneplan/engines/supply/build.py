@@ -67,7 +67,7 @@ def _soft(
         return
     values = np.broadcast_to(bound, mask.shape).ravel()[positions]
     cost = np.broadcast_to(penalty, mask.shape).ravel()[positions]
-    slack = b.add_columns(f"{name}_slack", (positions.size,), cost=cost)
+    slack = b.add_columns(f"{name}_slack", (positions.size,), cost=cost, penalty=relaxation)
     if lower:
         rows = b.add_rows(name, (positions.size,), lower=values)
     else:
@@ -267,7 +267,9 @@ def _resources(m: SupplyModel, integer_workforce: bool) -> None:
             cost=p.machine_overtime_cost,
             upper=overtime_hours,
         )
-        slack = b.add_columns("capacity_relaxation", (plain.size, t_len), cost=penalty)
+        slack = b.add_columns(
+            "capacity_relaxation", (plain.size, t_len), cost=penalty, penalty=True
+        )
         if not m.unconstrained:
             cap = b.add_rows("capacity", (plain.size, t_len), upper=p.capacity[plain])
             slot = np.full(r_count, -1)
@@ -287,7 +289,7 @@ def _resources(m: SupplyModel, integer_workforce: bool) -> None:
         "layoffs", shape, cost=p.layoff_cost[:, None], integer=integer_workforce
     )
     overtime = b.add_columns("overtime", shape, cost=p.overtime_wage[:, None])
-    slack = b.add_columns("labour_relaxation", shape, cost=penalty)
+    slack = b.add_columns("labour_relaxation", shape, cost=penalty, penalty=True)
     if not m.unconstrained:
         # Hours used <= workforce x regular hours + overtime hours (+ relaxation).
         hours = b.add_rows("labour_hours", shape, upper=0.0)

@@ -6,6 +6,7 @@ every node-level array has shape ``(nodes, periods)`` or ``(nodes,)``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,10 +32,41 @@ from oneplan.engines.supply.tables import (
 )
 from oneplan.errors import InputError
 
-__all__ = ["SupplyProblem", "problem_from_tables"]
+__all__ = ["SupplyProblem", "default_penalty", "money_scale", "problem_from_tables"]
 
 DEFAULT_RELAXATION_PENALTY = 1.0e6
-"""Cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
+"""Least cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
+PENALTY_PER_COST = 1.0e4
+"""The default penalty is at least this many times the problem's largest money per unit."""
+
+
+def money_scale(p: SupplyProblem) -> float:
+    """The largest amount of money per unit in the problem: a cost, a price, a lane.
+
+    >>> t = {"demand": pd.DataFrame({"item": ["A"], "location": "P", "period": "2027-01",
+    ...      "quantity": [1.0]}), "item_costs": pd.DataFrame({"item": ["A"], "location": "P",
+    ...      "valid_from": "2027-01", "material_cost": [800_000.0], "backlog_cost": [9_000.0]})}
+    >>> money_scale(problem_from_tables(t, ["2027-01"]))
+    800000.0
+    """
+    per_unit = (
+        p.material_cost + p.unit_labour_cost,
+        p.holding_cost,
+        p.backlog_cost,
+        p.lost_sales_cost,
+        p.subcontract_cost,
+        p.price,
+        p.arc_cost,
+    )
+    largest = [float(np.nanmax(a, initial=0.0)) for a in per_unit if a.size]
+    return max(largest, default=0.0)
+
+
+def default_penalty(p: SupplyProblem) -> float:
+    """The relaxation penalty when none is given: 1,000,000, or ten thousand times the
+    problem's largest money per unit when that is more, so that breaking a limit stays far
+    dearer than any business decision in plain currency too (an engine at 1.1 M a unit)."""
+    return max(DEFAULT_RELAXATION_PENALTY, PENALTY_PER_COST * money_scale(p))
 
 
 @dataclass(frozen=True)
@@ -250,7 +282,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     if (items := tables.get("items")) is not None and "family" in items:
         family = dict(zip(items["code"].astype(str), items["family"].astype(str), strict=True))
     flag = params.get("zero_ending_backlog", "false").strip().lower() in {"1", "true", "yes"}
-    return SupplyProblem(
+    problem = SupplyProblem(
         periods=months,
         node_item=nodes["item"].to_numpy(object),
         node_location=nodes["location"].to_numpy(object),
@@ -296,8 +328,9 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         item_family=family,
         zero_ending_backlog=flag,
         machine_overtime_cost=parameter_number(params, "machine_overtime_cost", 0.0),
-        relaxation_penalty=parameter_number(
-            params, "relaxation_penalty", DEFAULT_RELAXATION_PENALTY
-        ),
+        relaxation_penalty=parameter_number(params, "relaxation_penalty", np.nan),
         currency=params.get("currency", ""),
     )
+    if np.isnan(problem.relaxation_penalty):
+        return dataclasses.replace(problem, relaxation_penalty=default_penalty(problem))
+    return problem
