@@ -250,6 +250,70 @@ def test_demo_plans_serve_most_demand_on_time(
     assert plan.loc[plan["period"] == plan["period"].max(), "backlog"].sum() < 1e-6
 
 
+def regular_hours(tables: dict[str, pd.DataFrame], workforce: pd.DataFrame) -> pd.Series:
+    """Regular capacity per resource and month, from the input tables and the headcount plan:
+    the calendar row, else the base; for a crew, its workers x hours per worker x the month's
+    share of the starting crew's hours that the calendar gives."""
+    resources = tables["resources"].set_index("code")
+    months = sorted(workforce["period"].unique())
+    grid = pd.MultiIndex.from_product([resources.index, months], names=["resource", "period"])
+    base = resources["capacity_per_period"].reindex(grid.get_level_values(0)).to_numpy()
+    hours = pd.Series(base, index=grid)
+    calendar = tables["resource_capacity"].set_index(["resource", "period"])["capacity"]
+    hours.update(calendar)
+    crews = tables["workforce"].set_index("resource")
+    for crew, row in crews.iterrows():
+        share = hours.loc[crew] / (row["headcount"] * row["hours_per_worker"])
+        people = workforce[workforce["resource"] == crew].set_index("period")["workforce"]
+        mine = people * row["hours_per_worker"] * share.reindex(people.index).to_numpy()
+        hours.loc[crew] = mine.to_numpy()
+    return hours
+
+
+def test_every_capacity_cause_names_a_resource_at_its_limit(
+    demo_frames: dict[str, pd.DataFrame], consensus_by_hand: pd.DataFrame
+) -> None:
+    """A shortage blamed on capacity names a resource that was full in its month or in an
+    earlier month that could have built ahead, recomputed from the tables and the plan; a
+    shortage blamed on cost really costs less than supply."""
+    run = plan_supply(demo_frames, consensus_by_hand)
+    frames = run.frames
+    plan, unmet = frames["supply_plan"], frames["unmet_demand"]
+    load = plan.merge(demo_frames["routings"], on=["item", "location"])
+    used = (
+        (load["production"] * load["usage_per_unit"])
+        .groupby([load["resource"], load["period"]])
+        .sum()
+    )
+    capacity = regular_hours(demo_frames, frames["workforce_plan"])
+    blamed = unmet[unmet["cause"] == "capacity"]
+    assert len(blamed)  # the check has teeth
+    at = pd.MultiIndex.from_arrays([blamed["resource"], blamed["binding_period"]])
+    busy = used.reindex(at).fillna(0.0).to_numpy() / capacity.reindex(at).to_numpy()
+    assert (busy >= 0.98).all(), blamed.assign(busy=busy)[busy < 0.98]
+    assert (blamed["binding_period"] <= blamed["period"]).all()
+    assert (blamed["supply_cost"] < blamed["shortage_cost"]).all()
+    # a sale lost because that costs less than making it: its shortage cost is the lost-sales
+    # cost in force, and its cheapest supply, which costs at least the lowest material cost
+    # of the months it could have been made in, is not below it
+    lost = unmet[unmet["cause"] == "cheaper to lose than to make"]
+    costs = demo_frames["item_costs"].sort_values("valid_from")
+    for row in lost.itertuples():
+        mine = costs[(costs["item"] == row.item) & (costs["valid_from"] <= row.period)]
+        here = mine[mine["location"] == row.location]
+        assert here["lost_sales_cost"].iloc[-1] == pytest.approx(row.shortage_cost)
+        assert row.supply_cost >= mine["material_cost"].min() - 1e-9
+        assert row.supply_cost >= row.shortage_cost - 1e-9
+    assert set(unmet["cause"]) <= {
+        "capacity",
+        "cheaper to lose than to make",
+        "cheaper to deliver late",
+        "lead time",
+        "no supply source",
+        "no capacity defined",
+    }
+
+
 def test_top_bottleneck_skips_penalty_driven_prices() -> None:
     sys.path.insert(0, str(Path(__file__).parents[1] / "engines" / "supply"))
     from test_explain import ranked_tables

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from oneplan.engines.supply.build import Objective, build_model
+from oneplan.engines.supply.causes import unmet_demand_frame
 from oneplan.engines.supply.decompose import combine_frames, split
 from oneplan.engines.supply.explain import (
     binding_frame,
     marginal_cost_frame,
     rank_binding,
     relaxation_frame,
-    unmet_demand_frame,
     utilisation_frame,
 )
 from oneplan.engines.supply.family import aggregate_to_families
@@ -147,7 +147,7 @@ def solve_supply(
         workforce=workforce_frame(model, x),
         utilisation=util,
         binding_constraints=binding_frame(model, duals, x, from_penalty),
-        unmet_demand=unmet_demand_frame(model, plan, util)
+        unmet_demand=unmet_demand_frame(model, plan, util, duals)
         if outcome.has_solution
         else unmet_demand_frame(model, plan.iloc[:0], util),
         marginal_cost=marginal_cost_frame(model, duals, from_penalty),

@@ -14,11 +14,6 @@ import pandas as pd
 from oneplan.engines.supply.build import SupplyModel
 from oneplan.engines.supply.results import TOLERANCE, resource_hours, values
 
-CAUSE_CAPACITY = "capacity"
-CAUSE_NO_CAPACITY = "no capacity defined"
-CAUSE_NO_SOURCE = "no supply source"
-CAUSE_ECONOMICS = "cheaper to leave unmet"
-
 
 def _row_value(model: SupplyModel, duals: np.ndarray | None, name: str) -> np.ndarray | None:
     block = model.builder.rows.get(name)
@@ -302,76 +297,6 @@ def marginal_cost_frame(
             ),
         }
     )
-
-
-def unmet_demand_frame(model: SupplyModel, plan: pd.DataFrame, util: pd.DataFrame) -> pd.DataFrame:
-    """Backlog and lost sales with their cause.
-
-    The cause is the binding resource on the item's routing (or on the routing of a location
-    that ships to it) in the periods up to the shortage, the one with the highest shadow price;
-    a resource counts as binding when its row has a positive shadow price, or, without duals
-    (integer workforce), when it is fully used.
-    """
-    p = model.problem
-    unmet = plan[(plan["backlog"] > 1e-6) | (plan["lost_sales"] > 1e-6)]
-    columns = [
-        "item",
-        "location",
-        "period",
-        "backlog",
-        "lost_sales",
-        "cause",
-        "resource",
-        "shadow_price",
-        "detail",
-    ]
-    if unmet.empty:
-        return pd.DataFrame(columns=columns)
-    t_len = p.n_periods
-    price = util["shadow_price"].to_numpy().reshape(-1, t_len)
-    full = (util["utilisation"].to_numpy() >= 1 - 1e-6).reshape(-1, t_len)
-    score = np.where(np.isnan(price), np.where(full, 1.0, 0.0), np.maximum(price, 0.0))
-    if model.unconstrained:  # no capacity row exists, so none can be the cause
-        score = np.zeros_like(score)
-    running = np.maximum.accumulate(score, axis=1) if score.size else score
-    # The resources that can feed a node: its own routing plus that of nodes shipping to it.
-    edges = pd.DataFrame({"node": p.routing_node, "resource": p.routing_resource})
-    fed = pd.DataFrame({"node": p.arc_to, "source": p.arc_from}).merge(
-        edges.rename(columns={"node": "source"}), on="source"
-    )[["node", "resource"]]
-    feeds = pd.concat([edges, fed]).drop_duplicates()
-    key = pd.MultiIndex.from_arrays([p.node_item, p.node_location])
-    node = key.get_indexer(pd.MultiIndex.from_frame(unmet[["item", "location"]]))
-    t = p.periods.get_indexer(pd.DatetimeIndex(unmet["period"]))
-    rows = pd.DataFrame({"row": np.arange(len(unmet)), "node": node, "t": t}).merge(
-        feeds, on="node"
-    )
-    rows["score"] = (
-        running[rows["resource"].to_numpy(int), rows["t"].to_numpy(int)] if len(rows) else []
-    )
-    best = rows.sort_values("score", ascending=False).drop_duplicates("row").set_index("row")
-    out = unmet[["item", "location", "period", "backlog", "lost_sales"]].reset_index(drop=True)
-    score_of = best["score"].reindex(out.index).fillna(0.0).to_numpy()
-    res_of = best["resource"].reindex(out.index)
-    has_route = np.isin(node, feeds["node"].to_numpy())
-    binding = score_of > TOLERANCE
-    names = np.concatenate([p.resource_code, np.array([None], dtype=object)])  # -1: none
-    out["resource"] = names[np.where(binding, res_of.fillna(-1).astype(int), -1)]
-    out["shadow_price"] = np.where(binding & ~np.isnan(price).all(), score_of, np.nan)
-    source = p.producible[node] | np.isin(node, p.arc_to)
-    out["cause"] = np.select(
-        [binding, ~source, ~has_route],
-        [CAUSE_CAPACITY, CAUSE_NO_SOURCE, CAUSE_NO_CAPACITY],
-        CAUSE_ECONOMICS,
-    )
-    detail = {
-        CAUSE_CAPACITY: "resource on its routing was binding up to this month",
-        CAUSE_NO_SOURCE: "no routing and no lane supplies this item here",
-        CAUSE_NO_CAPACITY: "no resource limits this item; unmet costs less than supply",
-        CAUSE_ECONOMICS: "capacity was free; backlog or lost sales cost less than building ahead",
-    }
-    out["detail"] = out["cause"].map(detail)
-    return out[columns]
 
 
 def relaxation_frame(model: SupplyModel, x: np.ndarray) -> pd.DataFrame:
