@@ -229,11 +229,12 @@ def test_cycle_step_reports_the_stored_version(
         stored = session.scalar(sa.select(sa.func.max(PlanVersion.id)))
     assert figures["version"].value == stored and figures["version"].kind == "version"
     assert figures["status"].value == "optimal"
+    assert figures["objective"].value == "least cost"  # the cycle plans for least cost
     assert (figures["total cost"].kind, figures["total cost"].unit) == ("money", "EUR")
     assert figures["on time"].kind == "percent" and 0 < float(figures["on time"].value) <= 1
 
 
-@pytest.mark.parametrize(("objective", "least"), [("cost", 0.85), ("margin", 0.98)])
+@pytest.mark.parametrize(("objective", "least"), [("cost", 0.97), ("margin", 0.98)])
 def test_demo_plans_serve_most_demand_on_time(
     demo_frames: dict[str, pd.DataFrame],
     consensus_by_hand: pd.DataFrame,
@@ -241,13 +242,32 @@ def test_demo_plans_serve_most_demand_on_time(
     least: float,
 ) -> None:
     # Orders still open at the horizon end count as lost, so the least-cost plan makes them
-    # (it met about 59 % on time when they cost one month of backlog); what it still leaves
-    # unmet are lost sales where the demo's lost-sales cost is below the cost to make.
+    # (it met about 59 % on time when they cost one month of backlog). A lost sale costs the
+    # demo its price plus goodwill, so the least-cost plan serves what capacity allows, like
+    # the most-margin plan (it met 87 % on time when losing a sale cost about its material).
     result = plan_supply(demo_frames, consensus_by_hand, objective=objective)
     plan = result.plan.plan
     assert result.summary["service_level"] == pytest.approx(on_time_share(plan))
     assert result.summary["service_level"] >= least
     assert plan.loc[plan["period"] == plan["period"].max(), "backlog"].sum() < 1e-6
+
+
+def test_the_demo_plan_changes_people_and_runs_overtime_only_where_it_pays(
+    demo_frames: dict[str, pd.DataFrame], consensus_by_hand: pd.DataFrame
+) -> None:
+    run = plan_supply(demo_frames, consensus_by_hand)
+    assert run.summary["objective"] == "cost"
+    assert run.summary["objective_label"] == "least cost"
+    # a growing business: nobody is laid off in the first month
+    crew = run.frames["workforce_plan"]
+    first = crew[crew["period"] == crew["period"].min()]
+    assert first["layoffs"].sum() < 1e-6
+    # a machine runs overtime only in a month its regular hours are used up
+    machines = run.frames["capacity_plan"]
+    machines = machines[machines["kind"] == "machine"]
+    spare = machines["used"] < machines["capacity"] - 1e-6
+    assert (machines.loc[spare, "overtime_used"] < 1e-6).all()
+    assert run.plan.relaxations.empty
 
 
 def regular_hours(tables: dict[str, pd.DataFrame], workforce: pd.DataFrame) -> pd.Series:

@@ -62,6 +62,17 @@ def money_scale(p: SupplyProblem) -> float:
     return max(largest, default=0.0)
 
 
+NOMINAL_OVERTIME_SHARE = 1.0e-3
+"""Without a machine overtime cost, an hour costs this share of the largest money per unit."""
+
+
+def default_overtime_cost(p: SupplyProblem) -> float:
+    """The cost of a machine overtime hour when none is given: a nominal thousandth of the
+    problem's largest money per unit. Free overtime would be used at random (the solver has no
+    reason to prefer regular hours); a nominal price keeps it for months that need it."""
+    return NOMINAL_OVERTIME_SHARE * money_scale(p)
+
+
 def default_penalty(p: SupplyProblem) -> float:
     """The relaxation penalty when none is given: 1,000,000, or ten thousand times the
     problem's largest money per unit when that is more, so that breaking a limit stays far
@@ -327,10 +338,14 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         arc_cost=arcs["cost"],
         item_family=family,
         zero_ending_backlog=flag,
-        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", 0.0),
+        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", np.nan),
         relaxation_penalty=parameter_number(params, "relaxation_penalty", np.nan),
         currency=params.get("currency", ""),
     )
-    if np.isnan(problem.relaxation_penalty):
-        return dataclasses.replace(problem, relaxation_penalty=default_penalty(problem))
-    return problem
+    # Settings not given follow the problem's own money (see the two functions).
+    penalty, overtime = problem.relaxation_penalty, problem.machine_overtime_cost
+    return dataclasses.replace(
+        problem,
+        relaxation_penalty=default_penalty(problem) if np.isnan(penalty) else penalty,
+        machine_overtime_cost=default_overtime_cost(problem) if np.isnan(overtime) else overtime,
+    )
