@@ -125,8 +125,9 @@ def unmet_demand_frame(
     price, usage, rent = _rents(model, util)
 
     # Every path: (shortage row, source, build month s), with s + lead <= t.
+    sources = _sources(p)
     rows = pd.DataFrame({"row": np.arange(len(unmet)), "node": node, "t": t}).merge(
-        _sources(p), on="node"
+        sources, on="node"
     )
     latest = (rows["t"] - rows["lead"]).to_numpy(int)
     count = np.maximum(latest + 1, 0)
@@ -170,7 +171,7 @@ def unmet_demand_frame(
     named = named.set_index("row").reindex(np.arange(len(unmet)))
 
     capacity = named["resource"].notna().to_numpy()
-    has_source = np.isin(node, _sources(p)["node"].to_numpy())
+    has_source = np.isin(node, sources["node"].to_numpy())
     has_path = np.isfinite(cheapest)
     unrouted = ~pd.Index(p.node_item).isin(p.node_item[p.routing_node])[node]
     cause = np.select(
