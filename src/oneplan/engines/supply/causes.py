@@ -194,11 +194,12 @@ def unmet_demand_frame(
     )
     out["supply_cost"] = np.where(has_path, cheapest, np.nan)
     out["shortage_cost"] = np.where(np.isfinite(shortage), shortage, np.nan)
-    out["detail"] = _details(out, p.period_labels[np.maximum(when, 0)], p.currency)
+    unit = np.where(p.resource_kind[np.maximum(res, 0)] == "supplier", "unit", "hour")
+    out["detail"] = _details(out, p.period_labels[np.maximum(when, 0)], unit, p.currency)
     return out[UNMET_COLUMNS]
 
 
-def _details(out: pd.DataFrame, when: np.ndarray, currency: str) -> list[str]:
+def _details(out: pd.DataFrame, when: np.ndarray, unit: np.ndarray, currency: str) -> list[str]:
     """One sentence per row, in the planner's words, with the figures that decide it."""
     cur = f" {currency}" if currency else ""
 
@@ -206,17 +207,18 @@ def _details(out: pd.DataFrame, when: np.ndarray, currency: str) -> list[str]:
         return "unknown" if np.isnan(value) else f"{value:,.2f}{cur}"
 
     sentences = []
-    for cause, res, month, price, supply, short in zip(
+    for cause, res, month, one, price, supply, short in zip(
         out["cause"],
         out["resource"],
         when,
+        unit,
         out["shadow_price"],
         out["supply_cost"],
         out["shortage_cost"],
         strict=True,
     ):
         if cause == CAUSE_CAPACITY:
-            worth = "" if np.isnan(price) else f" (one more hour or unit worth {money(price)})"
+            worth = "" if np.isnan(price) else f" (one more {one} worth {money(price)})"
             text = (
                 f"{res} was at its limit in {month}, the last month it could have been made"
                 f"{worth}; supplying it would cost {money(supply)}, the shortage {money(short)}"
