@@ -148,3 +148,11 @@ def test_the_real_models_give_a_sound_schema() -> None:
         ("uplift_pct", "uplift_quantity"),
     )
     assert schema.table("launches").column("scale").gt == 0
+
+
+def test_a_lost_sales_cost_may_be_left_empty() -> None:
+    # Empty means the demand cannot be lost (only delivered late): it is a choice, not a gap.
+    pytest.importorskip("oneplan.db.models")
+    costs = package_schema().table("item_costs")
+    assert not costs.column("lost_sales_cost").required
+    assert costs.column("material_cost").required

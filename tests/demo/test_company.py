@@ -295,6 +295,60 @@ def test_gross_margin_is_believable(company: dict[str, pd.DataFrame]) -> None:
     assert 0.20 < margin < 0.45
 
 
+def in_force(rows: pd.DataFrame, keys: list[str], months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Each key's row in force in each month: the latest valid_from on or before it, else its
+    first row."""
+    found = []
+    for month in months:
+        dated = rows.sort_values("valid_from")
+        before = dated[dated["valid_from"] <= month].groupby(keys).tail(1)
+        first = dated.groupby(keys).head(1)
+        rest = first.merge(before[keys], on=keys, how="left", indicator=True)
+        rest = rest[rest["_merge"] == "left_only"].drop(columns="_merge")
+        found.append(pd.concat([before, rest]).assign(month=month))
+    return pd.concat(found, ignore_index=True)
+
+
+def test_a_lost_sale_costs_its_margin_and_goodwill_and_more_than_making_it(
+    company: dict[str, pd.DataFrame],
+) -> None:
+    """In every plan month, after the sprinkler price rise and the hose material rise too:
+    losing a sale costs at least the margin it would have earned plus a tenth of the price
+    in goodwill, and more than the whole standard cost of making the unit."""
+    months = pd.date_range(PLAN_START, periods=18, freq="MS")
+    costs = in_force(company["item_costs"], ["item", "location"], months)
+    prices = company["prices"][company["prices"]["channel"] == "all"]
+    price = in_force(prices, ["item"], months)[["item", "month", "price"]]
+    both = costs.merge(price, on=["item", "month"])
+    assert (
+        len(both)
+        == len(costs)
+        == 18 * company["item_costs"][["item", "location"]].drop_duplicates().shape[0]
+    )
+    standard = both[["material_cost", "labour_cost", "overhead_cost"]].sum(axis=1)
+    margin_and_goodwill = both["price"] - standard + 0.1 * both["price"]
+    assert (both["lost_sales_cost"] >= margin_and_goodwill - 0.01).all()
+    assert (both["lost_sales_cost"] > standard).all()
+    # the sprinklers' new price list is followed: the dearer price is lost
+    rise = both[
+        both["item"].str.startswith("SPR") & (both["month"] >= PLAN_START + pd.DateOffset(months=2))
+    ]
+    assert len(rise) and (rise["lost_sales_cost"] >= 1.1 * rise["price"] - 0.01).all()
+
+
+def test_overtime_hiring_and_layoffs_cost_real_money(company: dict[str, pd.DataFrame]) -> None:
+    parameters = company["parameters"].set_index("name")["value"]
+    assert float(parameters["machine_overtime_cost"]) > 0
+    crew = company["workforce"]
+    month_of_wages = crew["regular_wage"] * crew["hours_per_worker"]
+    assert (crew["overtime_wage"] > crew["regular_wage"]).all()
+    assert (crew["hiring_cost"] >= month_of_wages).all()
+    assert (crew["layoff_cost"] >= 3 * month_of_wages).all()
+    subcontracted = company["item_costs"].dropna(subset=["subcontract_cost"])
+    standard = subcontracted[["material_cost", "labour_cost", "overhead_cost"]].sum(axis=1)
+    assert (subcontracted["subcontract_cost"] > standard).all()
+
+
 def test_capacity_is_tight_in_the_peak_but_not_everywhere(company: dict[str, pd.DataFrame]) -> None:
     made = company["production_actuals"].merge(company["routings"], on=["item", "location"])
     made["month"] = made["period"].dt.month

@@ -229,11 +229,12 @@ def test_cycle_step_reports_the_stored_version(
         stored = session.scalar(sa.select(sa.func.max(PlanVersion.id)))
     assert figures["version"].value == stored and figures["version"].kind == "version"
     assert figures["status"].value == "optimal"
+    assert figures["objective"].value == "least cost"  # the cycle plans for least cost
     assert (figures["total cost"].kind, figures["total cost"].unit) == ("money", "EUR")
     assert figures["on time"].kind == "percent" and 0 < float(figures["on time"].value) <= 1
 
 
-@pytest.mark.parametrize(("objective", "least"), [("cost", 0.85), ("margin", 0.98)])
+@pytest.mark.parametrize(("objective", "least"), [("cost", 0.97), ("margin", 0.98)])
 def test_demo_plans_serve_most_demand_on_time(
     demo_frames: dict[str, pd.DataFrame],
     consensus_by_hand: pd.DataFrame,
@@ -241,13 +242,96 @@ def test_demo_plans_serve_most_demand_on_time(
     least: float,
 ) -> None:
     # Orders still open at the horizon end count as lost, so the least-cost plan makes them
-    # (it met about 59 % on time when they cost one month of backlog); what it still leaves
-    # unmet are lost sales where the demo's lost-sales cost is below the cost to make.
+    # (it met about 59 % on time when they cost one month of backlog). A lost sale costs the
+    # demo its price plus goodwill, so the least-cost plan serves what capacity allows, like
+    # the most-margin plan (it met 87 % on time when losing a sale cost about its material).
     result = plan_supply(demo_frames, consensus_by_hand, objective=objective)
     plan = result.plan.plan
     assert result.summary["service_level"] == pytest.approx(on_time_share(plan))
     assert result.summary["service_level"] >= least
     assert plan.loc[plan["period"] == plan["period"].max(), "backlog"].sum() < 1e-6
+
+
+def test_the_demo_plan_changes_people_and_runs_overtime_only_where_it_pays(
+    demo_frames: dict[str, pd.DataFrame], consensus_by_hand: pd.DataFrame
+) -> None:
+    run = plan_supply(demo_frames, consensus_by_hand)
+    assert run.summary["objective"] == "cost"
+    assert run.summary["objective_label"] == "least cost"
+    # a growing business: nobody is laid off in the first month
+    crew = run.frames["workforce_plan"]
+    first = crew[crew["period"] == crew["period"].min()]
+    assert first["layoffs"].sum() < 1e-6
+    # a machine runs overtime only in a month its regular hours are used up
+    machines = run.frames["capacity_plan"]
+    machines = machines[machines["kind"] == "machine"]
+    spare = machines["used"] < machines["capacity"] - 1e-6
+    assert (machines.loc[spare, "overtime_used"] < 1e-6).all()
+    assert run.plan.relaxations.empty
+
+
+def regular_hours(tables: dict[str, pd.DataFrame], workforce: pd.DataFrame) -> pd.Series:
+    """Regular capacity per resource and month, from the input tables and the headcount plan:
+    the calendar row, else the base; for a crew, its workers x hours per worker x the month's
+    share of the starting crew's hours that the calendar gives."""
+    resources = tables["resources"].set_index("code")
+    months = sorted(workforce["period"].unique())
+    grid = pd.MultiIndex.from_product([resources.index, months], names=["resource", "period"])
+    base = resources["capacity_per_period"].reindex(grid.get_level_values(0)).to_numpy()
+    hours = pd.Series(base, index=grid)
+    calendar = tables["resource_capacity"].set_index(["resource", "period"])["capacity"]
+    hours.update(calendar)
+    crews = tables["workforce"].set_index("resource")
+    for crew, row in crews.iterrows():
+        share = hours.loc[crew] / (row["headcount"] * row["hours_per_worker"])
+        people = workforce[workforce["resource"] == crew].set_index("period")["workforce"]
+        mine = people * row["hours_per_worker"] * share.reindex(people.index).to_numpy()
+        hours.loc[crew] = mine.to_numpy()
+    return hours
+
+
+def test_every_capacity_cause_names_a_resource_at_its_limit(
+    demo_frames: dict[str, pd.DataFrame], consensus_by_hand: pd.DataFrame
+) -> None:
+    """A shortage blamed on capacity names a resource that was full in its month or in an
+    earlier month that could have built ahead, recomputed from the tables and the plan; a
+    shortage blamed on cost really costs less than supply."""
+    run = plan_supply(demo_frames, consensus_by_hand)
+    frames = run.frames
+    plan, unmet = frames["supply_plan"], frames["unmet_demand"]
+    load = plan.merge(demo_frames["routings"], on=["item", "location"])
+    used = (
+        (load["production"] * load["usage_per_unit"])
+        .groupby([load["resource"], load["period"]])
+        .sum()
+    )
+    capacity = regular_hours(demo_frames, frames["workforce_plan"])
+    blamed = unmet[unmet["cause"] == "capacity"]
+    assert len(blamed)  # the check has teeth
+    at = pd.MultiIndex.from_arrays([blamed["resource"], blamed["binding_period"]])
+    busy = used.reindex(at).fillna(0.0).to_numpy() / capacity.reindex(at).to_numpy()
+    assert (busy >= 0.98).all(), blamed.assign(busy=busy)[busy < 0.98]
+    assert (blamed["binding_period"] <= blamed["period"]).all()
+    assert (blamed["supply_cost"] < blamed["shortage_cost"]).all()
+    # a sale lost because that costs less than making it: its shortage cost is the lost-sales
+    # cost in force, and its cheapest supply, which costs at least the lowest material cost
+    # of the months it could have been made in, is not below it
+    lost = unmet[unmet["cause"] == "cheaper to lose than to make"]
+    costs = demo_frames["item_costs"].sort_values("valid_from")
+    for row in lost.itertuples():
+        mine = costs[(costs["item"] == row.item) & (costs["valid_from"] <= row.period)]
+        here = mine[mine["location"] == row.location]
+        assert here["lost_sales_cost"].iloc[-1] == pytest.approx(row.shortage_cost)
+        assert row.supply_cost >= mine["material_cost"].min() - 1e-9
+        assert row.supply_cost >= row.shortage_cost - 1e-9
+    assert set(unmet["cause"]) <= {
+        "capacity",
+        "cheaper to lose than to make",
+        "cheaper to deliver late",
+        "lead time",
+        "no supply source",
+        "no capacity defined",
+    }
 
 
 def test_top_bottleneck_skips_penalty_driven_prices() -> None:

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SHOWN_ROWS = 10
+OBJECTIVE_MEANING = {
+    "least cost": "a lost sale costs its lost-sales cost, a late order its backlog cost",
+    "most margin": "revenue less cost: a lost sale also loses its price",
+}
 
 
 def _headline(summary: dict[str, Any], title: str) -> None:
@@ -22,7 +26,8 @@ def _headline(summary: dict[str, Any], title: str) -> None:
     goal = "least cost" if summary.get("objective") == "cost" else "most margin"
     say(title, style="title")
     say(f"solver status: {summary.get('status')}")
-    say(f"objective ({goal}): {money(summary.get('objective_value'), currency, 2)}")
+    say(f"objective: {summary.get('objective_label') or goal} ({OBJECTIVE_MEANING[goal]})")
+    say(f"objective value: {money(summary.get('objective_value'), currency, 2)}")
     say(f"total cost: {money(summary.get('total_cost'), currency, 2)}")
     if summary.get("penalty_cost"):
         penalties = money(summary["penalty_cost"], currency, 2)

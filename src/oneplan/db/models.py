@@ -195,7 +195,10 @@ class ResourceCapacity(Provenance, Base):
     __tablename__ = "resource_capacity"
     __table_args__ = package_table(
         "Capacity calendar: overrides a resource's base capacity in a month "
-        "(holidays, shifts, maintenance)."
+        "(holidays, shifts, maintenance). On a labour pool with a `workforce` row, the row is the "
+        "hours its starting crew (headcount x hours_per_worker) gives that month: the plan reads "
+        "it as the month's working time and gives every worker it plans that share of their "
+        "regular hours and overtime limit (0 is a shutdown)."
     )
     resource: Mapped[str] = ref("resources.code", "Resource", key=True)
     period: Mapped[date] = month("Month", key=True)
@@ -258,7 +261,11 @@ class ItemCost(Provenance, Base):
     overhead_cost: Mapped[float] = number("Standard overhead cost per unit")
     holding_cost: Mapped[float] = number("Cost of holding one unit for a month")
     backlog_cost: Mapped[float] = number("Cost of one unit delivered a month late")
-    lost_sales_cost: Mapped[float] = number("Cost of one unit of demand never served")
+    lost_sales_cost: Mapped[float | None] = number(
+        "Cost of one unit of demand never served (empty: the demand cannot be lost, only "
+        "delivered late)",
+        required=False,
+    )
     subcontract_cost: Mapped[float | None] = number(
         "Cost per subcontracted unit (empty: no subcontracting)", required=False
     )

@@ -38,6 +38,9 @@ CURRENCY = "EUR"
 HORIZON_PERIODS = 18
 MIN_ITEMS = 20
 MIN_HISTORY_MONTHS = 24
+# An hour of a machine run past its shifts: energy, wear and a supervisor's premium, in EUR
+# (the crew's own overtime is paid through its overtime wage).
+MACHINE_OVERTIME_COST = 30.0
 
 
 def _check(items: int, start: str, history_months: int) -> pd.Timestamp:
@@ -121,12 +124,19 @@ def build_demo_company(
     tables["parameters"] = frame(
         "parameters",
         {
-            "name": ["plan_start", "horizon_periods", "currency", "company_name"],
+            "name": [
+                "plan_start",
+                "horizon_periods",
+                "currency",
+                "company_name",
+                "machine_overtime_cost",
+            ],
             "value": [
                 plan_start.strftime("%Y-%m-%d"),
                 str(HORIZON_PERIODS),
                 CURRENCY,
                 COMPANY_NAME,
+                f"{MACHINE_OVERTIME_COST:g}",
             ],
         },
     )

@@ -25,6 +25,13 @@ from oneplan.demo.supply import LANES
 
 HOSE_MATERIAL_RISE = 0.08  # PVC and brass get dearer in the middle of the plan year
 SPRINKLER_PRICE_RISE = 0.04  # new sprinkler price list early in the season
+SPRINKLER_PRICE_MONTH = 2  # the new price list applies from the plan's third month
+GOODWILL = 0.10  # a customer turned away costs a tenth of the price on top of the sale
+# A month late costs a retailer's late-delivery fine (3 % of the price) and the chance that the
+# order is cancelled (about one in twenty a month in season), which costs a lost sale.
+LATE_FINE = 0.03
+CANCELLED_A_MONTH = 0.05
+LATE_RATE = LATE_FINE + CANCELLED_A_MONTH * (1.0 + GOODWILL)
 ONLINE_DISCOUNT = 0.08
 # Budget growth on last year's volume per family: ambitious for hoses and storage.
 BUDGET_GROWTH = np.array([0.06, 0.02, 0.08])
@@ -52,6 +59,11 @@ def item_costs_table(
     """Standard cost per item x stocking location from the last cost roll, and the hose family's
     material increase from the plan's seventh month.
 
+    A lost sale costs the revenue it would have brought (the list price: the lost margin plus
+    the cost to make the unit, which a least-cost plan saves by not making it) plus goodwill,
+    so serving demand pays wherever capacity allows, in every month: the sprinklers get a row
+    at their price rise, so that the lost-sales cost follows the new price.
+
     `monthly_demand` is each item's average expected units per month over the horizon.
     """
     n = len(item)
@@ -67,8 +79,14 @@ def item_costs_table(
     subcontract = plant_row & (rng.random(n) < 0.3)
     holding_rate = rng.uniform(0.015, 0.02, n)
 
-    def rows(material: FloatArray, valid_from: pd.Timestamp, keep: np.ndarray) -> pd.DataFrame:
+    def rows(
+        material: FloatArray,
+        valid_from: pd.Timestamp,
+        keep: np.ndarray,
+        price: FloatArray | None = None,
+    ) -> pd.DataFrame:
         cost = material + labour + overhead
+        sale = cat.price[item] if price is None else price
         return frame(
             "item_costs",
             {
@@ -79,8 +97,8 @@ def item_costs_table(
                 "labour_cost": np.round(labour, 2)[keep],
                 "overhead_cost": np.round(overhead, 2)[keep],
                 "holding_cost": np.round(cost * holding_rate, 4)[keep],
-                "backlog_cost": np.round(cat.price[item] * 0.03, 2)[keep],
-                "lost_sales_cost": np.round(cat.price[item] * 1.1 - cost, 2)[keep],
+                "backlog_cost": np.round(cat.price[item] * LATE_RATE, 2)[keep],
+                "lost_sales_cost": np.round(sale * (1.0 + GOODWILL), 2)[keep],
                 "subcontract_cost": np.where(subcontract, np.round(1.3 * cost, 2), np.nan)[keep],
                 "subcontract_limit": np.where(
                     subcontract, np.maximum(np.round(0.25 * monthly_demand[item], -1), 10.0), np.nan
@@ -94,7 +112,13 @@ def item_costs_table(
         plan_start + pd.DateOffset(months=6),
         (cat.family[item] == HOSES) & (cat.status[item] != OBSOLETE),
     )
-    table = pd.concat([current, dearer], ignore_index=True)
+    repriced = rows(
+        material,
+        plan_start + pd.DateOffset(months=SPRINKLER_PRICE_MONTH),
+        (cat.family[item] == SPRINKLERS) & (cat.status[item] != OBSOLETE),
+        price=shop_price(cat.price[item] * (1.0 + SPRINKLER_PRICE_RISE)),
+    )
+    table = pd.concat([current, dearer, repriced], ignore_index=True)
     return table.sort_values(["item", "location", "valid_from"], ignore_index=True)
 
 
@@ -113,7 +137,7 @@ def prices_table(
     channel = np.concatenate([channel, channel[rise]])
     price = np.concatenate([price, shop_price(price[rise] * (1.0 + SPRINKLER_PRICE_RISE))])
     valid_from = np.concatenate(
-        [valid_from, np.full(len(rise), plan_start + pd.DateOffset(months=2))]
+        [valid_from, np.full(len(rise), plan_start + pd.DateOffset(months=SPRINKLER_PRICE_MONTH))]
     )
     table = frame(
         "prices",

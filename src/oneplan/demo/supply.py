@@ -36,30 +36,36 @@ class Resource:
     name: str
     kind: str  # machine, labour or supplier
     location: int
-    peak_load: float  # expected load / capacity in the busiest month of the horizon
+    # Expected load / capacity: in the busiest month of the horizon for machines and
+    # suppliers; on average over the horizon for crews, who are staffed on permanent contracts
+    # for level production (the season is built ahead and met with overtime).
+    load_target: float
     overtime_share: float  # overtime hours as a share of base hours (machines)
 
 
+LEVEL_CREW_LOAD = 1.0
 RESOURCES = (
     Resource("EXT-N1", "Extrusion line 1 (reinforced hose)", "machine", NORTH, 1.10, 0.15),
     Resource("EXT-N2", "Extrusion line 2", "machine", NORTH, 0.88, 0.15),
     Resource("INJ-N1", "Injection press N1 (800 t)", "machine", NORTH, 0.85, 0.10),
     Resource("PACK-N", "Packing line North", "machine", NORTH, 0.80, 0.20),
-    Resource("CREW-N", "Production crew North", "labour", NORTH, 0.90, 0.0),
+    Resource("CREW-N", "Production crew North", "labour", NORTH, LEVEL_CREW_LOAD, 0.0),
     Resource("INJ-S1", "Injection press S1 (350 t)", "machine", SOUTH, 0.88, 0.10),
     Resource("INJ-S2", "Injection press S2 (500 t)", "machine", SOUTH, 0.85, 0.10),
     Resource("ASM-S", "Sprinkler assembly line", "machine", SOUTH, 0.92, 0.20),
     Resource("PACK-S", "Packing line South", "machine", SOUTH, 0.80, 0.20),
-    Resource("CREW-S", "Production crew South", "labour", SOUTH, 0.90, 0.0),
+    Resource("CREW-S", "Production crew South", "labour", SOUTH, LEVEL_CREW_LOAD, 0.0),
     Resource("SUP-BRASS", "Brass fittings supplier (sets)", "supplier", NORTH, 0.85, 0.0),
     Resource("SUP-VALVE", "Solenoid valve supplier", "supplier", SOUTH, 1.08, 0.0),
 )
 RESOURCE_INDEX = {r.code: k for k, r in enumerate(RESOURCES)}
 # Labour pools: regular hours per worker per month, wage per hour, overtime hours allowed,
-# hiring and layoff cost per worker.
+# hiring and layoff cost per worker. Hiring costs about two months' wages (recruiting,
+# training, a slow start); a layoff about six (the notice period and severance under German
+# employment law), so the plan changes the crew only where that pays.
 WORKFORCE = {
-    "CREW-N": (160.0, 24.50, 20.0, 3500.0, 6000.0),
-    "CREW-S": (152.0, 21.00, 16.0, 3000.0, 5000.0),
+    "CREW-N": (160.0, 24.50, 20.0, 8000.0, 24000.0),
+    "CREW-S": (152.0, 21.00, 16.0, 6500.0, 19000.0),
 }
 # Plant-to-DC lanes: (from, lead time in months, cost per unit).
 LANES = ((NORTH, 1, 0.45), (SOUTH, 0, 0.30))
@@ -189,9 +195,11 @@ def supply_tables(
     )
     load = np.asarray(use @ item_demand)
     factor, note = calendar_factors(plan_start, months)
-    target = np.array([r.peak_load for r in RESOURCES])
+    target = np.array([r.load_target for r in RESOURCES])
     # A planned overhaul is planned around (pre-build, the other press), not sized for.
-    needed = np.where(factor >= 0.6, load / factor, 0.0).max(axis=1) / target
+    ordinary = np.where(factor >= 0.6, load / factor, 0.0)
+    is_crew = np.array([r.kind == "labour" for r in RESOURCES])
+    needed = np.where(is_crew, ordinary.mean(axis=1), ordinary.max(axis=1)) / target
     is_supplier = np.array([r.kind == "supplier" for r in RESOURCES])
     step = np.where(is_supplier, 100.0, 10.0)
     base = np.maximum(np.ceil(needed / step) * step, step)
@@ -199,7 +207,9 @@ def supply_tables(
     codes = [r.code for r in RESOURCES]
     hours_per_worker = np.array([WORKFORCE[c][0] if c in WORKFORCE else 0.0 for c in codes])
     is_labour = hours_per_worker > 0
-    headcount = np.where(is_labour, np.ceil(base / np.maximum(hours_per_worker, 1.0)), 0.0)
+    # A crew has the whole workers its level load keeps busy; the rest is overtime or built ahead.
+    crew = np.maximum(np.floor(needed / np.maximum(hours_per_worker, 1.0)), 1.0)
+    headcount = np.where(is_labour, crew, 0.0)
     base = np.where(is_labour, headcount * hours_per_worker, base)
     overtime_limit = np.array([WORKFORCE[c][2] if c in WORKFORCE else 0.0 for c in codes])
     overtime = np.where(

@@ -428,23 +428,56 @@ def test_a_launch_moves_by_whole_months_only() -> None:
     assert (e.value.table, e.value.column) == ("assumption 3", "value")
 
 
-def test_a_capacity_change_on_a_workforce_pool_is_refused() -> None:
+def test_a_capacity_change_on_a_workforce_pool_changes_its_working_time() -> None:
+    # The crew starts with 5 x 160 = 800 hours (its capacity_per_period, 100, is stale and
+    # not used): half of it in February, and an extra 40-hour shift in March.
     given = tables()
     given["resources"] = pd.DataFrame(
-        {"code": ["PRESS", "CREW"], "kind": ["machine", "labour"], "capacity_per_period": 100.0}
+        {
+            "code": ["PRESS", "LINE", "CREW"],
+            "kind": ["machine", "machine", "labour"],
+            "capacity_per_period": 100.0,
+        }
     )
-    given["workforce"] = pd.DataFrame({"resource": ["CREW"], "headcount": [5.0]})
+    given["workforce"] = pd.DataFrame(
+        {"resource": ["CREW"], "headcount": [5.0], "hours_per_worker": [160.0]}
+    )
     change = assume(
         {
             "kind": "capacity_change",
             "target_level": "resource",
             "target": "CREW",
-            "value": 10,
+            "period_from": "2027-02-01",
+            "period_to": "2027-02-01",
+            "value": -50,
             "unit": "percent",
-        }
+        },
+        {
+            "kind": "capacity_change",
+            "target_level": "resource",
+            "target": "CREW",
+            "period_from": "2027-03-01",
+            "period_to": "2027-03-01",
+            "value": 40,
+            "unit": "hours",
+        },
     )
-    with pytest.raises(
-        InputError, match=r"assumption 1, column target: .*change the workforce"
-    ) as e:
-        apply_assumptions(given, demand(), change)
-    assert (e.value.table, e.value.column) == ("assumption 1", "target")
+    changed, _, effects = apply_assumptions(given, demand(), change)
+    rows = changed["resource_capacity"].set_index(["resource", "period"])["capacity"]
+    assert rows[("CREW", pd.Timestamp("2027-02-01"))] == 400.0
+    assert rows[("CREW", pd.Timestamp("2027-03-01"))] == 840.0
+    assert effects["change"].tolist() == [-400.0, 40.0]
+    # the supply plan reads them as the share of an ordinary month each worker works
+    from oneplan.engines.supply import problem_from_tables
+
+    changed["workforce"] = changed["workforce"].assign(
+        regular_wage=1.0,
+        overtime_wage=1.5,
+        overtime_limit_per_worker=0.0,
+        hiring_cost=0.0,
+        layoff_cost=0.0,
+    )
+    problem = problem_from_tables({**changed, "demand": demand()})
+    crew = list(problem.resource_code).index("CREW")
+    pool = list(problem.pool_resource).index(crew)
+    assert problem.working_time[pool].tolist() == pytest.approx([1.0, 0.5, 1.05, 1.0])

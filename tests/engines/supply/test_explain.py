@@ -250,3 +250,59 @@ def test_marginal_cost_driven_by_a_relaxation_is_flagged() -> None:
     # One more unit of B stays open at the end: backlog 3 + standard cost 1 + backlog 3.
     assert cost.loc["B", "marginal_cost"] == pytest.approx(7.0)
     assert not cost.loc["B", "degenerate"]
+
+
+MONEY = ["material_cost", "holding_cost", "backlog_cost", "lost_sales_cost"]
+
+
+def in_big_money(tables: dict[str, pd.DataFrame], factor: float) -> dict[str, pd.DataFrame]:
+    """The same problem with every amount of money multiplied by ``factor``."""
+    costs = tables["item_costs"].copy()
+    costs[MONEY] = costs[MONEY].astype(float) * factor
+    return {**tables, "item_costs": costs}
+
+
+def test_real_prices_in_big_money_are_not_mistaken_for_the_penalty() -> None:
+    # Costs in plain currency (an engine maker's): the press's prices become 300,000 and
+    # 400,000 an hour. The relaxation penalty follows the problem's own cost scale, so the
+    # plan is the same, every price scales by 100,000 and none of them is flagged.
+    small = solve_supply(problem_from_tables(bottleneck_tables(), MONTHS))
+    problem = problem_from_tables(in_big_money(bottleneck_tables(), 1e5), MONTHS)
+    assert problem.relaxation_penalty >= 1e4 * 5e6  # far above C's backlog cost, 5,000,000
+    big = solve_supply(problem)
+    assert big.plan["production"].tolist() == pytest.approx(small.plan["production"].tolist())
+    press = big.utilisation.set_index(["resource", "period"]).loc["M"]
+    assert press["shadow_price"].tolist() == pytest.approx([3e5, 4e5, 0.0])
+    assert not press["degenerate"].any()
+    binding = big.binding_constraints
+    capacity = binding[binding["constraint"] == "capacity"]
+    assert len(capacity) == 2 and not capacity["degenerate"].any()
+    assert not capacity["meaning"].str.contains("relaxation penalty").any()
+    costs = big.marginal_cost[big.marginal_cost["item"] == "A"]
+    assert costs["marginal_cost"].tolist() == pytest.approx([13e5, 14e5, 10e5])
+    assert not costs["degenerate"].any()
+
+
+def test_a_given_relaxation_penalty_is_kept() -> None:
+    tables = bottleneck_tables()
+    tables["parameters"] = pd.concat(
+        [tables["parameters"], pd.DataFrame({"name": ["relaxation_penalty"], "value": ["5e7"]})]
+    )
+    assert problem_from_tables(tables, MONTHS).relaxation_penalty == 5e7
+    assert problem_from_tables(bottleneck_tables(), MONTHS).relaxation_penalty == 1e6
+
+
+def test_only_prices_that_move_with_the_penalty_are_flagged() -> None:
+    # The ranked case with a ten times larger penalty: the flagged prices move with it, the
+    # lathe's hour (6) and the crew's minimum (-190) do not.
+    tables = ranked_tables()
+    tables["parameters"] = pd.DataFrame({"name": ["relaxation_penalty"], "value": ["1e7"]})
+    plan = solve_supply(problem_from_tables(tables, ["2027-01"]))
+    binding = plan.binding_constraints.set_index("name")
+    assert binding.loc["capacity[L, 2027-01]", "shadow_price"] == pytest.approx(6.0)
+    assert binding.loc["min_headcount[K, 2027-01]", "shadow_price"] == pytest.approx(-190.0)
+    assert binding.loc["capacity[M, 2027-01]", "shadow_price"] == pytest.approx(1e7)
+    stock = binding.loc["min_inventory[A@P, 2027-01]"]
+    assert abs(stock["shadow_price"]) > 4e6 and stock["degenerate"]
+    flagged = binding.index[binding["degenerate"]]
+    assert set(flagged) == {"capacity[M, 2027-01]", "min_inventory[A@P, 2027-01]"}

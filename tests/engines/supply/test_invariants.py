@@ -306,9 +306,7 @@ def check_plan(tables: dict[str, pd.DataFrame], plan: SupplyPlan, objective: str
         assert terms[term] == pytest.approx(value, rel=1e-7, abs=1e-4), term
     assert (joined["subcontract"][joined["subcontract_cost"].isna()] <= TOL).all()
     assert (joined.loc[joined["item"] == "I0", "subcontract"] <= 30.0 + TOL).all()
-    assert (joined["lost_sales"][joined["lost_sales_cost"].isna()] <= TOL).all() or (
-        objective == "margin"
-    )
+    assert (joined["lost_sales"][joined["lost_sales_cost"].isna()] <= TOL).all()
     cost_terms = terms.drop("revenue", errors="ignore")
     assert plan.total_cost == pytest.approx(cost_terms.sum(), rel=1e-9)
     if objective == "cost":

@@ -219,3 +219,35 @@ def test_a_month_shut_down_in_the_calendar_has_no_overtime() -> None:
     p = problem_from_tables(tables)
     assert p.capacity[0].tolist() == [100, 0, 40, 100]
     assert p.overtime_hours[0].tolist() == [8, 0, 8, 8]  # a reduced month keeps its overtime
+
+
+def test_machine_overtime_is_never_free() -> None:
+    # Without a machine_overtime_cost an overtime hour costs a thousandth of the largest money
+    # per unit, so the solver never prefers it to a regular hour left idle.
+    tables = base()
+    tables["item_costs"] = pd.DataFrame(
+        {
+            "item": ["A", "B"],
+            "location": "P",
+            "valid_from": "2027-01",
+            "material_cost": [10.0, 4.0],
+            "holding_cost": 0.5,
+            "backlog_cost": 2.0,
+        }
+    )
+    problem = problem_from_tables(tables)
+    assert problem.machine_overtime_cost == pytest.approx(0.01)
+    plan = solve_supply(problem)
+    machine = plan.utilisation[plan.utilisation["resource"] == "M"]
+    spare = machine["used"] < machine["capacity"] - 1e-6
+    assert (machine.loc[spare, "overtime_used"] < 1e-9).all()
+    given = {
+        **tables,
+        "parameters": pd.concat(
+            [
+                tables["parameters"],
+                pd.DataFrame({"name": ["machine_overtime_cost"], "value": ["0"]}),
+            ]
+        ),
+    }
+    assert problem_from_tables(given).machine_overtime_cost == 0.0

@@ -39,28 +39,48 @@ def total_cost(cost_breakdown: pd.DataFrame) -> float:
     return float(cost_breakdown.loc[cost_breakdown["term"] != "revenue", "value"].sum())
 
 
-def top_bottleneck(utilisation: pd.DataFrame) -> dict[str, Any] | None:
-    """The capacity row with the highest shadow price; else the busiest resource-month.
+AT_LIMIT = 1.0 - 1e-6
+"""Utilisation from which a resource-month counts as at its limit."""
 
-    ``utilisation`` is the supply plan's ``capacity_plan`` frame. Prices set by the relaxation
-    penalty (column ``degenerate``) are not the value of an hour, so they never make a resource
-    the top bottleneck; a broken limit shows in the relaxations.
+
+def top_bottleneck(utilisation: pd.DataFrame) -> dict[str, Any] | None:
+    """The resource-month where one more hour (or supplier unit) is worth the most money.
+
+    ``utilisation`` is the supply plan's ``capacity_plan`` frame. Only a month at its limit
+    counts: a positive price on a month with nothing to use (a shutdown) is no hour anybody
+    can buy. Prices set by the relaxation penalty (column ``degenerate``) are not the value of
+    an hour, so they never make a resource the top bottleneck. When no month at its limit has
+    a real price, the busiest resource-month is named (its price left out when the penalty
+    set it: a limit that had to give shows in the relaxations); None when nothing is used.
+
+    >>> frame = pd.DataFrame({"resource": ["P", "P"], "kind": "machine",
+    ...     "period": pd.to_datetime(["2027-01-01", "2027-02-01"]),
+    ...     "utilisation": [1.0, 0.14], "shadow_price": [25_000.0, 0.0]})
+    >>> top_bottleneck(frame)["period"]
+    '2027-01'
     """
     util = utilisation
     if not len(util):
         return None
     prices = pd.to_numeric(util["shadow_price"], errors="coerce").fillna(0.0).to_numpy(float)
     busy = pd.to_numeric(util["utilisation"], errors="coerce").fillna(0.0).to_numpy(float)
+    busy = np.where(np.isfinite(busy), busy, 0.0)
+    real = np.ones(len(util), bool)
     if "degenerate" in util:
         real = ~util["degenerate"].fillna(False).to_numpy(bool)
-        prices, busy = np.where(real, prices, 0.0), np.where(real, busy, 0.0)
-    at = int(np.argmax(prices)) if prices.max() > 0 else int(np.argmax(busy))
+    priced = np.where(real & (busy >= AT_LIMIT), prices, 0.0)
+    if priced.max() > 0:
+        at = int(np.argmax(priced))
+    elif busy.max() > 0:
+        at = int(np.argmax(busy))
+    else:
+        return None
     return {
         "resource": str(util["resource"].iloc[at]),
         "kind": str(util["kind"].iloc[at]),
         "period": pd.Timestamp(util["period"].iloc[at]).strftime("%Y-%m"),
         "utilisation": finite_or_none(busy[at]),
-        "shadow_price": finite_or_none(prices[at]),
+        "shadow_price": finite_or_none(prices[at]) if real[at] else None,
     }
 
 

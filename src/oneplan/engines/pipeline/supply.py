@@ -22,6 +22,8 @@ from oneplan.engines.supply import (
 )
 
 KEYS = ["item", "location", "period"]
+#: What each objective optimises, in the words the summary and the front ends show.
+OBJECTIVE_LABELS = {"cost": "least cost", "margin": "most margin"}
 #: Every frame a supply plan run returns, in the order people read them.
 FRAME_NAMES = (
     "supply_plan",
@@ -94,6 +96,7 @@ def supply_summary(result: SupplyPlan, free: SupplyPlan) -> dict[str, Any]:
     return {
         "status": result.status,
         "objective": result.objective,
+        "objective_label": OBJECTIVE_LABELS.get(result.objective, result.objective),
         "objective_value": finite_or_none(result.objective_value),
         "total_cost": finite_or_none(result.total_cost),
         "unconstrained_total_cost": finite_or_none(free.total_cost),

@@ -9,6 +9,8 @@ the start/end of the horizon. Kinds:
   change of the target's monthly total, split in proportion to its cells (evenly when at zero).
 - ``capacity_change`` (resource; percent | hours): the resource's regular capacity in the months,
   written as ``resource_capacity`` rows. Down for a month is -100 percent; an extra shift is +hours.
+  On a labour pool with a ``workforce`` row the change is taken on the starting crew's hours
+  (headcount x hours per worker), which the supply plan reads as the month's working time.
 - ``cost_change`` / ``price_change`` (item | family; percent): material cost / price from a month
   (until ``period_to`` when given), written as new ``item_costs`` / ``prices`` rows.
 - ``subcontract`` (item | family; currency = cost per unit, units = limit per month).
@@ -242,19 +244,20 @@ def _capacity_change(
     resources = tables.get("resources")
     if resources is None or row["target"] not in set(resources["code"].astype(str)):
         raise _fail(row, "target", f"resource '{row['target']}' is not in resources")
-    crew = tables.get("workforce")
-    if crew is not None and row["target"] in set(crew["resource"].astype(str)):
-        # The plan takes this pool's hours from headcount x hours per worker, never from the
-        # capacity calendar: a change there would be silently ignored.
-        raise _fail(
-            row,
-            "target",
-            f"resource '{row['target']}' is a labour pool planned through the workforce table; "
-            "its hours come from headcount x hours_per_worker, so change the workforce instead",
-        )
     base = float(
         resources.loc[resources["code"].astype(str) == row["target"], "capacity_per_period"].iloc[0]
     )
+    crew = tables.get("workforce")
+    known = crew is not None and {"resource", "headcount", "hours_per_worker"} <= set(crew)
+    if crew is not None and known and row["target"] in set(crew["resource"].astype(str)):
+        # A pool planned through the workforce table: its calendar rows are the hours of the
+        # starting crew, which the supply plan reads as the month's working time, so the
+        # change is taken on those hours (the base capacity only when the crew starts empty).
+        pool = crew[crew["resource"].astype(str) == row["target"]]
+        people = pd.to_numeric(pool["headcount"], errors="coerce")
+        hours = pd.to_numeric(pool["hours_per_worker"], errors="coerce")
+        ordinary = (people * hours).fillna(0.0).to_numpy(float)
+        base = float(ordinary[0]) if ordinary.size and ordinary[0] > 0 else base
     months = horizon[(horizon >= row["period_from"]) & (horizon <= row["period_to"])]
     if not len(months):
         months = pd.date_range(row["period_from"], row["period_to"], freq="MS")

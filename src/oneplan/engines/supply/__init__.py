@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from oneplan.engines.supply.build import Objective, build_model
+from oneplan.engines.supply.causes import unmet_demand_frame
 from oneplan.engines.supply.decompose import combine_frames, split
 from oneplan.engines.supply.explain import (
     binding_frame,
     marginal_cost_frame,
     rank_binding,
     relaxation_frame,
-    unmet_demand_frame,
     utilisation_frame,
 )
 from oneplan.engines.supply.family import aggregate_to_families
@@ -126,9 +126,9 @@ def solve_supply(
     )
     outcome = solve_model(model, time_limit=time_limit, build_seconds=time.perf_counter() - started)
     x = outcome.column_values
-    duals = outcome.row_duals
+    duals, from_penalty = outcome.row_duals, outcome.penalty_duals
     plan = plan_frame(model, x)
-    util = utilisation_frame(model, x, duals)
+    util = utilisation_frame(model, x, duals, from_penalty)
     costs = cost_breakdown(model, x)
     is_cost = costs["term"] != "revenue"
     total = float(costs.loc[is_cost, "value"].sum())
@@ -146,11 +146,11 @@ def solve_supply(
         transfers=transfer_frame(model, np.nan_to_num(x)),
         workforce=workforce_frame(model, x),
         utilisation=util,
-        binding_constraints=binding_frame(model, duals, x),
-        unmet_demand=unmet_demand_frame(model, plan, util)
+        binding_constraints=binding_frame(model, duals, x, from_penalty),
+        unmet_demand=unmet_demand_frame(model, plan, util, duals)
         if outcome.has_solution
         else unmet_demand_frame(model, plan.iloc[:0], util),
-        marginal_cost=marginal_cost_frame(model, duals),
+        marginal_cost=marginal_cost_frame(model, duals, from_penalty),
         relaxations=relaxation_frame(model, np.nan_to_num(x)),
         build_seconds=outcome.build_seconds + outcome.pass_seconds,
         solve_seconds=outcome.solve_seconds,

@@ -67,7 +67,7 @@ def _soft(
         return
     values = np.broadcast_to(bound, mask.shape).ravel()[positions]
     cost = np.broadcast_to(penalty, mask.shape).ravel()[positions]
-    slack = b.add_columns(f"{name}_slack", (positions.size,), cost=cost)
+    slack = b.add_columns(f"{name}_slack", (positions.size,), cost=cost, penalty=relaxation)
     if lower:
         rows = b.add_rows(name, (positions.size,), lower=values)
     else:
@@ -163,7 +163,9 @@ def build_model(
     # phantom units while stock sits on the shelf to meet a minimum.
     owed = p.start_backlog[:, None] + np.cumsum(p.demand, axis=1)
     backlog = b.add_columns("backlog", grid, cost=backlog_cost, upper=owed)
-    lost_allowed = ~np.isnan(p.lost_sales_cost) | margin
+    # An empty lost-sales cost says the demand cannot be lost (under either objective): it is
+    # delivered late, or, when even that is impossible, a limit gives and the plan says so.
+    lost_allowed = ~np.isnan(p.lost_sales_cost)
     lost_cost = np.nan_to_num(p.lost_sales_cost) + (price if margin else 0.0)
     lost = b.add_columns(
         "lost_sales", grid, cost=lost_cost, upper=np.where(lost_allowed, p.demand, 0.0)
@@ -265,7 +267,9 @@ def _resources(m: SupplyModel, integer_workforce: bool) -> None:
             cost=p.machine_overtime_cost,
             upper=overtime_hours,
         )
-        slack = b.add_columns("capacity_relaxation", (plain.size, t_len), cost=penalty)
+        slack = b.add_columns(
+            "capacity_relaxation", (plain.size, t_len), cost=penalty, penalty=True
+        )
         if not m.unconstrained:
             cap = b.add_rows("capacity", (plain.size, t_len), upper=p.capacity[plain])
             slot = np.full(r_count, -1)
@@ -285,19 +289,19 @@ def _resources(m: SupplyModel, integer_workforce: bool) -> None:
         "layoffs", shape, cost=p.layoff_cost[:, None], integer=integer_workforce
     )
     overtime = b.add_columns("overtime", shape, cost=p.overtime_wage[:, None])
-    slack = b.add_columns("labour_relaxation", shape, cost=penalty)
+    slack = b.add_columns("labour_relaxation", shape, cost=penalty, penalty=True)
     if not m.unconstrained:
         # Hours used <= workforce x regular hours + overtime hours (+ relaxation).
         hours = b.add_rows("labour_hours", shape, upper=0.0)
         slot = np.full(r_count, -1)
         slot[p.pool_resource] = np.arange(pools)
         usage_terms(hours, slot)
-        b.add_grid_terms(hours, work, -np.repeat(p.hours_per_worker, t_len))
+        b.add_grid_terms(hours, work, -p.worker_hours.ravel())
         b.add_grid_terms(hours, overtime, -1.0)
         b.add_grid_terms(hours, slack, -1.0)
     limit = b.add_rows("overtime_limit", shape, upper=0.0)
     b.add_grid_terms(limit, overtime, 1.0)
-    b.add_grid_terms(limit, work, -np.repeat(p.overtime_limit, t_len))
+    b.add_grid_terms(limit, work, -p.worker_overtime.ravel())
     rhs = np.zeros(shape)
     rhs[:, 0] = p.headcount
     flow = b.add_rows("workforce_balance", shape, lower=rhs, upper=rhs)

@@ -26,7 +26,7 @@ NODE_FIELDS = (
 )  # fmt: skip
 POOL_FIELDS = (
     "headcount", "hours_per_worker", "regular_wage", "overtime_wage", "overtime_limit",
-    "hiring_cost", "layoff_cost", "min_headcount", "max_headcount",
+    "hiring_cost", "layoff_cost", "min_headcount", "max_headcount", "working_time",
 )  # fmt: skip
 
 

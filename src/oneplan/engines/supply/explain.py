@@ -14,11 +14,6 @@ import pandas as pd
 from oneplan.engines.supply.build import SupplyModel
 from oneplan.engines.supply.results import TOLERANCE, resource_hours, values
 
-CAUSE_CAPACITY = "capacity"
-CAUSE_NO_CAPACITY = "no capacity defined"
-CAUSE_NO_SOURCE = "no supply source"
-CAUSE_ECONOMICS = "cheaper to leave unmet"
-
 
 def _row_value(model: SupplyModel, duals: np.ndarray | None, name: str) -> np.ndarray | None:
     block = model.builder.rows.get(name)
@@ -27,11 +22,17 @@ def _row_value(model: SupplyModel, duals: np.ndarray | None, name: str) -> np.nd
     return -block.take(duals)
 
 
-def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | None) -> pd.DataFrame:
+def utilisation_frame(
+    model: SupplyModel,
+    x: np.ndarray,
+    duals: np.ndarray | None,
+    from_penalty: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Every resource and period: capacity, hours used, overtime, relaxation, shadow price.
 
     ``degenerate`` marks a shadow price set by the relaxation penalty (the resource was
-    relaxed, or its price equals the penalty), not by what an hour is worth.
+    relaxed, or its price moves with the penalty), not by what an hour is worth;
+    ``from_penalty`` is the penalty's part of each row dual (see :func:`penalty_driven`).
     """
     p = model.problem
     r_all, t_len = p.resource_code.size, p.n_periods
@@ -41,21 +42,26 @@ def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | Non
     overtime_used = np.zeros((r_all, t_len))
     relaxed = np.zeros((r_all, t_len))
     shadow = np.full((r_all, t_len), np.nan)
+    moved = np.zeros((r_all, t_len))
     plain = model.capacity_resources
     if plain.size:
         overtime_used[plain] = values(model, x, "machine_overtime", (plain.size, t_len))
         relaxed[plain] = values(model, x, "capacity_relaxation", (plain.size, t_len))
         if (v := _row_value(model, duals, "capacity")) is not None:
             shadow[plain] = v
+        if (v := _row_value(model, from_penalty, "capacity")) is not None:
+            moved[plain] = v
     pools = p.pool_resource
     if pools.size:
         work = values(model, x, "workforce", (pools.size, t_len))
-        capacity[pools] = work * p.hours_per_worker[:, None]
-        overtime_available[pools] = work * p.overtime_limit[:, None]
+        capacity[pools] = work * p.worker_hours
+        overtime_available[pools] = work * p.worker_overtime
         overtime_used[pools] = values(model, x, "overtime", (pools.size, t_len))
         relaxed[pools] = values(model, x, "labour_relaxation", (pools.size, t_len))
         if (v := _row_value(model, duals, "labour_hours")) is not None:
             shadow[pools] = v
+        if (v := _row_value(model, from_penalty, "labour_hours")) is not None:
+            moved[pools] = v
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(capacity > 0, used / capacity, np.where(used > TOLERANCE, np.inf, 0.0))
     return pd.DataFrame(
@@ -70,7 +76,9 @@ def utilisation_frame(model: SupplyModel, x: np.ndarray, duals: np.ndarray | Non
             "relaxed": relaxed.ravel(),
             "utilisation": share.ravel(),
             "shadow_price": shadow.ravel(),
-            "degenerate": penalty_driven(shadow, relaxed, p.relaxation_penalty).ravel(),
+            "degenerate": penalty_driven(
+                shadow, relaxed, p.relaxation_penalty, None if from_penalty is None else moved
+            ).ravel(),
         }
     )
 
@@ -100,23 +108,39 @@ BINDING_COLUMNS = [
 
 
 PENALTY_SHARE = 0.01
-"""A shadow price of at least this share of the relaxation penalty comes from a relaxation."""
+"""Without a basis to split the duals, a price of at least this share of the penalty is read
+as coming from it."""
+PENALTY_PART = 1e-9
+"""A price whose penalty part exceeds this share of the penalty moves with the penalty."""
 
 
-def penalty_driven(price: np.ndarray, relaxed: np.ndarray, penalty: float) -> np.ndarray:
+def penalty_driven(
+    price: np.ndarray,
+    relaxed: np.ndarray,
+    penalty: float,
+    from_penalty: np.ndarray | None = None,
+) -> np.ndarray:
     """Shadow prices that come from the relaxation penalty, not from a business cost.
 
     A limit that was broken (``relaxed``) is priced at the penalty; so is one whose relaxation
     is exactly at break-even (the LP is degenerate there and any price up to the penalty is
     valid), and a limit that competes with a broken one for the same hours gets a share of
-    it. The penalty is set far above any real cost, so a price of at least
-    :data:`PENALTY_SHARE` of it is read as such an artefact, never as the value of a resource.
+    it. ``from_penalty`` is the part of each price the penalty sets, read from the optimal
+    basis: a price with such a part moves when the penalty moves, so it is an artefact
+    whatever the scale of the money (a true 25,000 an hour in an engine plant is not). Without
+    it (no basis), a price of at least :data:`PENALTY_SHARE` of the penalty is flagged.
 
     >>> penalty_driven(np.array([4.0, 1e6, -5e5, 5.0]), np.array([0, 0, 0, 2.0]), 1e6).tolist()
     [False, True, True, True]
+    >>> split = np.array([0.0, 0.0, -5e5, 0.0])
+    >>> penalty_driven(np.array([4e4, 2e5, -5e5, 5.0]), np.zeros(4), 1e6, split).tolist()
+    [False, False, True, False]
     """
-    large = np.abs(np.nan_to_num(price)) >= penalty * PENALTY_SHARE
-    return np.asarray(large | (relaxed > 1e-6), bool)
+    if from_penalty is None:
+        moved = np.abs(np.nan_to_num(price)) >= penalty * PENALTY_SHARE
+    else:
+        moved = np.abs(np.nan_to_num(from_penalty)) > penalty * PENALTY_PART
+    return np.asarray(moved | (relaxed > 1e-6), bool)
 
 
 def rank_binding(frame: pd.DataFrame) -> pd.DataFrame:
@@ -136,7 +160,10 @@ def rank_binding(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def binding_frame(
-    model: SupplyModel, duals: np.ndarray | None, x: np.ndarray | None = None
+    model: SupplyModel,
+    duals: np.ndarray | None,
+    x: np.ndarray | None = None,
+    from_penalty: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rows with a non-zero shadow price, named in business words.
 
@@ -162,6 +189,7 @@ def binding_frame(
         value = _row_value(model, duals, kind)
         if value is None:
             continue
+        moved = _row_value(model, from_penalty, kind)
         r, t = np.nonzero(np.abs(value) > TOLERANCE)
         res = p.resource_code[rows[r]]
         unit = [_unit(kind, k) for k in p.resource_kind[rows[r]]]
@@ -181,7 +209,9 @@ def binding_frame(
                     "shadow_price": price,
                     "capacity": True,
                     "relaxed": give > 1e-6,
-                    "degenerate": penalty_driven(price, give, penalty),
+                    "degenerate": penalty_driven(
+                        price, give, penalty, None if moved is None else moved[r, t]
+                    ),
                     "meaning": [
                         f"one more {u} {a} in {b} is worth {v:,.2f}{cur}"
                         for u, a, b, v in zip(unit, res, labels[t], price, strict=True)
@@ -191,6 +221,7 @@ def binding_frame(
         )
     for soft in model.soft.values():
         value = -soft.rows.take(duals)
+        moved = None if from_penalty is None else soft.rows.take(from_penalty)
         hit = np.flatnonzero(np.abs(value) > TOLERANCE)
         pos = soft.positions[hit]
         ent, t = np.divmod(pos, p.n_periods)
@@ -213,7 +244,9 @@ def binding_frame(
                     "shadow_price": value[hit],
                     "capacity": False,
                     "relaxed": give > 1e-6,
-                    "degenerate": penalty_driven(value[hit], give, penalty),
+                    "degenerate": penalty_driven(
+                        value[hit], give, penalty, None if moved is None else moved[hit]
+                    ),
                     "meaning": [
                         f"raising {soft.name} of {a} in {b} by one changes the plan's value by "
                         f"{v:,.2f}{cur}"
@@ -235,7 +268,9 @@ def binding_frame(
     return rank_binding(frame)
 
 
-def marginal_cost_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.DataFrame:
+def marginal_cost_frame(
+    model: SupplyModel, duals: np.ndarray | None, from_penalty: np.ndarray | None = None
+) -> pd.DataFrame:
     """Cost of serving one more unit of demand per item, location and period (balance dual).
 
     ``degenerate`` marks costs driven by the relaxation penalty (a unit more would break a limit
@@ -247,85 +282,21 @@ def marginal_cost_frame(model: SupplyModel, duals: np.ndarray | None) -> pd.Data
     # The balance right-hand side is -demand, so one more unit of demand costs -dual.
     cost = np.full((p.n_nodes, p.n_periods), np.nan) if value is None else value
     flat = cost.ravel()
+    moved = _row_value(model, from_penalty, "balance")
     return pd.DataFrame(
         {
             "item": np.repeat(p.node_item, p.n_periods),
             "location": np.repeat(p.node_location, p.n_periods),
             "period": np.tile(p.periods.to_numpy(), p.n_nodes),
             "marginal_cost": flat,
-            "degenerate": penalty_driven(flat, np.zeros(len(flat)), p.relaxation_penalty),
+            "degenerate": penalty_driven(
+                flat,
+                np.zeros(len(flat)),
+                p.relaxation_penalty,
+                None if moved is None else moved.ravel(),
+            ),
         }
     )
-
-
-def unmet_demand_frame(model: SupplyModel, plan: pd.DataFrame, util: pd.DataFrame) -> pd.DataFrame:
-    """Backlog and lost sales with their cause.
-
-    The cause is the binding resource on the item's routing (or on the routing of a location
-    that ships to it) in the periods up to the shortage, the one with the highest shadow price;
-    a resource counts as binding when its row has a positive shadow price, or, without duals
-    (integer workforce), when it is fully used.
-    """
-    p = model.problem
-    unmet = plan[(plan["backlog"] > 1e-6) | (plan["lost_sales"] > 1e-6)]
-    columns = [
-        "item",
-        "location",
-        "period",
-        "backlog",
-        "lost_sales",
-        "cause",
-        "resource",
-        "shadow_price",
-        "detail",
-    ]
-    if unmet.empty:
-        return pd.DataFrame(columns=columns)
-    t_len = p.n_periods
-    price = util["shadow_price"].to_numpy().reshape(-1, t_len)
-    full = (util["utilisation"].to_numpy() >= 1 - 1e-6).reshape(-1, t_len)
-    score = np.where(np.isnan(price), np.where(full, 1.0, 0.0), np.maximum(price, 0.0))
-    if model.unconstrained:  # no capacity row exists, so none can be the cause
-        score = np.zeros_like(score)
-    running = np.maximum.accumulate(score, axis=1) if score.size else score
-    # The resources that can feed a node: its own routing plus that of nodes shipping to it.
-    edges = pd.DataFrame({"node": p.routing_node, "resource": p.routing_resource})
-    fed = pd.DataFrame({"node": p.arc_to, "source": p.arc_from}).merge(
-        edges.rename(columns={"node": "source"}), on="source"
-    )[["node", "resource"]]
-    feeds = pd.concat([edges, fed]).drop_duplicates()
-    key = pd.MultiIndex.from_arrays([p.node_item, p.node_location])
-    node = key.get_indexer(pd.MultiIndex.from_frame(unmet[["item", "location"]]))
-    t = p.periods.get_indexer(pd.DatetimeIndex(unmet["period"]))
-    rows = pd.DataFrame({"row": np.arange(len(unmet)), "node": node, "t": t}).merge(
-        feeds, on="node"
-    )
-    rows["score"] = (
-        running[rows["resource"].to_numpy(int), rows["t"].to_numpy(int)] if len(rows) else []
-    )
-    best = rows.sort_values("score", ascending=False).drop_duplicates("row").set_index("row")
-    out = unmet[["item", "location", "period", "backlog", "lost_sales"]].reset_index(drop=True)
-    score_of = best["score"].reindex(out.index).fillna(0.0).to_numpy()
-    res_of = best["resource"].reindex(out.index)
-    has_route = np.isin(node, feeds["node"].to_numpy())
-    binding = score_of > TOLERANCE
-    names = np.concatenate([p.resource_code, np.array([None], dtype=object)])  # -1: none
-    out["resource"] = names[np.where(binding, res_of.fillna(-1).astype(int), -1)]
-    out["shadow_price"] = np.where(binding & ~np.isnan(price).all(), score_of, np.nan)
-    source = p.producible[node] | np.isin(node, p.arc_to)
-    out["cause"] = np.select(
-        [binding, ~source, ~has_route],
-        [CAUSE_CAPACITY, CAUSE_NO_SOURCE, CAUSE_NO_CAPACITY],
-        CAUSE_ECONOMICS,
-    )
-    detail = {
-        CAUSE_CAPACITY: "resource on its routing was binding up to this month",
-        CAUSE_NO_SOURCE: "no routing and no lane supplies this item here",
-        CAUSE_NO_CAPACITY: "no resource limits this item; unmet costs less than supply",
-        CAUSE_ECONOMICS: "capacity was free; backlog or lost sales cost less than building ahead",
-    }
-    out["detail"] = out["cause"].map(detail)
-    return out[columns]
 
 
 def relaxation_frame(model: SupplyModel, x: np.ndarray) -> pd.DataFrame:

@@ -51,6 +51,7 @@ class ModelBuilder:
     _col_lower: list[np.ndarray] = field(default_factory=list)
     _col_upper: list[np.ndarray] = field(default_factory=list)
     _integer: list[np.ndarray] = field(default_factory=list)
+    _penalty: list[np.ndarray] = field(default_factory=list)
     _row_lower: list[np.ndarray] = field(default_factory=list)
     _row_upper: list[np.ndarray] = field(default_factory=list)
     _row_ids: list[np.ndarray] = field(default_factory=list)
@@ -68,8 +69,10 @@ class ModelBuilder:
         lower: float | np.ndarray = 0.0,
         upper: float | np.ndarray = np.inf,
         integer: bool = False,
+        penalty: bool = False,
     ) -> Block:
-        """A block of columns with broadcast cost and bounds."""
+        """A block of columns with broadcast cost and bounds; ``penalty`` marks slacks whose
+        cost is the relaxation penalty, not a business cost."""
         block = Block(name, self.n_columns, shape)
         self.columns[name] = block
         self.n_columns += block.size
@@ -77,6 +80,7 @@ class ModelBuilder:
         self._col_lower.append(np.broadcast_to(np.asarray(lower, float), shape).ravel())
         self._col_upper.append(np.broadcast_to(np.asarray(upper, float), shape).ravel())
         self._integer.append(np.full(block.size, integer))
+        self._penalty.append(np.full(block.size, penalty))
         return block
 
     def add_rows(
@@ -129,6 +133,10 @@ class ModelBuilder:
 
     def integrality(self) -> np.ndarray:
         return np.concatenate(self._integer)
+
+    def penalty_columns(self) -> np.ndarray:
+        """True for the columns priced at the relaxation penalty."""
+        return np.concatenate(self._penalty) if self._penalty else np.zeros(0, bool)
 
     def matrix(self) -> sp.csc_matrix:
         """The constraint matrix in compressed-column form (duplicates summed)."""

@@ -6,6 +6,7 @@ every node-level array has shape ``(nodes, periods)`` or ``(nodes,)``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,13 +28,56 @@ from oneplan.engines.supply.tables import (
     policies,
     routings,
     workforce,
+    working_time,
 )
 from oneplan.errors import InputError
 
-__all__ = ["SupplyProblem", "problem_from_tables"]
+__all__ = ["SupplyProblem", "default_penalty", "money_scale", "problem_from_tables"]
 
 DEFAULT_RELAXATION_PENALTY = 1.0e6
-"""Cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
+"""Least cost per unit (or hour, or worker) of breaking a hard limit; far above any real cost."""
+PENALTY_PER_COST = 1.0e4
+"""The default penalty is at least this many times the problem's largest money per unit."""
+
+
+def money_scale(p: SupplyProblem) -> float:
+    """The largest amount of money per unit in the problem: a cost, a price, a lane.
+
+    >>> t = {"demand": pd.DataFrame({"item": ["A"], "location": "P", "period": "2027-01",
+    ...      "quantity": [1.0]}), "item_costs": pd.DataFrame({"item": ["A"], "location": "P",
+    ...      "valid_from": "2027-01", "material_cost": [800_000.0], "backlog_cost": [9_000.0]})}
+    >>> money_scale(problem_from_tables(t, ["2027-01"]))
+    800000.0
+    """
+    per_unit = (
+        p.material_cost + p.unit_labour_cost,
+        p.holding_cost,
+        p.backlog_cost,
+        p.lost_sales_cost,
+        p.subcontract_cost,
+        p.price,
+        p.arc_cost,
+    )
+    largest = [float(np.nanmax(a, initial=0.0)) for a in per_unit if a.size]
+    return max(largest, default=0.0)
+
+
+NOMINAL_OVERTIME_SHARE = 1.0e-3
+"""Without a machine overtime cost, an hour costs this share of the largest money per unit."""
+
+
+def default_overtime_cost(p: SupplyProblem) -> float:
+    """The cost of a machine overtime hour when none is given: a nominal thousandth of the
+    problem's largest money per unit. Free overtime would be used at random (the solver has no
+    reason to prefer regular hours); a nominal price keeps it for months that need it."""
+    return NOMINAL_OVERTIME_SHARE * money_scale(p)
+
+
+def default_penalty(p: SupplyProblem) -> float:
+    """The relaxation penalty when none is given: 1,000,000, or ten thousand times the
+    problem's largest money per unit when that is more, so that breaking a limit stays far
+    dearer than any business decision in plain currency too (an engine at 1.1 M a unit)."""
+    return max(DEFAULT_RELAXATION_PENALTY, PENALTY_PER_COST * money_scale(p))
 
 
 @dataclass(frozen=True)
@@ -87,6 +131,9 @@ class SupplyProblem:
     arc_to: np.ndarray
     arc_lead: np.ndarray
     arc_cost: np.ndarray
+    working_time: np.ndarray = field(default_factory=lambda: np.ones((0, 0)))
+    """Per labour pool and month, the share of ``hours_per_worker`` (and of the overtime limit)
+    a worker gives: 0.7 in a holiday month, 0 in a shutdown; left empty, 1.0 everywhere."""
     item_family: dict[str, str] = field(default_factory=dict)
     zero_ending_backlog: bool = False
     machine_overtime_cost: float = 0.0
@@ -106,7 +153,20 @@ class SupplyProblem:
         """Periods as ``YYYY-MM`` strings, the planner's way of naming a month."""
         return np.asarray(self.periods.strftime("%Y-%m"), dtype=object)
 
+    @property
+    def worker_hours(self) -> np.ndarray:
+        """Regular hours one worker of each pool gives in each month."""
+        return np.asarray(self.hours_per_worker[:, None] * self.working_time, float)
+
+    @property
+    def worker_overtime(self) -> np.ndarray:
+        """Overtime hours one worker of each pool may work in each month."""
+        return np.asarray(self.overtime_limit[:, None] * self.working_time, float)
+
     def __post_init__(self) -> None:
+        if self.working_time.size == 0:
+            ordinary = np.ones((self.pool_resource.size, self.n_periods))
+            object.__setattr__(self, "working_time", ordinary)
         shape = (self.n_nodes, self.n_periods)
         for name in ("demand", "material_cost", "holding_cost", "backlog_cost", "price"):
             if getattr(self, name).shape != shape:  # arrays built apart from their grid: a bug
@@ -233,7 +293,7 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     if (items := tables.get("items")) is not None and "family" in items:
         family = dict(zip(items["code"].astype(str), items["family"].astype(str), strict=True))
     flag = params.get("zero_ending_backlog", "false").strip().lower() in {"1", "true", "yes"}
-    return SupplyProblem(
+    problem = SupplyProblem(
         periods=months,
         node_item=nodes["item"].to_numpy(object),
         node_location=nodes["location"].to_numpy(object),
@@ -271,15 +331,21 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
         layoff_cost=pools["layoff_cost"],
         min_headcount=pools["min_headcount"],
         max_headcount=pools["max_headcount"],
+        working_time=working_time(res, pools, tables),
         arc_from=arcs["from"],
         arc_to=arcs["to"],
         arc_lead=arcs["lead"],
         arc_cost=arcs["cost"],
         item_family=family,
         zero_ending_backlog=flag,
-        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", 0.0),
-        relaxation_penalty=parameter_number(
-            params, "relaxation_penalty", DEFAULT_RELAXATION_PENALTY
-        ),
+        machine_overtime_cost=parameter_number(params, "machine_overtime_cost", np.nan),
+        relaxation_penalty=parameter_number(params, "relaxation_penalty", np.nan),
         currency=params.get("currency", ""),
+    )
+    # Settings not given follow the problem's own money (see the two functions).
+    penalty, overtime = problem.relaxation_penalty, problem.machine_overtime_cost
+    return dataclasses.replace(
+        problem,
+        relaxation_penalty=default_penalty(problem) if np.isnan(penalty) else penalty,
+        machine_overtime_cost=default_overtime_cost(problem) if np.isnan(overtime) else overtime,
     )

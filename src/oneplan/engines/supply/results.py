@@ -103,7 +103,7 @@ def workforce_frame(model: SupplyModel, x: np.ndarray) -> pd.DataFrame:
             "workforce": work.ravel(),
             "hires": values(model, x, "hires", shape).ravel(),
             "layoffs": values(model, x, "layoffs", shape).ravel(),
-            "regular_hours": (work * p.hours_per_worker[:, None]).ravel(),
+            "regular_hours": (work * p.worker_hours).ravel(),
             "overtime_hours": values(model, x, "overtime", shape).ravel(),
             "hours_used": used.ravel(),
         }

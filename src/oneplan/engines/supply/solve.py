@@ -9,6 +9,7 @@ import highspy
 import numpy as np
 
 from oneplan.engines.supply.build import SupplyModel
+from oneplan.engines.supply.index import ModelBuilder
 
 STATUS_NAMES = {
     highspy.HighsModelStatus.kOptimal: "optimal",
@@ -29,12 +30,38 @@ class SolveOutcome:
     status: str
     column_values: np.ndarray
     row_duals: np.ndarray | None
+    penalty_duals: np.ndarray | None
+    """The part of each row dual that comes from the relaxation penalty (None: unknown)."""
     objective: float
     has_solution: bool
     build_seconds: float
     pass_seconds: float
     solve_seconds: float
     mip_gap: float
+
+
+def _penalty_part(h: highspy.Highs, b: ModelBuilder) -> np.ndarray | None:
+    """How much of each row dual the relaxation penalty sets, from the optimal basis.
+
+    The duals solve ``B^T y = c_B`` over the basic columns, so they split exactly into the
+    part from business costs and the part from the penalty costs of basic slack columns
+    (a relaxed limit, or a slack at zero in a degenerate basis). A price with a penalty part
+    moves when the penalty moves: it is no business value, whatever the scale of the money.
+    None when HiGHS holds no basis to solve with.
+    """
+    status, basic = h.getBasicVariables()  # type: ignore[attr-defined]  # not in the stubs
+    if status != highspy.HighsStatus.kOk or len(basic) != b.n_rows:
+        return None
+    basic = np.asarray(basic, np.int64)
+    column = np.where(basic >= 0, basic, 0)  # negative entries are row slacks, which cost 0
+    priced = (basic >= 0) & b.penalty_columns()[column]
+    if not priced.any():
+        return np.zeros(b.n_rows)
+    cost = np.where(priced, b.cost()[column], 0.0)
+    status, part = h.getBasisTransposeSolve(cost)  # type: ignore[attr-defined]
+    if status != highspy.HighsStatus.kOk:
+        return None
+    return np.asarray(part, float)
 
 
 def solve_model(
@@ -78,12 +105,15 @@ def solve_model(
     solution = h.getSolution()
     values = np.asarray(solution.col_value, float) if has_solution else np.full(b.n_columns, np.nan)
     duals = None
+    from_penalty = None
     if solution.dual_valid and not integer.any():
         duals = np.asarray(solution.row_dual, float)
+        from_penalty = _penalty_part(h, b)
     return SolveOutcome(
         status=name,
         column_values=values,
         row_duals=duals,
+        penalty_duals=from_penalty,
         objective=float(info.objective_function_value) if has_solution else float("nan"),
         has_solution=has_solution,
         build_seconds=build_seconds,

@@ -54,15 +54,21 @@ def effective_dated(
 
 
 def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dict[str, np.ndarray]:
-    """Per resource and month: capacity (base, overridden by ``resource_capacity``) and overtime."""
+    """Per resource and month: capacity (base, overridden by ``resource_capacity``) and overtime.
+
+    ``calendar_row`` holds, per resource and month, the position of the ``resource_capacity``
+    row that set the month (-1: the base applies), so a later check can name the row.
+    """
     res = tables.get("resources")
     if res is None or res.empty:
         empty = np.zeros((0, len(months)))
         return {
             "code": np.array([], object),
             "kind": np.array([], object),
+            "base": np.zeros(0),
             "capacity": empty,
             "overtime": empty.copy(),
+            "calendar_row": np.zeros((0, len(months)), int),
         }
     require_columns(res, ["code", "kind", "capacity_per_period"], "resources")
     codes = res["code"].astype(str)
@@ -80,6 +86,7 @@ def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dic
     base = numeric(res, "capacity_per_period", "resources", default=0.0, allow_negative=False)
     capacity = np.repeat(base.to_numpy()[:, None], len(months), axis=1)
     overtime = np.zeros_like(capacity)
+    calendar_row = np.full(capacity.shape, -1)
     if "overtime_per_period" in res:
         extra = numeric(res, "overtime_per_period", "resources", default=0.0, allow_negative=False)
         overtime += np.where(kinds.to_numpy() == "machine", extra.to_numpy(), 0.0)[:, None]
@@ -97,15 +104,50 @@ def capacities(tables: dict[str, pd.DataFrame], months: pd.DatetimeIndex) -> dic
         capacity[rows[ok], cols[ok]] = numeric(
             over, "capacity", "resource_capacity", allow_negative=False
         ).to_numpy()[ok]
+        calendar_row[rows[ok], cols[ok]] = np.flatnonzero(ok)
         # A machine the calendar shuts down for a month (capacity 0) runs no overtime either.
         shut = capacity[rows[ok], cols[ok]] <= 0
         overtime[rows[ok][shut], cols[ok][shut]] = 0.0
     return {
         "code": codes.to_numpy(object),
         "kind": kinds.to_numpy(object),
+        "base": base.to_numpy(float),
         "capacity": capacity,
         "overtime": overtime,
+        "calendar_row": calendar_row,
     }
+
+
+def working_time(
+    res: dict[str, np.ndarray], pools: dict[str, np.ndarray], tables: dict[str, pd.DataFrame]
+) -> np.ndarray:
+    """Per labour pool and month, the share of an ordinary month's hours its workers give.
+
+    A pool with a ``workforce`` row takes its hours from its headcount, so a calendar row on it
+    cannot be a number of hours: it is read as the hours the *starting* crew would give that
+    month (headcount x hours per worker; ``capacity_per_period`` when the crew starts empty),
+    and the ratio applies to every worker the plan has in that month. Months without a row
+    are ordinary (1.0).
+    """
+    resource = pools["resource"]
+    if resource.size == 0:
+        return np.ones((0, res["capacity"].shape[1]))
+    ordinary = pools["headcount"] * pools["hours_per_worker"]
+    ordinary = np.where(ordinary > 0, ordinary, res["base"][resource])
+    row = res["calendar_row"][resource]
+    given = row >= 0
+    unreadable = given & (ordinary[:, None] <= 0)
+    if unreadable.any():
+        at = int(row[unreadable][0])
+        message = (
+            f"{res['code'][resource][np.nonzero(unreadable)[0][0]]!r} is a labour pool with no "
+            "workers and no base hours at the start, so there is no ordinary month to compare "
+            "with; give it a capacity_per_period or a headcount"
+        )
+        raise InputError(message, table="resource_capacity", column="capacity", row=at)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = res["capacity"][resource] / ordinary[:, None]
+    return np.asarray(np.where(given, share, 1.0), float)
 
 
 def routings(

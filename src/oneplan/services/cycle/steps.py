@@ -121,6 +121,7 @@ def supply_figures(result: SupplyResult) -> list[Figure]:
     figures = [
         Figure(label="version", value=result.version_id, kind="version"),
         Figure(label="status", value=str(s["status"]), kind="text"),
+        Figure(label="objective", value=str(s.get("objective_label", s["objective"])), kind="text"),
         _money("total cost", s["total_cost"], s["currency"]),
     ]
     if s.get("penalty_cost"):
