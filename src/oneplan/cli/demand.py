@@ -263,6 +263,19 @@ def accuracy(
     ]
     title = f"Forecast accuracy by lag ({level.value} level)"
     console.print(table(title, columns, rows, right=columns[1:]))
+    through = measured.sales_through
+    if shown["pending"].any():
+        known = f"sales are known through {through}" if through else "no sales are known yet"
+        say(f"{known}: later months are waiting for sales (column 'waiting')")
+    if measured.value_added.empty:
+        authors = sorted(set(measured.contributions["author"].astype(str)))
+        later = f"; the overrides of {', '.join(authors)} too" if authors else ""
+        say(
+            "no planned month has sales yet: forecast value added is measured when they "
+            f"arrive{later}"
+        )
+        say(f"{len(measured.versions)} cycle(s) waiting: the newest demand plan of each")
+        return
     added = measured.value_added[measured.value_added["level"] == level.value]
     columns = ["lag", "step", "compared with", "WAPE before", "WAPE after", "value added"]
     rows = [
