@@ -75,3 +75,15 @@ def test_outdated_database_is_refused(database: Path, demo_csv: Path) -> None:
     assert "run `oneplan db upgrade` first" in result.output
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM items").fetchone() == (0,)
+
+
+def test_a_package_that_does_not_exist_is_a_clear_problem(database: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    for command in (["validate"], ["import"], ["cycle", "run"]):
+        result = runner.invoke(app, [*command, str(missing)])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        text = " ".join(result.output.split())
+        assert f"{missing}: no such folder or file" in text, (command, text)
+        assert "Traceback" not in text and "FileNotFoundError" not in text
+    assert not database.exists()  # nothing was read, nothing was created

@@ -46,17 +46,23 @@ def import_(path: PackagePath) -> None:
     from oneplan.db.session import unit_of_work
     from oneplan.services.data.service import import_package, read_package_files
 
-    db, actor = database(), local_actor()
+    actor = local_actor()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,  # gone when done: the table (or the problems) say what happened
     ) as progress:
         task = progress.add_task("Reading and validating", total=None)
 
         def advance(name: str, done: int, total: int) -> None:
             progress.update(task, description=f"Writing {name}", completed=done, total=total)
 
-        files = read_package_files(path, settings())
-        wait = settings().sqlite_busy_timeout_s
+        files = read_package_files(
+            path, settings()
+        )  # before the database: a bad path changes nothing
+        db, wait = database(), settings().sqlite_busy_timeout_s
         with unit_of_work(db) as session:
             report = import_package(session, actor, files, lock_timeout_s=wait, on_table=advance)
         progress.update(task, description="Imported", completed=len(report.counts))

@@ -20,6 +20,7 @@ from oneplan.services.data.service import (
     PackageFiles,
     import_package,
     read_package_files,
+    require_package,
     validate_files,
 )
 from oneplan.services.demand.service import DemandResult, demand_run
@@ -36,6 +37,11 @@ class CycleRequest:
     settings: Settings
     data_path: Path | None = None
     report_dir: Path = DEFAULT_FOLDER
+
+    def __post_init__(self) -> None:
+        # A package that is not there is refused before any step runs or a database is made.
+        if self.data_path is not None:
+            require_package(self.data_path)
 
 
 Run = PhasedRun[Any, Any, Any] | ReadRun[Any, Any]

@@ -32,7 +32,7 @@ from oneplan.datapack import (
 from oneplan.db.base import Base
 from oneplan.db.bulk import Stamp, upsert_frame
 from oneplan.db.models import Import
-from oneplan.errors import ValidationFailed
+from oneplan.errors import Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.schemas import ImportReport, TableCount, ValidationReport
@@ -69,15 +69,23 @@ def package_format(path: Path) -> str:
     return "parquet" if any(path.glob("*.parquet")) else "csv"
 
 
+def require_package(path: Path) -> None:
+    """Refuse a package path that does not exist, naming it whole (``ValidationFailed``)."""
+    if not path.exists():
+        raise ValidationFailed([Problem(str(path), None, None, "no such folder or file")])
+
+
 def read_package_files(path: Path, settings: Settings) -> PackageFiles:
-    """Read a package's files (folder or .xlsx) within the size limits; no database needed."""
+    """Read a package's files (folder or .xlsx) within the size limits; no database needed.
+
+    A path that does not exist is refused before anything is read."""
+    require_package(path)
     limits = ReadLimits(
         max_file_bytes=settings.max_file_bytes,
         max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
     )
     raw = read_package(path, package_schema(), limits)
-    digest = file_digest(path) if path.exists() else ""
-    return PackageFiles(raw, str(path), package_format(path), digest)
+    return PackageFiles(raw, str(path), package_format(path), file_digest(path))
 
 
 def read_tables(session: Session, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
