@@ -87,3 +87,32 @@ def test_a_package_that_does_not_exist_is_a_clear_problem(database: Path, tmp_pa
         assert f"{missing}: no such folder or file" in text, (command, text)
         assert "Traceback" not in text and "FileNotFoundError" not in text
     assert not database.exists()  # nothing was read, nothing was created
+
+
+def test_validate_checks_against_a_database_that_holds_data(
+    database: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(demo_csv / "sales_history.csv", partial / "sales_history.csv")
+    # no database yet: the package is checked alone, and no database is made for it
+    alone = runner.invoke(app, ["validate", str(partial)])
+    assert alone.exit_code == 2
+    assert "checked alone" in alone.output and "is not a code in items" in alone.output
+    assert not database.exists()
+
+    assert runner.invoke(app, ["import", str(demo_csv)]).exit_code == 0
+    result = runner.invoke(app, ["validate", str(partial)])
+    assert result.exit_code == 0, result.output
+    assert "checked against the database" in result.output and "1 tables" in result.output
+    standalone = runner.invoke(app, ["validate", "--standalone", str(partial)])
+    assert standalone.exit_code == 2
+    assert "checked alone" in standalone.output
+    assert runner.invoke(app, ["validate", "--against-db", str(partial)]).exit_code == 0
+
+
+def test_validate_against_the_database_needs_one(database: Path, demo_csv: Path) -> None:
+    result = runner.invoke(app, ["validate", "--against-db", str(demo_csv)])
+    assert result.exit_code == 3
+    assert "no database" in result.output and "--standalone" in result.output
+    assert not database.exists()

@@ -200,3 +200,26 @@ def test_columns_missing_from_a_file_keep_what_the_database_holds(
             connection.execute(sa.text("SELECT max(quantity) FROM sales_history")).scalar_one()
             == 12345
         )
+
+
+def test_a_partial_package_validates_against_a_database_that_holds_data(
+    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
+) -> None:
+    from oneplan.services.data.service import checks_against_database, validate_files
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(demo_csv / "sales_history.csv", partial / "sales_history.csv")
+    files, actor = read_package_files(partial, settings), Actor("tester")
+    with unit_of_work(engine, write=False) as session:
+        assert not checks_against_database(session, actor)  # an empty database adds nothing
+        with pytest.raises(ValidationFailed, match="is not a code in items"):
+            validate_files(session, actor, files)
+    imported(engine, demo_csv, settings)
+    with unit_of_work(engine, write=False) as session:
+        assert checks_against_database(session, actor)
+        _, report = validate_files(session, actor, files)
+    assert report.against_database and report.rows == {"sales_history": report.total_rows}
+    assert not checks_against_database(None, actor)
+    with pytest.raises(ValidationFailed):
+        validate_files(None, actor, files)

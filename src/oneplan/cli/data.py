@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 
 from oneplan.choices import PackageFormat
-from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say, settings
+from oneplan.cli.common import (
+    busy,
+    console,
+    database,
+    existing_database,
+    handle_errors,
+    local_actor,
+    say,
+    settings,
+)
 from oneplan.cli.render import amount, table
+from oneplan.errors import NotFound
 
 FormatOption = Annotated[PackageFormat, typer.Option("--format", help="File format.")]
 PackagePath = Annotated[
@@ -21,21 +31,40 @@ PackagePath = Annotated[
 def validate(
     path: PackagePath,
     against_db: Annotated[
-        bool, typer.Option(help="Also accept references to rows already in the database.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--against-db/--standalone",
+            help="Check references against the rows the database holds, or the package alone."
+            " Default: against the database when there is one holding data.",
+        ),
+    ] = None,
 ) -> None:
     """Check a data package and list every problem; changes nothing."""
-    from oneplan.db.session import unit_of_work
-    from oneplan.services.data.service import read_package_files, validate_files
+    from contextlib import nullcontext
 
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.data.service import (
+        checks_against_database,
+        read_package_files,
+        validate_files,
+    )
+
+    actor = local_actor()
     with busy(f"Validating {path}"):
         files = read_package_files(path, settings())
-        if against_db:
-            with unit_of_work(database(), write=False) as session:
-                _, report = validate_files(session, local_actor(), files)
-        else:
-            _, report = validate_files(None, local_actor(), files)
-    say(f"{report.tables} tables, {report.total_rows:,} rows", "valid:")
+        db = None if against_db is False else existing_database()
+        if db is None and against_db:
+            raise NotFound(
+                "there is no database to check against (run `oneplan import` first); "
+                "use --standalone to check the package alone"
+            )
+        reading = nullcontext(None) if db is None else unit_of_work(db, write=False)
+        with reading as session:
+            against = checks_against_database(session, actor)
+            basis = "against the database" if against else "alone"
+            say(f"references checked {basis}", "note:", "note")
+            _, report = validate_files(session if against else None, actor, files)
+    say(f"{report.tables} tables, {report.total_rows:,} rows (checked {basis})", "valid:")
 
 
 @handle_errors

@@ -91,9 +91,11 @@ def _money(label: str, value: Any, currency: str) -> Figure:
 
 
 def validate_figures(report: Any) -> list[Figure]:
+    basis = "the database" if report.against_database else "the package alone"
     return [
         Figure(label="tables", value=report.tables, kind="count"),
         Figure(label="rows", value=report.total_rows, kind="count"),
+        Figure(label="checked against", value=basis, kind="text"),
     ]
 
 

@@ -44,11 +44,13 @@ class ImportReport(BaseModel):
 
 
 class ValidationReport(BaseModel):
-    """A valid package: the rows of each table found."""
+    """A valid package: the rows of each table found, and whether its references were checked
+    against the rows the database holds (else against the package alone)."""
 
     model_config = ConfigDict(frozen=True)
 
     rows: dict[str, int]
+    against_database: bool = False
 
     @property
     def tables(self) -> int:

@@ -114,18 +114,33 @@ def known_keys(session: Session, schema: PackageSchema) -> dict[str, set[str]]:
     return keys
 
 
+def checks_against_database(session: Session | None, actor: Actor) -> bool:
+    """Whether a package is validated against the database: when there is one (``session``)
+    and it holds rows that references can point at (items, locations, families...). A
+    partial package, such as this month's sales alone, then names codes the database holds;
+    an empty database adds nothing, so the package is checked alone."""
+    if session is None:
+        return False
+    return any(known_keys(session, package_schema()).values())
+
+
 def validate_files(
     session: Session | None, actor: Actor, files: PackageFiles
 ) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
     """Validate a package; raise `ValidationFailed` naming every problem.
 
-    With a session, references may also point at rows the database already holds."""
+    With a session (`checks_against_database`), references may also point at rows the
+    database already holds; without one the package is checked alone. The report says which.
+    """
     schema = package_schema()
     keys = known_keys(session, schema) if session is not None else {}
     frames, problems = validate_package(files.raw, schema, known_keys=keys)
     if problems:
         raise ValidationFailed(problems)
-    return frames, ValidationReport(rows={name: len(f) for name, f in frames.items()})
+    return frames, ValidationReport(
+        rows={name: len(f) for name, f in frames.items()},
+        against_database=any(keys.values()),
+    )
 
 
 def import_package(
