@@ -130,9 +130,34 @@ def _transition(action: PlanAction) -> Callable[[int], None]:
     command.__doc__ = {
         PlanAction.propose: "Put a draft version forward for approval.",
         PlanAction.approve: "Approve a proposed version; the plan approved before is superseded.",
-        PlanAction.release: "Release an approved version: the MPS export writes it.",
+        PlanAction.release: (
+            "Release an approved version: the MPS export writes it. A cycle has one released"
+            " supply plan, base or scenario: the one released before is superseded."
+        ),
     }[action]
     return command
+
+
+@handle_errors
+def adopt_command(
+    version_id: Annotated[int, typer.Argument(help="Plan version id of a scenario run.")],
+    reason: Annotated[str, typer.Option(help="The decision, for the audit trail.")] = "",
+) -> None:
+    """Adopt a scenario run as the cycle's supply plan: it is released in one move, the base
+    supply plan in force is superseded, and export-mps writes the scenario's plan."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.lifecycle import adopt
+
+    with unit_of_work(database()) as session:
+        moved = adopt(session, local_actor(), version_id, reason)
+    v = moved.version
+    say(
+        f"scenario {v.name!r}, plan version #{v.id}, is now the released supply plan of cycle "
+        f"{v.cycle}: export-mps writes it",
+        "adopted",
+    )
+    for other in moved.superseded:
+        say(f"plan version #{other} is superseded")
 
 
 @handle_errors
@@ -192,7 +217,7 @@ def audit_command(
 def register(app: typer.Typer) -> None:
     """Add the ``plan`` commands and ``audit`` to the ``oneplan`` command."""
     plan_app = typer.Typer(
-        help="Plan versions: list, compare, propose, approve, release.",
+        help="Plan versions: list, compare, propose, approve, release, adopt a scenario.",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -201,6 +226,7 @@ def register(app: typer.Typer) -> None:
     plan_app.command("diff")(diff_command)
     for action in PlanAction:
         plan_app.command(action.value)(_transition(action))
+    plan_app.command("adopt")(adopt_command)
     plan_app.command("supersede")(supersede_command)
     app.add_typer(plan_app, name="plan")
     app.command("audit")(audit_command)

@@ -171,7 +171,10 @@ def export_mps_command(
     path: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx workbook to write.")],
     version: Annotated[
         int | None,
-        typer.Option(help="Supply plan version id; default: the released one, else the newest."),
+        typer.Option(
+            help="Supply plan or scenario version id; default: the released supply plan (base or"
+            " adopted scenario), else the newest supply plan."
+        ),
     ] = None,
     fmt: Annotated[
         MpsFormat | None, typer.Option("--format", help="Default: xlsx for .xlsx, else csv.")
@@ -192,8 +195,9 @@ def export_mps_command(
             grain=grain.value,
         )
     rows = ", ".join(f"{name} {count:,} rows" for name, count in report.rows.items())
+    plan = "supply plan" if report.kind == "supply" else f"scenario {report.name!r},"
     say(
-        f"the MPS of supply plan version #{report.version_id} to {path}: "
+        f"the MPS of {plan} version #{report.version_id} to {path}: "
         f"{rows}; {report.quantity:,.1f} units in total",
         "wrote",
     )
