@@ -100,11 +100,18 @@ def export_mps(
     version_id: int | None = None,
     fmt: str | None = None,
     grain: str = "both",
+    lot_size: int = 1,
+    minimum: int = 0,
 ) -> MpsExport:
     """Write the MPS input of a supply plan. Without an id: the released supply plan (the
     base plan, or the scenario run adopted or released in its place; the newest cycle's), or
     when none is released the newest supply version (``note`` then says so). With an id: that
     supply or scenario version.
+
+    Quantities are whole lots of ``lot_size`` units (1: whole units), each month at least
+    ``minimum`` units, and the weeks of a month add up to the month (the rounding rule of
+    `oneplan.engines.supply.mps`). The data package has no lot size per item yet: one lot size
+    and minimum apply to every item.
 
     ``fmt`` defaults to xlsx when ``path`` ends in ``.xlsx``, else csv (a folder).
     """
@@ -121,7 +128,7 @@ def export_mps(
             f"no supply plan is released yet: wrote the newest, version #{version.id} "
             f"({version.state})"
         )
-    schedule = schedule_frames(plan, grain)
+    schedule = schedule_frames(plan, grain, lot_size=lot_size, minimum=minimum)
     files = write_plan_tables(schedule, path, fmt)
     total = next(iter(schedule.values()))["quantity"].sum() if schedule else 0.0
     rows = {name: len(f) for name, f in schedule.items()}
