@@ -144,7 +144,13 @@ def run_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> 
     with busy(f"Planning scenario {name!r}"):
         done = run_phased(database(), scenario_run(local_actor(), name))
     summary: dict[str, Any] = done.summary
-    say(f"scenario {name!r} stored as plan version #{done.version_id}")
+    if done.reused:
+        say(
+            f"version #{done.version_id} reused: scenario {name!r} ran on the same inputs before",
+            "unchanged:",
+        )
+    else:
+        say(f"scenario {name!r} stored as plan version #{done.version_id}")
     console.print(frame_table("What each assumption changed", done.effects))
     cost = summary["total_cost"]
     say(f"status: {summary['status']}")

@@ -108,10 +108,17 @@ def import_figures(report: Any) -> list[Figure]:
     ]
 
 
+def version_figure(version_id: int | None, reused: bool) -> Figure:
+    """The version a run stored, or, for an identical re-run, the version it reused."""
+    if reused:
+        return Figure(label="unchanged:", value=f"version #{version_id} reused", kind="text")
+    return Figure(label="version", value=version_id, kind="version")
+
+
 def demand_figures(result: DemandResult) -> list[Figure]:
     s = result.summary
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         Figure(label="series", value=s["series"], kind="count"),
         Figure(label="fell back", value=s["fell_back"], kind="count"),
         Figure(label="units", value=s["total_units"], kind="units"),
@@ -127,7 +134,7 @@ def demand_figures(result: DemandResult) -> list[Figure]:
 def supply_figures(result: SupplyResult) -> list[Figure]:
     s = result.summary
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         Figure(label="status", value=str(s["status"]), kind="text"),
         _money("total cost", s["total_cost"], s["currency"]),
     ]
@@ -147,7 +154,7 @@ def supply_figures(result: SupplyResult) -> list[Figure]:
 def finance_figures(result: FinanceResult) -> list[Figure]:
     s, currency = result.summary, result.summary["currency"]
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         _money("revenue", s["revenue"], currency),
         _money("gross margin", s["gross_margin"], currency),
     ]
