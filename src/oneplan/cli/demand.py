@@ -9,7 +9,7 @@ import typer
 
 from oneplan.choices import AccuracyLevel, OverrideLevel, Reconciliation, RollupLevel
 from oneplan.cli.common import console, database, errors, handle_errors, local_actor, say
-from oneplan.cli.render import amount, figure, percent, points, table
+from oneplan.cli.render import amount, figure, percent, points, table, wide_tables
 from oneplan.errors import Problem, ValidationFailed
 
 
@@ -136,15 +136,9 @@ def show(
         )
         for member in wide.index
     ]
-    console.print(
-        table(
-            f"Consensus units by {level.value}",
-            columns,
-            rows,
-            right=columns[1:],
-            no_wrap=columns[1:],
-        )
-    )
+    # as many months side by side as the terminal holds; the rest in the tables below
+    for part in wide_tables(f"Consensus units by {level.value}", columns, rows, console.width):
+        console.print(part)
 
 
 @handle_errors
