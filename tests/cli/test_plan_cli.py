@@ -132,3 +132,41 @@ def test_adopt_a_scenario_and_export_its_mps(tmp_path: Path) -> None:
     assert "plan.adopt" in out and "chosen in the S&OP meeting" in out
     code, out = run("plan", "adopt", str(base))
     assert code == 4 and "only a scenario version is adopted" in out
+
+
+def test_shares_show_as_percentages_and_their_change_in_points() -> None:
+    ids = []
+    for level, margin, neck in ((0.903, 0.39, 0.95), (0.875, 0.4125, 1.0)):
+        with unit_of_work(database()) as session:
+            ids.append(
+                save_version(
+                    session,
+                    Actor("maker"),
+                    cycle="2027-01",
+                    kind="supply",
+                    name="manual",
+                    frames={"supply_plan": stored_frame([1.0, 2.0])},
+                    settings={},
+                    summary={
+                        "service_level": level,
+                        "margin_pct": margin,
+                        "total_cost": 1234.5,
+                        "top_bottleneck": {"resource": "P1", "utilisation": neck},
+                    },
+                    input_hash="x",
+                ).id
+            )
+    code, out = run("plan", "show", str(ids[0]))
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "90.3%" in text and "39.0%" in text and "0.90" not in text
+    assert "top_bottleneck.utilisation │ 95.0%" in text and "1,234.50" in text
+    code, out = run("plan", "diff", str(ids[0]), str(ids[1]), "--frame", "supply_plan")
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "service_level │ 90.3% │ 87.5% │ -2.8 pts" in text
+    assert "margin_pct │ 39.0% │ 41.2% │ +2.2 pts" in text
+    assert "top_bottleneck.utilisation │ 95.0% │ 100.0% │ +5.0 pts" in text
+    headline = text.split("supply_plan:")[0]
+    assert "0.90" not in headline and "0.39" not in headline  # no share as a bare fraction
+    assert "total_cost │ 1,234.50 │ 1,234.50 │ +0.00" in headline  # amounts stay amounts

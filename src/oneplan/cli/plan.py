@@ -9,7 +9,7 @@ import typer
 
 from oneplan.choices import PlanAction, PlanKind, PlanState
 from oneplan.cli.common import console, database, handle_errors, local_actor, say
-from oneplan.cli.render import amount, cell, frame_table, table, when
+from oneplan.cli.render import amount, cell, frame_table, missing, percent, points, table, when
 
 if TYPE_CHECKING:
     from oneplan.engines.diff import FrameDiff
@@ -62,11 +62,33 @@ def show_command(version_id: Annotated[int, typer.Argument(help="Plan version id
         say(f"state changed: {when(v.state_changed_at)} by {v.state_changed_by}")
     say(f"created: {when(v.created_at)} by {v.created_by}")
     say(f"content hash: {v.content_hash}")
-    for title, values in (("Summary", v.summary), ("Settings", v.settings)):
-        rows = [(name, cell(value)) for name, value in values.items()]
-        console.print(table(title, ["name", "value"], rows))
+    summary = [(name, _figure(value, kind)) for name, value, kind in _figures(v.summary)]
+    console.print(table("Summary", ["name", "value"], summary, right=["value"]))
+    settings = [(name, cell(value)) for name, value in v.settings.items()]
+    console.print(table("Settings", ["name", "value"], settings))
     rows = [(name, amount(count)) for name, count in v.frame_rows.items()]
     console.print(table("Frames", ["frame", "rows"], rows, right=["rows"]))
+
+
+def _figures(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """A summary's figures (nested ones as ``parent.name``) with their kind."""
+    from oneplan.engines.diff import figure_kind, flat_figures
+
+    return [
+        (name, value, figure_kind(name, value)) for name, value in flat_figures(summary).items()
+    ]
+
+
+def _figure(value: Any, kind: str) -> str:
+    """A headline figure as people read it: a share as a percentage."""
+    return percent(value) if kind == "share" else cell(value)
+
+
+def _change(value: Any, kind: str) -> str:
+    """A change of a figure: of a share in percentage points."""
+    if kind == "share":
+        return points(value)
+    return "" if missing(value) else f"{float(value):+,.2f}"
 
 
 def _print_frame_diff(found: FrameDiff, limit: int) -> None:
@@ -110,7 +132,13 @@ def diff_command(
         found = diff(session, local_actor(), a, b, frame)
     say(f"({found.a.kind})", f"Plan version #{a} (A) against #{b} (B)", "title")
     if len(found.headline):
-        console.print(frame_table("Headline", found.headline, len(found.headline)))
+        rows = []
+        for row in found.headline.to_dict("records"):
+            kind = str(row["kind"])
+            shown = (_figure(row["a"], kind), _figure(row["b"], kind), _change(row["change"], kind))
+            rows.append((row["figure"], *shown))
+        columns = ["figure", "a", "b", "change"]
+        console.print(table("Headline", columns, rows, right=columns[1:]))
     for frame_diff in found.frames.values():
         _print_frame_diff(frame_diff, limit)
 

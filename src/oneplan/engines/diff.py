@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.kpi.figures import is_share
 from oneplan.errors import InputError
 
 # The columns that name a row of a known frame; other frames use their non-numeric columns.
@@ -147,19 +148,58 @@ def diff_frames(
     )
 
 
+def flat_figures(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A summary's figures, a nested one (the top bottleneck, a scenario's finance) named
+    ``parent.figure``; lists are left out.
+
+    >>> flat_figures({"cost": 2.0, "neck": {"resource": "P1", "utilisation": 0.9}, "x": [1]})
+    {'cost': 2.0, 'neck.resource': 'P1', 'neck.utilisation': 0.9}
+    """
+    flat: dict[str, Any] = {}
+    for name, value in summary.items():
+        if isinstance(value, Mapping):
+            flat.update(flat_figures(value, f"{prefix}{name}."))
+        elif not isinstance(value, list | tuple):
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def _is_figure(value: Any) -> bool:
+    # JSON true/false are ints to Python but not figures to subtract
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def figure_kind(name: str, *values: Any) -> str:
+    """``share`` (a share of one: shown as a percentage, its change in points), ``number`` or
+    ``text``, from the figure's name and values.
+
+    >>> figure_kind("service_level", 0.9), figure_kind("total_cost", 3.0)
+    ('share', 'number')
+    >>> figure_kind("status", "optimal"), figure_kind("margin_pct", None, 0.4)
+    ('text', 'share')
+    """
+    given = [v for v in values if v is not None]
+    if not given or not all(_is_figure(v) for v in given):
+        return "text"
+    return "share" if is_share(name) else "number"
+
+
 def headline_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> pd.DataFrame:
+    """Each headline figure of two summaries side by side: [figure, a, b, change, kind].
+
+    ``change`` is b - a for figures both have as numbers; ``kind`` says how to read them
+    (`figure_kind`: a share's change is in points of one). Nested figures are ``parent.name``.
+    """
+    flat_a, flat_b = flat_figures(a), flat_figures(b)
     rows = []
-    for figure in [*a, *(k for k in b if k not in a)]:
-        x, y = a.get(figure), b.get(figure)
-        if isinstance(x, dict | list) or isinstance(y, dict | list):
-            continue
+    for figure in [*flat_a, *(k for k in flat_b if k not in flat_a)]:
+        x, y = flat_a.get(figure), flat_b.get(figure)
         change = None
-        # JSON true/false are ints to Python but not figures to subtract
-        numbers = bool not in (type(x), type(y))
-        if isinstance(x, int | float) and isinstance(y, int | float) and numbers:
-            change = float(y) - float(x)
-        rows.append({"figure": figure, "a": x, "b": y, "change": change})
-    return pd.DataFrame(rows, columns=["figure", "a", "b", "change"])
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            change = float(y) - float(x) if _is_figure(x) and _is_figure(y) else None
+        kind = figure_kind(figure, x, y)
+        rows.append({"figure": figure, "a": x, "b": y, "change": change, "kind": kind})
+    return pd.DataFrame(rows, columns=["figure", "a", "b", "change", "kind"])
 
 
 def diff_frame_sets(
