@@ -169,4 +169,4 @@ def test_shares_show_as_percentages_and_their_change_in_points() -> None:
     assert "top_bottleneck.utilisation │ 95.0% │ 100.0% │ +5.0 pts" in text
     headline = text.split("supply_plan:")[0]
     assert "0.90" not in headline and "0.39" not in headline  # no share as a bare fraction
-    assert "total_cost │ 1,234.50 │ 1,234.50 │ +0.00" in headline  # amounts stay amounts
+    assert "total_cost │ 1,234.50 │ 1,234.50 │ +0" in headline  # amounts stay amounts

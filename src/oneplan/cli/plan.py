@@ -88,7 +88,10 @@ def _change(value: Any, kind: str) -> str:
     """A change of a figure: of a share in percentage points."""
     if kind == "share":
         return points(value)
-    return "" if missing(value) else f"{float(value):+,.2f}"
+    if missing(value):
+        return ""
+    change = float(value)
+    return f"{change:+,.0f}" if change.is_integer() else f"{change:+,.2f}"
 
 
 def _print_frame_diff(found: FrameDiff, limit: int) -> None:
