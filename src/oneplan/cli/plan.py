@@ -104,7 +104,9 @@ def _print_frame_diff(found: FrameDiff, limit: int) -> None:
         "title",
     )
     if len(found.totals):
-        console.print(frame_table(f"{found.name}: totals", found.totals, limit))
+        over = f", {found.totals_over}" if found.totals_over else ""
+        title = f"{found.name}: totals of the columns that add up{over}"
+        console.print(frame_table(title, found.totals, limit))
     for title, rows in (("added", found.added), ("removed", found.removed)):
         if len(rows):
             console.print(frame_table(f"{found.name}: {title}", rows, limit))
