@@ -179,8 +179,7 @@ def _demand_change(
             node = demand["location"].astype(str).isin(codes).to_numpy()
         if not known:
             column = "code" if level == "location" else "region"
-            codes = locations[column].astype(str) if locations is not None else []
-            hint = did_you_mean(target, codes)
+            hint = did_you_mean(target, [] if locations is None else locations[column])
             raise _fail(row, "target", f"{level} '{target}' is not in locations{hint}")
     months = pd.DatetimeIndex(demand["period"])
     node &= np.asarray((months >= row["period_from"]) & (months <= row["period_to"]))
@@ -235,8 +234,7 @@ def _capacity_change(
 ) -> tuple[dict[str, pd.DataFrame], int, float]:
     resources = tables.get("resources")
     if resources is None or row["target"] not in set(resources["code"].astype(str)):
-        codes = resources["code"].astype(str) if resources is not None else []
-        hint = did_you_mean(row["target"], codes)
+        hint = did_you_mean(row["target"], [] if resources is None else resources["code"])
         raise _fail(row, "target", f"resource '{row['target']}' is not in resources{hint}")
     crew = tables.get("workforce")
     if crew is not None and row["target"] in set(crew["resource"].astype(str)):

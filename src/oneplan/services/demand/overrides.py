@@ -126,8 +126,8 @@ def override_months(first: str, last: str | None, plan_months: int) -> list[str]
         problem = f"{end:%Y-%m} is before {start:%Y-%m}, the first month of the range"
     elif start is not None and len(pd.date_range(start, end, freq="MS")) > plan_months:
         problem = f"the range {start:%Y-%m} to {end:%Y-%m} is longer than the plan"
-    if problem is not None:
-        raise ValidationFailed([Problem("override", None, "to", problem)])
+    if problem is not None or end is None:
+        raise ValidationFailed([Problem("override", None, "to", problem or "is not a month")])
     if start is None:  # the month itself is refused, located, with the override's checks
         return [first]
     return [f"{month:%Y-%m}" for month in pd.date_range(start, end, freq="MS")]
