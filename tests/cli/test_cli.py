@@ -116,3 +116,18 @@ def test_validate_against_the_database_needs_one(database: Path, demo_csv: Path)
     assert result.exit_code == 3
     assert "no database" in result.output and "--standalone" in result.output
     assert not database.exists()
+
+
+def test_import_replaces_a_snapshot_table(demo_csv: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(demo_csv)]).exit_code == 0
+    month_end = tmp_path / "month-end"
+    month_end.mkdir()
+    stock = pd.read_csv(demo_csv / "inventory.csv", dtype=str, keep_default_na=False)
+    stock.head(5).to_csv(month_end / "inventory.csv", index=False)
+    result = runner.invoke(app, ["import", str(month_end), "--replace", "inventory"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"inventory │ 0 │ 0 │ {len(stock) - 5:,}" in text
+    assert "inventory: rows the package does not hold were deleted" in text
+    refused = runner.invoke(app, ["import", str(month_end), "--replace", "items"])
+    assert refused.exit_code == 2 and "items cannot be replaced" in refused.output

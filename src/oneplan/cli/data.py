@@ -68,8 +68,20 @@ def validate(
 
 
 @handle_errors
-def import_(path: PackagePath) -> None:
-    """Import a data package all or nothing; re-importing the same package changes nothing."""
+def import_(
+    path: PackagePath,
+    replace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--replace",
+            help="Replace this table (repeatable): delete its rows the package does not hold. For"
+            " snapshots such as inventory and customer_orders; refused for tables other rows"
+            " refer to (items, locations...).",
+        ),
+    ] = None,
+) -> None:
+    """Import a data package all or nothing; re-importing the same package changes nothing.
+    Rows are never deleted, except in the tables named with --replace."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from oneplan.db.session import unit_of_work
@@ -93,17 +105,26 @@ def import_(path: PackagePath) -> None:
         )  # before the database: a bad path changes nothing
         db, wait = database(), settings().sqlite_busy_timeout_s
         with unit_of_work(db) as session:
-            report = import_package(session, actor, files, lock_timeout_s=wait, on_table=advance)
+            report = import_package(
+                session, actor, files, lock_timeout_s=wait, on_table=advance, replace=replace or ()
+            )
         progress.update(task, description="Imported", completed=len(report.counts))
-    rows: list[tuple[str, str, str]] = [
-        (name, amount(count.inserted), amount(count.updated))
+    columns = ["table", "inserted", "updated", *(["deleted"] if report.replaced else [])]
+    rows: list[list[str]] = [
+        [name, amount(count.inserted), amount(count.updated)]
+        + ([amount(count.deleted) if name in report.replaced else ""] if report.replaced else [])
         for name, count in report.counts.items()
     ]
-    rows.append(("total", amount(report.inserted), amount(report.updated)))
-    title = f"Import #{report.import_id} ({report.format})"
-    console.print(
-        table(title, ["table", "inserted", "updated"], rows, right=["inserted", "updated"])
+    rows.append(
+        ["total", amount(report.inserted), amount(report.updated)]
+        + ([amount(report.deleted)] if report.replaced else [])
     )
+    title = f"Import #{report.import_id} ({report.format})"
+    console.print(table(title, columns, rows, right=columns[1:]))
+    if report.replaced:
+        say(
+            f"{', '.join(report.replaced)}: rows the package does not hold were deleted", "replaced"
+        )
 
 
 @handle_errors

@@ -10,13 +10,15 @@ __all__ = ["ImportReport", "PackageFormat", "TableCount", "ValidationReport"]
 
 
 class TableCount(BaseModel):
-    """Rows of one table an import inserted, updated and left as they were."""
+    """Rows of one table an import inserted, updated, left as they were, and (a table it
+    replaced) deleted because the package no longer holds them."""
 
     model_config = ConfigDict(frozen=True)
 
     inserted: int
     updated: int
     unchanged: int = 0
+    deleted: int = 0
 
 
 class ImportReport(BaseModel):
@@ -29,6 +31,8 @@ class ImportReport(BaseModel):
     format: str
     content_hash: str
     counts: dict[str, TableCount] = {}
+    replaced: list[str] = []
+    """The tables replaced: rows the package does not hold were deleted."""
 
     @property
     def inserted(self) -> int:
@@ -41,6 +45,10 @@ class ImportReport(BaseModel):
     @property
     def unchanged(self) -> int:
         return sum(c.unchanged for c in self.counts.values())
+
+    @property
+    def deleted(self) -> int:
+        return sum(c.deleted for c in self.counts.values())
 
 
 class ValidationReport(BaseModel):

@@ -8,10 +8,11 @@ lock). Reading the files happens before, outside any transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from oneplan.datapack import (
     write_package,
 )
 from oneplan.db.base import Base
-from oneplan.db.bulk import Stamp, upsert_frame
+from oneplan.db.bulk import Stamp, delete_missing, upsert_frame
 from oneplan.db.models import Import
 from oneplan.errors import Problem, ValidationFailed
 from oneplan.services.actor import Actor
@@ -143,6 +144,48 @@ def validate_files(
     )
 
 
+def referenced_by(schema: PackageSchema) -> dict[str, list[str]]:
+    """For each table, the other tables whose rows refer to its rows (items: customer_orders,
+    demand, inventory...)."""
+    found: dict[str, set[str]] = {t.name: set() for t in schema.tables}
+    for table in schema.tables:
+        for column in table.columns:
+            if column.reference is not None and column.reference[0] != table.name:
+                found[column.reference[0]].add(table.name)
+    return {name: sorted(tables) for name, tables in found.items()}
+
+
+def check_replace(schema: PackageSchema, files: PackageFiles, replace: Sequence[str]) -> list[str]:
+    """The tables to replace, in import order, or `ValidationFailed` naming why one cannot be:
+    not a package table; a table other tables refer to (deleting its rows could orphan theirs:
+    master data such as items and locations is corrected, never replaced); or a table the
+    package does not hold (replacing it would empty it; a file with only its header row does,
+    on purpose)."""
+    problems = []
+    referring = referenced_by(schema)
+    for name in dict.fromkeys(replace):
+        if name not in referring:
+            message = f"{name!r} is not a table of the data package"
+        elif referring[name]:
+            message = (
+                f"{name} cannot be replaced: rows of {', '.join(referring[name])} refer to its "
+                "rows; import its changed and new rows without --replace (rows are never "
+                "deleted from it)"
+            )
+        elif name not in files.raw.tables:
+            message = (
+                f"the package holds no {name} table: replacing it would delete every row; give "
+                f"the {name} file (only its header row, to empty the table on purpose)"
+            )
+        else:
+            continue
+        problems.append(Problem(files.source, None, "replace", message))
+    if problems:
+        raise ValidationFailed(problems)
+    wanted = set(replace)
+    return [t.name for t in schema.tables if t.name in wanted]
+
+
 def import_package(
     session: Session,
     actor: Actor,
@@ -150,14 +193,21 @@ def import_package(
     *,
     lock_timeout_s: float = 30.0,
     on_table: Callable[[str, int, int], None] | None = None,
+    replace: Sequence[str] = (),
 ) -> ImportReport:
     """Validate against the database and write the package, in the caller's write transaction.
 
     A second import waits for the first (at most ``lock_timeout_s`` on PostgreSQL; SQLite's
     busy timeout), then fails cleanly. `on_table(name, done, total)` is called before each
     table is written, for progress bars. Any problem: `ValidationFailed`, nothing written.
+
+    Rows are upserted by key and never deleted, except in the tables named in ``replace``
+    (snapshots such as ``inventory`` and ``customer_orders``): there the rows the package does
+    not hold are deleted, in the same transaction, counted per table and in the audit event.
+    `check_replace` says which tables can be replaced.
     """
     schema = package_schema()
+    replaced = check_replace(schema, files, replace)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # One import at a time; a second waits as long as a second writer on SQLite would.
@@ -191,28 +241,34 @@ def import_package(
         present = list(files.raw.tables[name].frame.columns)  # absent ones keep what the DB holds
         target = Base.metadata.tables[name]
         counted = upsert_frame(connection, target, frames[name], stamp, updated=present)
+        deleted = delete_missing(connection, target, frames[name]) if name in replaced else 0
         counts[name] = TableCount(
-            inserted=counted.inserted, updated=counted.updated, unchanged=counted.unchanged
+            inserted=counted.inserted,
+            updated=counted.updated,
+            unchanged=counted.unchanged,
+            deleted=deleted,
         )
     entry.finished_at = datetime.now(UTC)
     entry.row_counts = {
-        name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
+        name: {"inserted": c.inserted, "updated": c.updated}
+        | ({"deleted": c.deleted} if name in replaced else {})
+        for name, c in counts.items()
     }
-    record(
-        session,
-        actor,
-        "import.done",
-        "import",
-        entry.id,
-        {"source": files.source, "format": files.format, "tables": entry.row_counts},
-        at=now,
-    )
+    detail: dict[str, Any] = {
+        "source": files.source,
+        "format": files.format,
+        "tables": entry.row_counts,
+    }
+    if replaced:
+        detail["replaced"] = replaced
+    record(session, actor, "import.done", "import", entry.id, detail, at=now)
     return ImportReport(
         import_id=entry.id,
         source=files.source,
         format=files.format,
         content_hash=files.content_hash,
         counts=counts,
+        replaced=replaced,
     )
 
 
