@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from oneplan.cli.main import app
@@ -131,3 +132,17 @@ def test_import_replaces_a_snapshot_table(demo_csv: Path, tmp_path: Path) -> Non
     assert "inventory: rows the package does not hold were deleted" in text
     refused = runner.invoke(app, ["import", str(month_end), "--replace", "items"])
     assert refused.exit_code == 2 and "items cannot be replaced" in refused.output
+
+
+def test_validate_without_a_reachable_server_checks_the_package_alone(
+    demo_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneplan.config import get_settings
+
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["validate", str(demo_csv)])
+    assert result.exit_code == 0, result.output
+    assert "checked alone" in result.output
+    refused = runner.invoke(app, ["validate", "--against-db", str(demo_csv)])
+    assert refused.exit_code == 3 and "cannot be reached" in refused.output

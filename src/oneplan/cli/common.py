@@ -88,8 +88,9 @@ def local_actor() -> Actor:
 
 
 def existing_database() -> sa.Engine | None:
-    """The configured database if it exists with oneplan's schema, else None; never creates
-    one (a SQLite file that is not there stays not there)."""
+    """The configured database if it exists with oneplan's schema, else None (also when its
+    server cannot be reached); never creates one (a SQLite file that is not there stays not
+    there)."""
     import sqlalchemy as sa
 
     from oneplan.db import migrate
@@ -101,7 +102,10 @@ def existing_database() -> sa.Engine | None:
         if not file or file == ":memory:" or not Path(file).exists():
             return None
     db = create_db_engine(url)
-    current = migrate.current_revision(db)
+    try:
+        current = migrate.current_revision(db)
+    except sa.exc.OperationalError:
+        return None
     if current is None:
         return None
     if current != migrate.head_revision():

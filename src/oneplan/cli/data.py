@@ -55,8 +55,9 @@ def validate(
         db = None if against_db is False else existing_database()
         if db is None and against_db:
             raise NotFound(
-                "there is no database to check against (run `oneplan import` first); "
-                "use --standalone to check the package alone"
+                "there is no database to check against (none with oneplan's schema, or its "
+                "server cannot be reached; `oneplan import` makes one); use --standalone to "
+                "check the package alone"
             )
         reading = nullcontext(None) if db is None else unit_of_work(db, write=False)
         with reading as session:
