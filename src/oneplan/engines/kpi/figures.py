@@ -19,7 +19,9 @@ SHARE_FIGURES = frozenset(
         "on_time_share",
     }
 )
-SHARE_SUFFIXES = ("_pct", "_share")
+SHARE_SUFFIXES = ("_pct", "_share", "%")
+#: The KPI labels of a plan comparison (`plan_kpis`) that are shares.
+SHARE_LABELS = ("utilisation ", "service level")
 
 
 def is_share(figure: str) -> bool:
@@ -27,6 +29,8 @@ def is_share(figure: str) -> bool:
 
     >>> is_share("service_level"), is_share("top_bottleneck.utilisation"), is_share("total_cost")
     (True, True, False)
+    >>> is_share("margin %"), is_share("utilisation INJ-N1"), is_share("unmet units")
+    (True, True, False)
     """
     name = figure.rsplit(".", 1)[-1]
-    return name in SHARE_FIGURES or name.endswith(SHARE_SUFFIXES)
+    return name in SHARE_FIGURES or name.endswith(SHARE_SUFFIXES) or name.startswith(SHARE_LABELS)
