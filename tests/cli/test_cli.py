@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from oneplan.cli.main import app
@@ -92,3 +93,73 @@ def test_a_notes_sheet_is_left_out_and_said(tmp_path: Path, demo_frames: dict[st
         result = runner.invoke(app, [command, str(book)])
         assert result.exit_code == 0, result.output
         assert "left out:" in result.output and "sheet Notes" in result.output
+
+
+def test_a_package_that_does_not_exist_is_a_clear_problem(database: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir"
+    for command in (["validate"], ["import"], ["cycle", "run"]):
+        result = runner.invoke(app, [*command, str(missing)])
+        assert result.exit_code == 2, (command, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        text = " ".join(result.output.split())
+        assert f"{missing}: no such folder or file" in text, (command, text)
+        assert "Traceback" not in text and "FileNotFoundError" not in text
+    assert not database.exists()  # nothing was read, nothing was created
+
+
+def test_validate_checks_against_a_database_that_holds_data(
+    database: Path, demo_csv: Path, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(demo_csv / "sales_history.csv", partial / "sales_history.csv")
+    # no database yet: the package is checked alone, and no database is made for it
+    alone = runner.invoke(app, ["validate", str(partial)])
+    assert alone.exit_code == 2
+    assert "checked alone" in alone.output and "is not a code in items" in alone.output
+    assert not database.exists()
+
+    assert runner.invoke(app, ["import", str(demo_csv)]).exit_code == 0
+    result = runner.invoke(app, ["validate", str(partial)])
+    assert result.exit_code == 0, result.output
+    assert "checked against the database" in result.output and "1 tables" in result.output
+    standalone = runner.invoke(app, ["validate", "--standalone", str(partial)])
+    assert standalone.exit_code == 2
+    assert "checked alone" in standalone.output
+    assert runner.invoke(app, ["validate", "--against-db", str(partial)]).exit_code == 0
+
+
+def test_validate_against_the_database_needs_one(database: Path, demo_csv: Path) -> None:
+    result = runner.invoke(app, ["validate", "--against-db", str(demo_csv)])
+    assert result.exit_code == 3
+    assert "no database" in result.output and "--standalone" in result.output
+    assert not database.exists()
+
+
+def test_import_replaces_a_snapshot_table(demo_csv: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", str(demo_csv)]).exit_code == 0
+    month_end = tmp_path / "month-end"
+    month_end.mkdir()
+    stock = pd.read_csv(demo_csv / "inventory.csv", dtype=str, keep_default_na=False)
+    stock.head(5).to_csv(month_end / "inventory.csv", index=False)
+    result = runner.invoke(app, ["import", str(month_end), "--replace", "inventory"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"inventory │ 0 │ 0 │ {len(stock) - 5:,}" in text
+    assert "inventory: rows the package does not hold were deleted" in text
+    refused = runner.invoke(app, ["import", str(month_end), "--replace", "items"])
+    assert refused.exit_code == 2 and "items cannot be replaced" in refused.output
+
+
+def test_validate_without_a_reachable_server_checks_the_package_alone(
+    demo_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneplan.config import get_settings
+
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["validate", str(demo_csv)])
+    assert result.exit_code == 0, result.output
+    assert "checked alone" in result.output
+    refused = runner.invoke(app, ["validate", "--against-db", str(demo_csv)])
+    assert refused.exit_code == 3 and "cannot be reached" in refused.output

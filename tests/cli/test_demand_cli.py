@@ -233,3 +233,36 @@ def test_grid_text_never_becomes_a_formula(tmp_path: Path) -> None:
     cell = openpyxl.load_workbook(path)[GRID_SHEET].cell(2, 1)
     assert cell.data_type == "s"
     assert cell.value == '=HYPERLINK("x")'
+
+
+def test_show_splits_months_that_do_not_fit_the_terminal(
+    database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common.console, "width", 52)
+    result = runner.invoke(app, ["demand", "show", "--months", "18", "--level", "family"])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    for month in ("2027-01", "2027-02", "2027-03", "2027-04", "all months", "value EUR"):
+        assert month in result.output  # whole headers, never cut
+    assert "Consensus units by family (1 of" in result.output
+    ruled = [line for line in result.output.splitlines() if line[:1] in "┏┃┡│└"]
+    assert max(len(line) for line in ruled) <= 52
+    for family in ("HOS", "SPR", "STO"):
+        assert result.output.count(family) >= 2  # each table names its rows
+
+
+def test_override_a_range_of_months_and_a_hint_for_a_near_code(database: Path) -> None:
+    base = ["demand", "override", "--level", "family", "--change-pct", "5", "--reason", "fair"]
+    result = runner.invoke(
+        app, [*base, "--member", "STO", "--period", "2027-02", "--to", "2027-04"]
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "overrides #" in text and "in each month from 2027-02 to 2027-04" in text
+    refused = runner.invoke(
+        app, [*base, "--member", "STO", "--period", "2027-03", "--to", "2031-01"]
+    )
+    assert refused.exit_code == 2 and "column to" in refused.output
+    lower = runner.invoke(app, [*base, "--member", "sto", "--period", "2027-02"])
+    assert lower.exit_code == 2
+    assert "'sto' is not a known family; did you mean STO?" in lower.output

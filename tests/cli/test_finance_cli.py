@@ -43,6 +43,10 @@ def test_run_show_and_bridge(plan_by_hand: Callable[[], None]) -> None:
         stored, frames = finance_version(session, local_actor())
     summary = stored.summary
     assert f"revenue: {summary['revenue']:,.0f} EUR" in result.output
+    again = runner.invoke(app, ["finance", "run"])  # the same inputs: the same version
+    assert again.exit_code == 0, again.output
+    assert "unchanged: version #3 reused (2027-01)" in again.output
+    assert f"revenue: {summary['revenue']:,.0f} EUR" in again.output
 
     result = runner.invoke(app, ["finance", "show", "--grain", "year"])
     assert result.exit_code == 0, result.output

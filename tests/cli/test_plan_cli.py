@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import typer
 from typer.testing import CliRunner
@@ -17,9 +19,9 @@ app = typer.Typer(no_args_is_help=True)
 register(app)
 
 
-def stored_version(production: list[float], items: list[str] | None = None) -> int:
+def stored_frame(production: list[float], items: list[str] | None = None) -> pd.DataFrame:
     items = items or ["A", "B"]
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "item": items,
             "location": ["P1"] * len(items),
@@ -27,6 +29,10 @@ def stored_version(production: list[float], items: list[str] | None = None) -> i
             "production": production,
         }
     )
+
+
+def stored_version(production: list[float], items: list[str] | None = None) -> int:
+    frame = stored_frame(production, items)
     with unit_of_work(database()) as session:
         version = save_version(
             session,
@@ -91,3 +97,76 @@ def test_diff_shows_added_removed_and_changed_rows() -> None:
     assert "1 added, 0 removed, 1 changed, 1 unchanged" in out
     assert "7.50" in out  # production of B: 20 -> 27.5
     assert "total_cost" in out and "11.50" in out  # headline: 30 -> 41.5
+
+
+def test_adopt_a_scenario_and_export_its_mps(tmp_path: Path) -> None:
+    from oneplan.cli.supply import register as register_supply
+
+    both = typer.Typer(no_args_is_help=True)
+    register(both)
+    register_supply(both)
+    base = stored_version([10.0, 20.0])
+    for action in ("propose", "approve", "release"):
+        assert run("plan", action, str(base))[0] == 0
+    with unit_of_work(database()) as session:
+        scenario = save_version(
+            session,
+            Actor("maker"),
+            cycle="2027-01",
+            kind="scenario",
+            name="second shift",
+            frames={"supply_plan": stored_frame([30.0, 40.0]).assign(subcontract=0.0)},
+            settings={},
+            summary={"status": "optimal"},
+            input_hash="s1",
+        ).id
+    code, out = run("plan", "adopt", str(scenario), "--reason", "chosen in the S&OP meeting")
+    assert code == 0, out
+    assert f"plan version #{scenario}, is now the released supply plan of cycle 2027-01" in out
+    assert f"#{base} is superseded" in out
+    exported = runner.invoke(both, ["export-mps", str(tmp_path / "mps"), "--grain", "month"])
+    code, out = exported.exit_code, exported.output
+    assert code == 0, out
+    assert f"scenario 'second shift', version #{scenario}" in " ".join(out.split())
+    code, out = run("audit", "--subject-id", str(scenario))
+    assert "plan.adopt" in out and "chosen in the S&OP meeting" in out
+    code, out = run("plan", "adopt", str(base))
+    assert code == 4 and "only a scenario version is adopted" in out
+
+
+def test_shares_show_as_percentages_and_their_change_in_points() -> None:
+    ids = []
+    for level, margin, neck in ((0.903, 0.39, 0.95), (0.875, 0.4125, 1.0)):
+        with unit_of_work(database()) as session:
+            ids.append(
+                save_version(
+                    session,
+                    Actor("maker"),
+                    cycle="2027-01",
+                    kind="supply",
+                    name="manual",
+                    frames={"supply_plan": stored_frame([1.0, 2.0])},
+                    settings={},
+                    summary={
+                        "service_level": level,
+                        "margin_pct": margin,
+                        "total_cost": 1234.5,
+                        "top_bottleneck": {"resource": "P1", "utilisation": neck},
+                    },
+                    input_hash="x",
+                ).id
+            )
+    code, out = run("plan", "show", str(ids[0]))
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "90.3%" in text and "39.0%" in text and "0.90" not in text
+    assert "top_bottleneck.utilisation │ 95.0%" in text and "1,234.50" in text
+    code, out = run("plan", "diff", str(ids[0]), str(ids[1]), "--frame", "supply_plan")
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "service_level │ 90.3% │ 87.5% │ -2.8 pts" in text
+    assert "margin_pct │ 39.0% │ 41.2% │ +2.2 pts" in text
+    assert "top_bottleneck.utilisation │ 95.0% │ 100.0% │ +5.0 pts" in text
+    headline = text.split("supply_plan:")[0]
+    assert "0.90" not in headline and "0.39" not in headline  # no share as a bare fraction
+    assert "total_cost │ 1,234.50 │ 1,234.50 │ +0" in headline  # amounts stay amounts

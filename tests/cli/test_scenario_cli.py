@@ -73,6 +73,11 @@ def test_scenario_commands(base_plan: pd.DataFrame) -> None:
     assert "gross margin" in compared and "margin %" in compared and "rows changed" in compared
     assert "revenue at price" not in compared
     assert f"dearer #{version.id}" in compared
+    # shares read as percentages: margin %, service level and utilisation
+    for label in ("margin %", "service level on time", "utilisation INJ-N1"):
+        row = next(line for line in compared.splitlines() if f"│ {label} " in line)
+        cells = [c.strip() for c in row.split("│")[2:-1]]
+        assert all(c.endswith("%") for c in cells), row
 
     explained = invoke("explain", "dearer")
     assert "KPI change by assumption" in explained and "total change" in explained

@@ -127,6 +127,20 @@ def test_show_and_export_mps_from_the_stored_plan(
     by_month = weekly.groupby("period")["quantity"].sum()
     assert by_month.to_numpy() == pytest.approx(monthly.set_index("period")["quantity"].to_numpy())
 
+    for frame in (monthly, weekly):
+        assert (frame["quantity"] % 1 == 0).all()  # whole units
+    lots = tmp_path / "lots"
+    result = runner.invoke(app, ["export-mps", str(lots), "--lot-size", "100", "--minimum", "250"])
+    assert result.exit_code == 0, result.output
+    assert "in lots of 100" in result.output
+    monthly = pd.read_csv(lots / "mps_month.csv")
+    assert (monthly["quantity"] % 100 == 0).all() and (monthly["production"] >= 300).all()
+    weekly = pd.read_csv(lots / "mps_week.csv")
+    by_month = weekly.groupby("period")["quantity"].sum()
+    assert by_month.tolist() == monthly.set_index("period")["quantity"].tolist()
+    result = runner.invoke(app, ["export-mps", str(lots), "--lot-size", "0"])
+    assert result.exit_code == 2
+
     book = tmp_path / "mps.xlsx"
     result = runner.invoke(app, ["export-mps", str(book), "--grain", "week"])
     assert result.exit_code == 0, result.output

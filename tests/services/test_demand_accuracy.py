@@ -223,3 +223,60 @@ def test_accuracy_command_prints_both_tables(
     assert "Forecast accuracy by lag (family level)" in result.output
     assert "10.7%" in result.output  # naive family WAPE 3/28
     assert "author bob" in result.output and "-10.0 pts" in result.output  # -2.8/28
+
+
+@pytest.fixture
+def waiting_db(engine: sa.Engine, tmp_path: Path, prepare: Any) -> sa.Engine:
+    """One cycle, 2027-04, with an override, and sales only through 2027-03: nothing to
+    measure yet."""
+    prepare.import_demo(engine, _package(tmp_path / "package"))
+    frames = _frames("2027-02")
+    for frame in frames.values():
+        frame["period"] = frame["period"] + pd.DateOffset(months=2)
+    with unit_of_work(engine) as session:
+        save_version(
+            session,
+            Actor("planner"),
+            cycle="2027-04",
+            kind="demand",
+            name="Demand plan 2027-04",
+            frames=frames,
+            settings={},
+            summary={},
+            input_hash="2027-04",
+        )
+    return engine
+
+
+def test_an_override_without_sales_yet_waits_instead_of_failing(waiting_db: sa.Engine) -> None:
+    with unit_of_work(waiting_db, write=False) as session:
+        result = demand_accuracy(session, TESTER, lags=(1, 3))
+    assert result.sales_through == "2027-03"
+    assert set(result.contributions["author"]) == {"bob"}  # known, not yet measurable
+    item = result.accuracy[result.accuracy["level"] == "item"]
+    assert (item["points"] == 0).all() and (item["pending"] == 2).all()
+    assert set(item["layer"]) == {"naive", "statistical", "consensus"}
+    assert result.value_added.empty
+
+
+def test_accuracy_command_says_what_waits_for_sales(
+    waiting_db: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    from oneplan.cli.demand import register
+
+    app = typer.Typer()
+    register(app)
+    monkeypatch.setenv("ONEPLAN_DATABASE_URL", waiting_db.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["demand", "accuracy"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Forecast accuracy by lag (item level)" in text
+    assert "sales are known through 2027-03" in text
+    assert "waiting for sales" in text
+    assert "bob" in text  # the override's author is named, to be measured later

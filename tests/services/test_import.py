@@ -200,3 +200,106 @@ def test_columns_missing_from_a_file_keep_what_the_database_holds(
             connection.execute(sa.text("SELECT max(quantity) FROM sales_history")).scalar_one()
             == 12345
         )
+
+
+def test_a_partial_package_validates_against_a_database_that_holds_data(
+    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
+) -> None:
+    from oneplan.services.data.service import checks_against_database, validate_files
+
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    shutil.copy(demo_csv / "sales_history.csv", partial / "sales_history.csv")
+    files, actor = read_package_files(partial, settings), Actor("tester")
+    with unit_of_work(engine, write=False) as session:
+        assert not checks_against_database(session, actor)  # an empty database adds nothing
+        with pytest.raises(ValidationFailed, match="is not a code in items"):
+            validate_files(session, actor, files)
+    imported(engine, demo_csv, settings)
+    with unit_of_work(engine, write=False) as session:
+        assert checks_against_database(session, actor)
+        _, report = validate_files(session, actor, files)
+    assert report.against_database and report.rows == {"sales_history": report.total_rows}
+    assert not checks_against_database(None, actor)
+    with pytest.raises(ValidationFailed):
+        validate_files(None, actor, files)
+
+
+def snapshot_package(demo_csv: Path, folder: Path) -> Path:
+    """This month's open orders and stock only: half the stock rows, a third of the orders."""
+    folder.mkdir()
+    stock = pd.read_csv(demo_csv / "inventory.csv", dtype=str, keep_default_na=False)
+    stock.iloc[::2].to_csv(folder / "inventory.csv", index=False)
+    orders = pd.read_csv(demo_csv / "customer_orders.csv", dtype=str, keep_default_na=False)
+    orders.iloc[::3].to_csv(folder / "customer_orders.csv", index=False)
+    return folder
+
+
+def replace_import(
+    engine: sa.Engine, path: Path, settings: Settings, replace: list[str]
+) -> ImportReport:
+    files = read_package_files(path, settings)
+    with unit_of_work(engine) as session:
+        return import_package(session, Actor(settings.user), files, replace=replace)
+
+
+def test_replace_deletes_the_rows_a_snapshot_no_longer_holds(
+    engine: sa.Engine, demo_csv: Path, settings: Settings, tmp_path: Path
+) -> None:
+    from oneplan.services.audit.service import events
+
+    imported(engine, demo_csv, settings)
+    before = table_counts(engine)
+    package = snapshot_package(demo_csv, tmp_path / "month-end")
+    kept_stock = len(pd.read_csv(package / "inventory.csv"))
+    kept_orders = len(pd.read_csv(package / "customer_orders.csv"))
+    plain = imported(engine, package, settings)  # without replace: nothing is deleted
+    logs = {"imports", "audit_events"}  # each import adds its own record
+    assert plain.deleted == 0
+    assert {k: v for k, v in table_counts(engine).items() if k not in logs} == {
+        k: v for k, v in before.items() if k not in logs
+    }
+
+    report = replace_import(engine, package, settings, ["inventory", "customer_orders"])
+    counts = table_counts(engine)
+    assert (counts["inventory"], counts["customer_orders"]) == (kept_stock, kept_orders)
+    assert report.counts["inventory"].deleted == before["inventory"] - kept_stock
+    assert report.counts["customer_orders"].deleted == before["customer_orders"] - kept_orders
+    assert report.deleted == report.counts["inventory"].deleted + (
+        report.counts["customer_orders"].deleted
+    )
+    assert report.replaced == ["customer_orders", "inventory"]
+    untouched = set(before) - {"inventory", "customer_orders", "imports", "audit_events"}
+    assert {k: counts[k] for k in untouched} == {k: before[k] for k in untouched}
+    with unit_of_work(engine, write=False) as session:
+        done = events(session, Actor("x"), "import", report.import_id)[0]
+    assert done.detail["replaced"] == ["customer_orders", "inventory"]
+    assert done.detail["tables"]["inventory"]["deleted"] == before["inventory"] - kept_stock
+    again = replace_import(engine, package, settings, ["inventory", "customer_orders"])
+    assert again.deleted == 0 and again.inserted == 0  # the snapshot is what the database holds
+
+
+@pytest.mark.parametrize(
+    ("replace", "named"),
+    [
+        (["items"], "items cannot be replaced: rows of customer_orders, demand"),
+        (["locations"], "locations cannot be replaced"),
+        (["sales_history"], "the package holds no sales_history table"),
+        (["stock"], "'stock' is not a table of the data package"),
+    ],
+)
+def test_replace_is_refused_where_it_would_break_references_or_empty_a_table(
+    engine: sa.Engine,
+    demo_csv: Path,
+    settings: Settings,
+    tmp_path: Path,
+    replace: list[str],
+    named: str,
+) -> None:
+    imported(engine, demo_csv, settings)
+    before = table_counts(engine)
+    package = snapshot_package(demo_csv, tmp_path / "month-end")
+    with pytest.raises(ValidationFailed, match=named) as caught:
+        replace_import(engine, package, settings, replace)
+    assert caught.value.problems[0].column == "replace"
+    assert table_counts(engine) == before

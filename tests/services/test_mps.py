@@ -100,7 +100,14 @@ def test_export_mps_writes_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> No
         "subcontract",
     ]
     assert month["quantity"].sum() == pytest.approx(week["quantity"].sum())
-    assert folder.quantity == pytest.approx((plan["production"] + plan["subcontract"]).sum())
+    # whole units by default: each item's and location's total is the plan's, rounded
+    per_series = plan.groupby(["item", "location"])[["production", "subcontract"]].sum()
+    assert folder.quantity == np.floor(per_series.to_numpy() + 0.5).sum()
+    assert folder.quantity == pytest.approx(
+        (plan["production"] + plan["subcontract"]).sum(), abs=0.5 * per_series.size
+    )
+    for frame in (month, week):
+        assert (frame["quantity"] % 1 == 0).all()
 
     book = mps(engine, tmp_path / "mps.xlsx", version_id=version.id, grain="month")
     assert book.files == [tmp_path / "mps.xlsx"] and book.rows == {"mps_month": len(month)}
@@ -108,3 +115,30 @@ def test_export_mps_writes_csv_and_xlsx(engine: sa.Engine, tmp_path: Path) -> No
     assert sheet["quantity"].to_numpy() == pytest.approx(month["quantity"].to_numpy())
     with pytest.raises(NotFound):
         mps(engine, tmp_path / "x", version_id=version.id + 1)
+
+
+def test_export_mps_in_lots_with_a_minimum(engine: sa.Engine, tmp_path: Path) -> None:
+    plan = supply_plan(["2027-01", "2027-02", "2027-03"])
+    with unit_of_work(engine) as session:
+        save_version(
+            session,
+            TESTER,
+            cycle="2027-01",
+            kind="supply",
+            name="by hand",
+            frames={"supply_plan": plan},
+            settings={},
+            summary={},
+            input_hash="-",
+        )
+    mps(engine, tmp_path / "lots", lot_size=50, minimum=120)
+    month = pd.read_csv(tmp_path / "lots" / "mps_month.csv")
+    week = pd.read_csv(tmp_path / "lots" / "mps_week.csv")
+    for column in ("production", "subcontract"):
+        made = month.loc[month[column] > 0, column]
+        assert (made % 50 == 0).all() and (made >= 150).all()
+        assert (week[column] % 50 == 0).all()
+        keys = ["item", "location", "period"]
+        assert week.groupby(keys)[column].sum().to_dict() == month.set_index(keys)[column].to_dict()
+    with pytest.raises(ValueError, match="lot_size"):
+        mps(engine, tmp_path / "bad", lot_size=0)

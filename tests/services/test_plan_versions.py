@@ -355,3 +355,87 @@ def test_two_approvals_at_once_leave_one_plan_in_force(engine: sa.Engine) -> Non
 def approve_as_bob(engine: sa.Engine, version_id: int) -> None:
     with unit_of_work(engine) as session:
         transition(session, Actor("bob"), version_id, "approve")
+
+
+def release_path(engine: sa.Engine, version_id: int, user: str = "ann") -> None:
+    approve_path(engine, version_id, user)
+    with unit_of_work(engine) as session:
+        transition(session, Actor(user), version_id, "release")
+
+
+def test_one_released_supply_plan_per_cycle_base_or_scenario(engine: sa.Engine) -> None:
+    base = new_version(engine)
+    scenario = new_version(engine, kind="scenario", frames={"supply_plan": supply_plan(2.0)})
+    other_cycle = new_version(engine, kind="scenario", cycle="2027-02")
+    release_path(engine, base)
+    release_path(engine, other_cycle)
+    release_path(engine, scenario, "bob")  # the scenario supersedes the base of its cycle
+    assert states(engine) == {base: "superseded", scenario: "released", other_cycle: "released"}
+    newer_base = new_version(engine, frames={"supply_plan": supply_plan(3.0)})
+    release_path(engine, newer_base)  # and the other way round
+    assert states(engine)[scenario] == "superseded"
+    assert states(engine)[newer_base] == "released"
+    with unit_of_work(engine, write=False) as session:
+        event = events(session, TESTER, "plan_version", scenario)[-1]
+    assert (event.action, event.detail["superseded_by"]) == ("plan.supersede", newer_base)
+
+
+def test_adopting_a_scenario_makes_it_the_plan_export_mps_writes(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
+    from oneplan.services.versions.lifecycle import adopt
+
+    base = new_version(engine, frames={"supply_plan": supply_plan(1.0)})
+    release_path(engine, base)
+    scenario = new_version(engine, kind="scenario", frames={"supply_plan": supply_plan(2.0)})
+    rival = new_version(engine, kind="scenario", frames={"supply_plan": supply_plan(4.0)})
+    with unit_of_work(engine) as session:
+        transition(session, Actor("ann"), rival, "propose")
+    with unit_of_work(engine) as session:
+        adopted = adopt(session, Actor("exec"), scenario, reason="the executive meeting chose it")
+    assert adopted.version.state == "released" and adopted.version.kind == "scenario"
+    assert adopted.superseded == [base]
+    # a scenario only put forward is not in force: it stays as it was
+    assert states(engine) == {base: "superseded", scenario: "released", rival: "proposed"}
+    with unit_of_work(engine, write=False) as session:
+        trail_of = [(e.action, e.actor, e.detail) for e in events(session, TESTER, "plan_version")]
+    assert (
+        "plan.adopt",
+        "exec",
+        {
+            "from": "draft",
+            "to": "released",
+            "kind": "scenario",
+            "cycle": "2027-01",
+            "reason": "the executive meeting chose it",
+        },
+    ) in trail_of
+    exported = mps(engine, tmp_path / "mps", grain="month")
+    assert exported.version_id == scenario and exported.note is None
+    assert exported.kind == "scenario"
+    assert exported.quantity == pytest.approx(supply_plan(2.0)["production"].sum())
+    assert mps(engine, tmp_path / "by-id", version_id=rival).version_id == rival
+    with unit_of_work(engine) as session:  # the meeting changes its mind: one plan still
+        assert adopt(session, Actor("exec"), rival).superseded == [scenario]
+    assert mps(engine, tmp_path / "again", grain="month").version_id == rival
+
+
+def test_adopt_takes_a_scenario_version_that_can_go_forward(engine: sa.Engine) -> None:
+    from oneplan.services.versions.lifecycle import adopt
+
+    base = new_version(engine)
+    failed = new_version(engine, kind="scenario", summary={"status": "infeasible"})
+    withdrawn = new_version(engine, kind="scenario")
+    with unit_of_work(engine) as session:
+        supersede(session, Actor("ann"), withdrawn, reason="wrong assumption")
+    before_states, before_trail = states(engine), trail(engine)
+    for version_id, message in (
+        (base, "supply plan: release it"),
+        (failed, "infeasible"),
+        (withdrawn, "superseded"),
+    ):
+        with pytest.raises(Conflict, match=message), unit_of_work(engine) as session:
+            adopt(session, Actor("exec"), version_id)
+    with pytest.raises(NotFound), unit_of_work(engine) as session:
+        adopt(session, Actor("exec"), withdrawn + 99)
+    assert states(engine) == before_states and trail(engine) == before_trail

@@ -243,3 +243,33 @@ def test_bad_requests_change_nothing(engine: sa.Engine, prepare: Any) -> None:
         assert names == ["press down"]
         assert len(scenarios.show_scenario(session, TESTER, "press down").assumptions) == 2
         assert scenarios.show_scenario(session, TESTER, "press down").runs == []
+
+
+def test_an_identical_scenario_rerun_reuses_its_version(
+    planned: tuple[sa.Engine, pd.DataFrame],
+) -> None:
+    engine, _ = planned
+    with unit_of_work(engine) as session:
+        scenarios.create_scenario(session, ANN, "press down", assumptions=[PRESS_DOWN])
+        scenarios.create_scenario(session, ANN, "as is")
+    first = run_scenario(engine, "press down")
+    other = run_scenario(engine, "as is")  # another scenario's run between: kept apart
+    again = run_scenario(engine, "press down")
+    assert not first.reused and not other.reused
+    assert again.reused and again.version_id == first.version_id
+    assert again.summary == first.summary
+    pd.testing.assert_frame_equal(again.effects, first.effects)
+    with unit_of_work(engine) as session:
+        scenarios.add_assumption(session, ANN, "press down", HOSES_UP)
+    changed = run_scenario(engine, "press down")
+    assert not changed.reused and changed.version_id > other.version_id
+    with unit_of_work(engine, write=False) as session:
+        shown = scenarios.show_scenario(session, TESTER, "press down")
+        runs = [e.detail for e in events(session, TESTER, "scenario") if "version" in e.detail]
+    assert [r.version_id for r in shown.runs] == [changed.version_id, first.version_id]
+    assert [(r["version"], r["reused"]) for r in runs] == [
+        (first.version_id, False),
+        (other.version_id, False),
+        (first.version_id, True),
+        (changed.version_id, False),
+    ]

@@ -33,6 +33,7 @@ from oneplan.services.supply.service import (
     supply_run,
     supply_version,
 )
+from oneplan.services.versions import store as version_store
 from oneplan.services.versions.store import save_version
 
 KEYS = ["item", "location", "period"]
@@ -387,7 +388,8 @@ def test_a_failed_store_leaves_no_version(
         session.flush()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(supply_service, "save_version", half_way)
+    # the supply step stores through store_version, which writes with the store's save_version
+    monkeypatch.setattr(version_store, "save_version", half_way)
     with pytest.raises(RuntimeError, match="disk full"):
         run_supply(demo_db)
     with unit_of_work(demo_db, write=False) as session, pytest.raises(NotFound):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
@@ -84,6 +85,35 @@ def local_actor() -> Actor:
     from oneplan.services.actor import Actor
 
     return Actor(settings().user, roles=frozenset({"admin"}))
+
+
+def existing_database() -> sa.Engine | None:
+    """The configured database if it exists with oneplan's schema, else None (also when its
+    server cannot be reached); never creates one (a SQLite file that is not there stays not
+    there)."""
+    import sqlalchemy as sa
+
+    from oneplan.db import migrate
+    from oneplan.db.session import create_db_engine
+
+    url = settings().database_url
+    if url.startswith("sqlite"):
+        file = sa.engine.make_url(url).database
+        if not file or file == ":memory:" or not Path(file).exists():
+            return None
+    db = create_db_engine(url)
+    try:
+        current = migrate.current_revision(db)
+    except sa.exc.OperationalError:
+        return None
+    if current is None:
+        return None
+    if current != migrate.head_revision():
+        raise Conflict(
+            f"the database schema is at revision {current}, this oneplan needs "
+            f"{migrate.head_revision()}: run `oneplan db upgrade` first"
+        )
+    return db
 
 
 def database(*, create: bool = True) -> sa.Engine:

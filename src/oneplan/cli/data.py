@@ -8,8 +8,18 @@ from typing import Annotated, Any
 import typer
 
 from oneplan.choices import PackageFormat
-from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say, settings
+from oneplan.cli.common import (
+    busy,
+    console,
+    database,
+    existing_database,
+    handle_errors,
+    local_actor,
+    say,
+    settings,
+)
 from oneplan.cli.render import amount, table
+from oneplan.errors import NotFound
 
 FormatOption = Annotated[PackageFormat, typer.Option("--format", help="File format.")]
 PackagePath = Annotated[
@@ -21,21 +31,41 @@ PackagePath = Annotated[
 def validate(
     path: PackagePath,
     against_db: Annotated[
-        bool, typer.Option(help="Also accept references to rows already in the database.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--against-db/--standalone",
+            help="Check references against the rows the database holds, or the package alone."
+            " Default: against the database when there is one holding data.",
+        ),
+    ] = None,
 ) -> None:
     """Check a data package and list every problem; changes nothing."""
-    from oneplan.db.session import unit_of_work
-    from oneplan.services.data.service import read_package_files, validate_files
+    from contextlib import nullcontext
 
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.data.service import (
+        checks_against_database,
+        read_package_files,
+        validate_files,
+    )
+
+    actor = local_actor()
     with busy(f"Validating {path}"):
         files = read_package_files(path, settings())
-        if against_db:
-            with unit_of_work(database(), write=False) as session:
-                _, report = validate_files(session, local_actor(), files)
-        else:
-            _, report = validate_files(None, local_actor(), files)
-    say(f"{report.tables} tables, {report.total_rows:,} rows", "valid:")
+        db = None if against_db is False else existing_database()
+        if db is None and against_db:
+            raise NotFound(
+                "there is no database to check against (none with oneplan's schema, or its "
+                "server cannot be reached; `oneplan import` makes one); use --standalone to "
+                "check the package alone"
+            )
+        reading = nullcontext(None) if db is None else unit_of_work(db, write=False)
+        with reading as session:
+            against = checks_against_database(session, actor)
+            basis = "against the database" if against else "alone"
+            say(f"references checked {basis}", "note:", "note")
+            _, report = validate_files(session if against else None, actor, files)
+    say(f"{report.tables} tables, {report.total_rows:,} rows (checked {basis})", "valid:")
     left_out(report.left_out)
 
 
@@ -46,36 +76,63 @@ def left_out(notices: list[Any]) -> None:
 
 
 @handle_errors
-def import_(path: PackagePath) -> None:
-    """Import a data package all or nothing; re-importing the same package changes nothing."""
+def import_(
+    path: PackagePath,
+    replace: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--replace",
+            help="Replace this table (repeatable): delete its rows the package does not hold. For"
+            " snapshots such as inventory and customer_orders; refused for tables other rows"
+            " refer to (items, locations...).",
+        ),
+    ] = None,
+) -> None:
+    """Import a data package all or nothing; re-importing the same package changes nothing.
+    Rows are never deleted, except in the tables named with --replace."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from oneplan.db.session import unit_of_work
     from oneplan.services.data.service import import_package, read_package_files
 
-    db, actor = database(), local_actor()
+    actor = local_actor()
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,  # gone when done: the table (or the problems) say what happened
     ) as progress:
         task = progress.add_task("Reading and validating", total=None)
 
         def advance(name: str, done: int, total: int) -> None:
             progress.update(task, description=f"Writing {name}", completed=done, total=total)
 
-        files = read_package_files(path, settings())
-        wait = settings().sqlite_busy_timeout_s
+        files = read_package_files(
+            path, settings()
+        )  # before the database: a bad path changes nothing
+        db, wait = database(), settings().sqlite_busy_timeout_s
         with unit_of_work(db) as session:
-            report = import_package(session, actor, files, lock_timeout_s=wait, on_table=advance)
+            report = import_package(
+                session, actor, files, lock_timeout_s=wait, on_table=advance, replace=replace or ()
+            )
         progress.update(task, description="Imported", completed=len(report.counts))
-    rows: list[tuple[str, str, str]] = [
-        (name, amount(count.inserted), amount(count.updated))
+    columns = ["table", "inserted", "updated", *(["deleted"] if report.replaced else [])]
+    rows: list[list[str]] = [
+        [name, amount(count.inserted), amount(count.updated)]
+        + ([amount(count.deleted) if name in report.replaced else ""] if report.replaced else [])
         for name, count in report.counts.items()
     ]
-    rows.append(("total", amount(report.inserted), amount(report.updated)))
-    title = f"Import #{report.import_id} ({report.format})"
-    console.print(
-        table(title, ["table", "inserted", "updated"], rows, right=["inserted", "updated"])
+    rows.append(
+        ["total", amount(report.inserted), amount(report.updated)]
+        + ([amount(report.deleted)] if report.replaced else [])
     )
+    title = f"Import #{report.import_id} ({report.format})"
+    console.print(table(title, columns, rows, right=columns[1:]))
+    if report.replaced:
+        say(
+            f"{', '.join(report.replaced)}: rows the package does not hold were deleted", "replaced"
+        )
     left_out(report.left_out)
 
 

@@ -9,7 +9,7 @@ import typer
 
 from oneplan.choices import AccuracyLevel, OverrideLevel, Reconciliation, RollupLevel
 from oneplan.cli.common import console, database, errors, handle_errors, local_actor, say
-from oneplan.cli.render import amount, figure, percent, points, table
+from oneplan.cli.render import amount, figure, percent, points, table, wide_tables
 from oneplan.errors import Problem, ValidationFailed
 
 
@@ -136,21 +136,15 @@ def show(
         )
         for member in wide.index
     ]
-    console.print(
-        table(
-            f"Consensus units by {level.value}",
-            columns,
-            rows,
-            right=columns[1:],
-            no_wrap=columns[1:],
-        )
-    )
+    # as many months side by side as the terminal holds; the rest in the tables below
+    for part in wide_tables(f"Consensus units by {level.value}", columns, rows, console.width):
+        console.print(part)
 
 
 @handle_errors
 def override(
     level: Annotated[OverrideLevel, typer.Option(help="Hierarchy level of the node.")],
-    period: Annotated[str, typer.Option(help="Month, YYYY-MM.")],
+    period: Annotated[str, typer.Option(help="Month, YYYY-MM (the first of a range).")],
     reason: Annotated[str, typer.Option(help="Why the plan changes (required).")],
     member: Annotated[
         str, typer.Option(help="Code at that level; ITEM|LOCATION for item_location.")
@@ -162,10 +156,17 @@ def override(
         float | None, typer.Option("--change-pct", help="Change the node by this percent.")
     ] = None,
     cycle: Annotated[str | None, typer.Option(help="Cycle, YYYY-MM; default: plan_start.")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Last month of a range, YYYY-MM: one override per month, same reason."
+        ),
+    ] = None,
 ) -> None:
-    """Record an override; the next demand run applies it after the ones before it."""
+    """Record an override (or one per month of a range, all or nothing); the next demand run
+    applies them after the ones before."""
     from oneplan.db.session import unit_of_work
-    from oneplan.services.demand.overrides import add_override
+    from oneplan.services.demand.overrides import add_override_months
     from oneplan.services.demand.schemas import OverrideIn
 
     if (set_to is None) == (change_pct is None):
@@ -176,12 +177,20 @@ def override(
     request: dict[str, Any] = {"level": level, "member": member, "period": period}
     request.update(kind=kind, value=float(value or 0.0), reason=reason)
     with unit_of_work(database()) as session:
-        added = add_override(session, local_actor(), OverrideIn(**request), cycle=cycle)
+        added = add_override_months(
+            session, local_actor(), OverrideIn(**request), to=to, cycle=cycle
+        )
     what = f"set to {value:,.2f} units" if kind == "absolute" else f"changed by {value:+g}%"
     node = f"{level.value} {member}".strip()
+    first, last = added[0], added[-1]
+    if len(added) == 1:
+        which, when = f"override #{first.sequence}", f"in {first.period:%Y-%m}"
+    else:
+        which = f"overrides #{first.sequence} to #{last.sequence}"
+        when = f"in each month from {first.period:%Y-%m} to {last.period:%Y-%m}"
     say(
-        f"override #{added.sequence} of cycle {added.cycle}: {node} in {period} {what}; "
-        "run the demand step to apply it",
+        f"{which} of cycle {first.cycle}: {node} {when} {what}; run the demand step to apply "
+        f"{'it' if len(added) == 1 else 'them'}",
         "recorded",
     )
 
@@ -263,6 +272,19 @@ def accuracy(
     ]
     title = f"Forecast accuracy by lag ({level.value} level)"
     console.print(table(title, columns, rows, right=columns[1:]))
+    through = measured.sales_through
+    if shown["pending"].any():
+        known = f"sales are known through {through}" if through else "no sales are known yet"
+        say(f"{known}: later months are waiting for sales (column 'waiting')")
+    if measured.value_added.empty:
+        authors = sorted(set(measured.contributions["author"].astype(str)))
+        later = f"; the overrides of {', '.join(authors)} too" if authors else ""
+        say(
+            "no planned month has sales yet: forecast value added is measured when they "
+            f"arrive{later}"
+        )
+        say(f"{len(measured.versions)} cycle(s) waiting: the newest demand plan of each")
+        return
     added = measured.value_added[measured.value_added["level"] == level.value]
     columns = ["lag", "step", "compared with", "WAPE before", "WAPE after", "value added"]
     rows = [

@@ -34,8 +34,11 @@ def run() -> None:
 
     with console.status("Building the financial plan"):
         result = run_phased(database(), finance_run(local_actor()))
-    say(f"financial plan version #{result.version_id} ({result.cycle})", "stored")
-    for item in finance_figures(result):
+    if result.reused:
+        say(f"version #{result.version_id} reused ({result.cycle}): the inputs are", "unchanged:")
+    else:
+        say(f"financial plan version #{result.version_id} ({result.cycle})", "stored")
+    for item in finance_figures(result)[1:]:  # the first, the version, is said above
         say(f"{item.label}: {figure(item)}")
 
 

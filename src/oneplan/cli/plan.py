@@ -9,7 +9,7 @@ import typer
 
 from oneplan.choices import PlanAction, PlanKind, PlanState
 from oneplan.cli.common import console, database, handle_errors, local_actor, say
-from oneplan.cli.render import amount, cell, frame_table, table, when
+from oneplan.cli.render import amount, cell, frame_table, missing, percent, points, table, when
 
 if TYPE_CHECKING:
     from oneplan.engines.diff import FrameDiff
@@ -62,11 +62,36 @@ def show_command(version_id: Annotated[int, typer.Argument(help="Plan version id
         say(f"state changed: {when(v.state_changed_at)} by {v.state_changed_by}")
     say(f"created: {when(v.created_at)} by {v.created_by}")
     say(f"content hash: {v.content_hash}")
-    for title, values in (("Summary", v.summary), ("Settings", v.settings)):
-        rows = [(name, cell(value)) for name, value in values.items()]
-        console.print(table(title, ["name", "value"], rows))
+    summary = [(name, _figure(value, kind)) for name, value, kind in _figures(v.summary)]
+    console.print(table("Summary", ["name", "value"], summary, right=["value"]))
+    settings = [(name, cell(value)) for name, value in v.settings.items()]
+    console.print(table("Settings", ["name", "value"], settings))
     rows = [(name, amount(count)) for name, count in v.frame_rows.items()]
     console.print(table("Frames", ["frame", "rows"], rows, right=["rows"]))
+
+
+def _figures(summary: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """A summary's figures (nested ones as ``parent.name``) with their kind."""
+    from oneplan.engines.diff import figure_kind, flat_figures
+
+    return [
+        (name, value, figure_kind(name, value)) for name, value in flat_figures(summary).items()
+    ]
+
+
+def _figure(value: Any, kind: str) -> str:
+    """A headline figure as people read it: a share as a percentage."""
+    return percent(value) if kind == "share" else cell(value)
+
+
+def _change(value: Any, kind: str) -> str:
+    """A change of a figure: of a share in percentage points."""
+    if kind == "share":
+        return points(value)
+    if missing(value):
+        return ""
+    change = float(value)
+    return f"{change:+,.0f}" if change.is_integer() else f"{change:+,.2f}"
 
 
 def _print_frame_diff(found: FrameDiff, limit: int) -> None:
@@ -79,7 +104,9 @@ def _print_frame_diff(found: FrameDiff, limit: int) -> None:
         "title",
     )
     if len(found.totals):
-        console.print(frame_table(f"{found.name}: totals", found.totals, limit))
+        over = f", {found.totals_over}" if found.totals_over else ""
+        title = f"{found.name}: totals of the columns that add up{over}"
+        console.print(frame_table(title, found.totals, limit))
     for title, rows in (("added", found.added), ("removed", found.removed)):
         if len(rows):
             console.print(frame_table(f"{found.name}: {title}", rows, limit))
@@ -110,7 +137,13 @@ def diff_command(
         found = diff(session, local_actor(), a, b, frame)
     say(f"({found.a.kind})", f"Plan version #{a} (A) against #{b} (B)", "title")
     if len(found.headline):
-        console.print(frame_table("Headline", found.headline, len(found.headline)))
+        rows = []
+        for row in found.headline.to_dict("records"):
+            kind = str(row["kind"])
+            shown = (_figure(row["a"], kind), _figure(row["b"], kind), _change(row["change"], kind))
+            rows.append((row["figure"], *shown))
+        columns = ["figure", "a", "b", "change"]
+        console.print(table("Headline", columns, rows, right=columns[1:]))
     for frame_diff in found.frames.values():
         _print_frame_diff(frame_diff, limit)
 
@@ -130,9 +163,34 @@ def _transition(action: PlanAction) -> Callable[[int], None]:
     command.__doc__ = {
         PlanAction.propose: "Put a draft version forward for approval.",
         PlanAction.approve: "Approve a proposed version; the plan approved before is superseded.",
-        PlanAction.release: "Release an approved version: the MPS export writes it.",
+        PlanAction.release: (
+            "Release an approved version: the MPS export writes it. A cycle has one released"
+            " supply plan, base or scenario: the one released before is superseded."
+        ),
     }[action]
     return command
+
+
+@handle_errors
+def adopt_command(
+    version_id: Annotated[int, typer.Argument(help="Plan version id of a scenario run.")],
+    reason: Annotated[str, typer.Option(help="The decision, for the audit trail.")] = "",
+) -> None:
+    """Adopt a scenario run as the cycle's supply plan: it is released in one move, the base
+    supply plan in force is superseded, and export-mps writes the scenario's plan."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.versions.lifecycle import adopt
+
+    with unit_of_work(database()) as session:
+        moved = adopt(session, local_actor(), version_id, reason)
+    v = moved.version
+    say(
+        f"scenario {v.name!r}, plan version #{v.id}, is now the released supply plan of cycle "
+        f"{v.cycle}: export-mps writes it",
+        "adopted",
+    )
+    for other in moved.superseded:
+        say(f"plan version #{other} is superseded")
 
 
 @handle_errors
@@ -192,7 +250,7 @@ def audit_command(
 def register(app: typer.Typer) -> None:
     """Add the ``plan`` commands and ``audit`` to the ``oneplan`` command."""
     plan_app = typer.Typer(
-        help="Plan versions: list, compare, propose, approve, release.",
+        help="Plan versions: list, compare, propose, approve, release, adopt a scenario.",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -201,6 +259,7 @@ def register(app: typer.Typer) -> None:
     plan_app.command("diff")(diff_command)
     for action in PlanAction:
         plan_app.command(action.value)(_transition(action))
+    plan_app.command("adopt")(adopt_command)
     plan_app.command("supersede")(supersede_command)
     app.add_typer(plan_app, name="plan")
     app.command("audit")(audit_command)

@@ -114,6 +114,54 @@ def table(
     return shown
 
 
+def column_blocks(label: int, widths: Sequence[int], available: int) -> list[list[int]]:
+    """The value columns (by their text widths) grouped into blocks that fit ``available``
+    characters beside a label column of width ``label``, in order; a column wider than the
+    space has a block of its own. A table column takes its text, a space each side and a rule.
+
+    >>> column_blocks(6, [7, 7, 7, 7], 30)
+    [[0, 1], [2, 3]]
+    """
+    blocks: list[list[int]] = []
+    used = label + 4  # the label column and the table's last rule
+    for index, width in enumerate(widths):
+        if blocks and blocks[-1] and used + width + 3 <= available:
+            blocks[-1].append(index)
+            used += width + 3
+        else:
+            blocks.append([index])
+            used = label + 4 + width + 3
+    return blocks
+
+
+def wide_tables(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    available: int,
+) -> list[Table]:
+    """A table too wide for ``available`` characters as several, each with the first column
+    (the row labels) and as many of the other columns, in order, as fit; every cell whole.
+    Columns after the first are right-aligned (figures)."""
+    widths = [max([len(str(c)), *(len(str(r[i])) for r in rows)]) for i, c in enumerate(columns)]
+    blocks = column_blocks(widths[0], widths[1:], available)
+    tables = []
+    for number, block in enumerate(blocks, start=1):
+        picked = [0, *(i + 1 for i in block)]
+        part = f" ({number} of {len(blocks)})" if len(blocks) > 1 else ""
+        names = [columns[i] for i in picked]
+        tables.append(
+            table(
+                f"{title}{part}",
+                names,
+                [[row[i] for i in picked] for row in rows],
+                right=names[1:],
+                no_wrap=names,
+            )
+        )
+    return tables
+
+
 def frame_table(title: str, frame: pd.DataFrame, limit: int | None = None) -> Table:
     """A frame as a table (the first ``limit`` rows), numbers right-aligned."""
     import pandas as pd

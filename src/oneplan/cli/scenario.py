@@ -8,10 +8,11 @@ import typer
 
 from oneplan.choices import ASSUMPTION_SYNTAX
 from oneplan.cli.common import busy, console, database, handle_errors, local_actor, say
-from oneplan.cli.render import frame_table, percent, table, when
+from oneplan.cli.render import amount, cell, frame_table, percent, table, when
 
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.table import Table
 
     from oneplan.services.scenario.schemas import Assumption
 
@@ -144,7 +145,13 @@ def run_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> 
     with busy(f"Planning scenario {name!r}"):
         done = run_phased(database(), scenario_run(local_actor(), name))
     summary: dict[str, Any] = done.summary
-    say(f"scenario {name!r} stored as plan version #{done.version_id}")
+    if done.reused:
+        say(
+            f"version #{done.version_id} reused: scenario {name!r} ran on the same inputs before",
+            "unchanged:",
+        )
+    else:
+        say(f"scenario {name!r} stored as plan version #{done.version_id}")
     console.print(frame_table("What each assumption changed", done.effects))
     cost = summary["total_cost"]
     say(f"status: {summary['status']}")
@@ -152,6 +159,22 @@ def run_command(name: Annotated[str, typer.Argument(help="Scenario name.")]) -> 
         say(f"total cost: {cost:,.2f} {summary['currency']}".strip())
     if summary["service_level"] is not None:
         say(f"on time: {percent(summary['service_level'])}")
+
+
+def _kpi_table(kpis: pd.DataFrame) -> Table:
+    """The KPIs side by side: shares (margin %, service level, utilisation) as percentages."""
+    from oneplan.engines.kpi.figures import is_share
+
+    rows = []
+    for kpi, values in kpis.iterrows():
+        share = is_share(str(kpi))
+        shown = [
+            percent(v) if share else amount(v, 2) if isinstance(v, int | float) else cell(v)
+            for v in values
+        ]
+        rows.append([str(kpi), *shown])
+    columns = [str(kpis.index.name or "kpi"), *map(str, kpis.columns)]
+    return table("KPIs", columns, rows, right=columns[1:])
 
 
 @handle_errors
@@ -167,7 +190,7 @@ def compare_command(
         found = compare_scenarios(session, local_actor(), names)
     versions = ", ".join(f"{k} #{v}" for k, v in found.versions.items())
     say(f"versions: {versions}")
-    console.print(frame_table("KPIs", found.kpis.reset_index()))
+    console.print(_kpi_table(found.kpis))
     for name, diff in found.diffs.items():
         say(
             f"against the base: {len(diff.changed)} rows changed, "

@@ -176,14 +176,25 @@ def export_mps_command(
     path: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx workbook to write.")],
     version: Annotated[
         int | None,
-        typer.Option(help="Supply plan version id; default: the released one, else the newest."),
+        typer.Option(
+            help="Supply plan or scenario version id; default: the released supply plan (base or"
+            " adopted scenario), else the newest supply plan."
+        ),
     ] = None,
     fmt: Annotated[
         MpsFormat | None, typer.Option("--format", help="Default: xlsx for .xlsx, else csv.")
     ] = None,
     grain: Annotated[MpsGrain, typer.Option(help="Months, ISO weeks or both.")] = MpsGrain.both,
+    lot_size: Annotated[
+        int,
+        typer.Option(min=1, help="Units per lot: every quantity is whole lots (1: whole units)."),
+    ] = 1,
+    minimum: Annotated[
+        int, typer.Option(min=0, help="Fewest units an item is made or bought in a month.")
+    ] = 0,
 ) -> None:
-    """Write the master production schedule input from a supply plan version."""
+    """Write the master production schedule input from a supply plan version, in whole lots
+    (one lot size and minimum for every item: the data package has no lot size per item)."""
     from oneplan.db.session import unit_of_work
     from oneplan.services.supply.mps import export_mps
 
@@ -195,11 +206,14 @@ def export_mps_command(
             version_id=version,
             fmt=fmt.value if fmt else None,
             grain=grain.value,
+            lot_size=lot_size,
+            minimum=minimum,
         )
     rows = ", ".join(f"{name} {count:,} rows" for name, count in report.rows.items())
+    plan = "supply plan" if report.kind == "supply" else f"scenario {report.name!r},"
     say(
-        f"the MPS of supply plan version #{report.version_id} to {path}: "
-        f"{rows}; {report.quantity:,.1f} units in total",
+        f"the MPS of {plan} version #{report.version_id} to {path}: "
+        f"{rows}; {report.quantity:,.0f} units in total, in lots of {lot_size:,}",
         "wrote",
     )
     if report.note:

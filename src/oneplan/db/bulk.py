@@ -1,4 +1,5 @@
-"""Bulk upsert of whole frames: one statement per table, never one ORM object per row.
+"""Bulk upsert of whole frames: one statement per table, never one ORM object per row; and the
+deletion of the rows a snapshot table no longer holds.
 
 SQLite gets `executemany` of an `INSERT ... ON CONFLICT DO UPDATE`; PostgreSQL gets `COPY` into a
 temporary table and one `INSERT ... SELECT ... ON CONFLICT DO UPDATE`. Either way a row whose values
@@ -161,3 +162,42 @@ def _upsert_postgresql(
         touched = cursor.rowcount
         cursor.execute(f"DROP TABLE {staging}")
         return int(touched)
+
+
+def _key_text(frame: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    """Key columns as text both databases agree on (dates ISO), to match rows by key."""
+    out = pd.DataFrame(index=frame.index)
+    for name in _key_columns(table):
+        column = frame[name]
+        if isinstance(table.c[name].type, sa.Date):
+            out[name] = pd.to_datetime(column).dt.strftime("%Y-%m-%d")
+        else:
+            out[name] = column.astype(str)
+    return out
+
+
+def delete_missing(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Delete the rows of `table` whose key is not among the frame's (the table then holds
+    what the frame holds, as a snapshot); returns how many were deleted. Rows are matched by
+    the primary key and deleted by it, in the caller's transaction."""
+    keys = _key_columns(table)
+    held = pd.DataFrame(
+        connection.execute(sa.select(*(table.c[k] for k in keys))).all(), columns=keys
+    )
+    if held.empty:
+        return 0
+    kept = _key_text(frame, table).drop_duplicates()
+    matched = _key_text(held, table).merge(kept, on=keys, how="left", indicator=True)
+    gone = held[(matched["_merge"] == "left_only").to_numpy()]
+    if gone.empty:
+        return 0
+    for name in keys:  # the values as the database gave them, dates as dates
+        if isinstance(table.c[name].type, sa.Date):
+            gone[name] = pd.to_datetime(gone[name]).dt.date
+    where = sa.and_(*(table.c[k] == sa.bindparam(f"key_{k}") for k in keys))
+    rows = [
+        {f"key_{k}": value for k, value in zip(keys, row, strict=True)}
+        for row in gone.itertuples(index=False)
+    ]
+    connection.execute(sa.delete(table).where(where), rows)
+    return len(gone)

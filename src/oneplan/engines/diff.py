@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.kpi.figures import is_share
 from oneplan.errors import InputError
 
 # The columns that name a row of a known frame; other frames use their non-numeric columns.
@@ -33,13 +34,81 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Columns that do not add up over rows, so a diff's totals leave them out: prices and costs
+#: per unit, marginal values (shadow prices), shares and rates, days of supply, statistics,
+#: ranks and numbers, running totals, and positions held at a month's end (stock, backlog,
+#: safety stock, balances, headcount), which add up over items but not over months.
+NOT_ADDITIVE = frozenset(
+    {
+        "marginal_cost",
+        "utilisation",
+        "days_of_supply",
+        "days_in_period",
+        "z",
+        "sigma_lt",
+        "factor",
+        "wape",
+        "mape",
+        "smape",
+        "mase",
+        "bias",
+        "adi",
+        "cv2",
+        "n_obs",
+        "rank",
+        "sequence",
+        "horizon_step",
+        "limit",
+        "end_inventory",
+        "net_inventory",
+        "projected_on_hand",
+        "backlog",
+        "backlog_before",
+        "safety_stock",
+        "safety_stock_shortfall",
+        "min_inventory",
+        "max_inventory",
+        "inventory_value",
+        "receivables",
+        "payables",
+        "working_capital",
+        "workforce",
+        "headcount",
+    }
+)
+NOT_ADDITIVE_ENDINGS = ("price", "_pct", "_share", "_rate", "_per_unit", "_per_worker", "_id")
+NOT_ADDITIVE_BEGINNINGS = ("unit_", "cumulative", "share")
+#: Columns that add up in most frames but not in these (an override's value is a percent or
+#: a node's total; before and after are node totals that overlap).
+NOT_ADDITIVE_IN = {"overrides_applied": frozenset({"value", "before", "after"})}
+#: Columns that say which level of a roll-up a row is at: each level holds the same total.
+ROLLUP_COLUMNS = ("level", "grain")
+
+
+def additive(column: str, frame: str = "") -> bool:
+    """Whether a numeric column adds up over the rows of a frame (quantities, money), so a
+    diff can total it.
+
+    >>> additive("production"), additive("shadow_price"), additive("end_inventory")
+    (True, False, False)
+    """
+    name = str(column)
+    if name in NOT_ADDITIVE or name in NOT_ADDITIVE_IN.get(frame, ()):
+        return False
+    if "_lo_" in name or "_hi_" in name:  # the bounds of an interval
+        return False
+    return not (name.endswith(NOT_ADDITIVE_ENDINGS) or name.startswith(NOT_ADDITIVE_BEGINNINGS))
+
+
 @dataclass(frozen=True)
 class FrameDiff:
     """Record-level differences of one frame between version ``a`` (before) and ``b`` (after).
 
     ``added`` and ``removed`` hold whole rows; ``changed`` holds the key columns and, for each
     value column, ``<col>_a`` and ``<col>_b`` plus ``<col>_change`` (b - a) for numeric ones.
-    ``totals`` has one row per numeric column: ``column, a, b, change`` over all rows."""
+    ``totals`` has one row per numeric column that adds up (`additive`): ``column, a, b,
+    change`` over all rows, or, in a roll-up, over the rows of its top level (``totals_over``
+    names it, e.g. ``level total``)."""
 
     name: str
     keys: tuple[str, ...]
@@ -50,6 +119,7 @@ class FrameDiff:
     totals: pd.DataFrame
     only_in_a: bool = False
     only_in_b: bool = False
+    totals_over: str = ""
 
 
 def _is_number(series: pd.Series) -> bool:
@@ -132,9 +202,11 @@ def diff_frames(
         if _is_number(row_a[column]) and _is_number(row_b[column]):
             changed[f"{column}_change"] = row_b[column].astype(float) - row_a[column].astype(float)
     numeric = [c for c in values if _is_number(a[c]) and _is_number(b[c])]
-    total_a = np.array([float(a[c].sum()) for c in numeric])
-    total_b = np.array([float(b[c].sum()) for c in numeric])
-    totals = pd.DataFrame({"column": numeric, "a": total_a, "b": total_b})
+    summed = [c for c in numeric if additive(c, name)]
+    over, (top_a, top_b) = _top_level(a, b)
+    total_a = np.array([float(top_a[c].sum()) for c in summed])
+    total_b = np.array([float(top_b[c].sum()) for c in summed])
+    totals = pd.DataFrame({"column": summed, "a": total_a, "b": total_b})
     totals["change"] = totals["b"] - totals["a"]
     return FrameDiff(
         name=name,
@@ -144,22 +216,76 @@ def diff_frames(
         changed=changed[differs].reset_index(drop=True),
         unchanged=int((~differs).sum()),
         totals=totals,
+        totals_over=over,
     )
 
 
+def _top_level(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """A roll-up repeats its total at every level (total, family, item...; year, quarter,
+    month): its totals are taken over the level with the fewest rows, the top one. Any other
+    frame: every row."""
+    for column in ROLLUP_COLUMNS:
+        if column in a.columns and column in b.columns:
+            rows = a if len(a) else b
+            if not len(rows):
+                break
+            top = rows[column].value_counts(sort=False).idxmin()
+            return f"{column} {top}", (a[a[column] == top], b[b[column] == top])
+    return "", (a, b)
+
+
+def flat_figures(summary: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A summary's figures, a nested one (the top bottleneck, a scenario's finance) named
+    ``parent.figure``; lists are left out.
+
+    >>> flat_figures({"cost": 2.0, "neck": {"resource": "P1", "utilisation": 0.9}, "x": [1]})
+    {'cost': 2.0, 'neck.resource': 'P1', 'neck.utilisation': 0.9}
+    """
+    flat: dict[str, Any] = {}
+    for name, value in summary.items():
+        if isinstance(value, Mapping):
+            flat.update(flat_figures(value, f"{prefix}{name}."))
+        elif not isinstance(value, list | tuple):
+            flat[f"{prefix}{name}"] = value
+    return flat
+
+
+def _is_figure(value: Any) -> bool:
+    # JSON true/false are ints to Python but not figures to subtract
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def figure_kind(name: str, *values: Any) -> str:
+    """``share`` (a share of one: shown as a percentage, its change in points), ``number`` or
+    ``text``, from the figure's name and values.
+
+    >>> figure_kind("service_level", 0.9), figure_kind("total_cost", 3.0)
+    ('share', 'number')
+    >>> figure_kind("status", "optimal"), figure_kind("margin_pct", None, 0.4)
+    ('text', 'share')
+    """
+    given = [v for v in values if v is not None]
+    if not given or not all(_is_figure(v) for v in given):
+        return "text"
+    return "share" if is_share(name) else "number"
+
+
 def headline_diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> pd.DataFrame:
+    """Each headline figure of two summaries side by side: [figure, a, b, change, kind].
+
+    ``change`` is b - a for figures both have as numbers; ``kind`` says how to read them
+    (`figure_kind`: a share's change is in points of one). Nested figures are ``parent.name``.
+    """
+    flat_a, flat_b = flat_figures(a), flat_figures(b)
     rows = []
-    for figure in [*a, *(k for k in b if k not in a)]:
-        x, y = a.get(figure), b.get(figure)
-        if isinstance(x, dict | list) or isinstance(y, dict | list):
-            continue
+    for figure in [*flat_a, *(k for k in flat_b if k not in flat_a)]:
+        x, y = flat_a.get(figure), flat_b.get(figure)
         change = None
-        # JSON true/false are ints to Python but not figures to subtract
-        numbers = bool not in (type(x), type(y))
-        if isinstance(x, int | float) and isinstance(y, int | float) and numbers:
-            change = float(y) - float(x)
-        rows.append({"figure": figure, "a": x, "b": y, "change": change})
-    return pd.DataFrame(rows, columns=["figure", "a", "b", "change"])
+        if isinstance(x, int | float) and isinstance(y, int | float):
+            change = float(y) - float(x) if _is_figure(x) and _is_figure(y) else None
+        kind = figure_kind(figure, x, y)
+        rows.append({"figure": figure, "a": x, "b": y, "change": change, "kind": kind})
+    return pd.DataFrame(rows, columns=["figure", "a", "b", "change", "kind"])
 
 
 def diff_frame_sets(

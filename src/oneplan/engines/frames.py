@@ -7,8 +7,9 @@ learns what to fix. Periods are months, named by their first day (``datetime64[n
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,6 +32,34 @@ def parse_month(text: Any) -> pd.Timestamp | None:
     if not match or not 1 <= int(match.group(2)) <= 12:
         return None
     return pd.Timestamp(int(match.group(1)), int(match.group(2)), 1)
+
+
+def did_you_mean(value: Any, known: Iterable[Any]) -> str:
+    """A hint for a code that is not known: the known code it matches ignoring case, else the
+    closest one (a slip of a letter or two), as ``"; did you mean HOS?"``; ``""`` when none is
+    near.
+
+    >>> did_you_mean("hos", ["HOS", "SPR"]), did_you_mean("HSO", ["HOS", "SPR", "STO"])
+    ('; did you mean HOS?', '; did you mean HOS?')
+    >>> did_you_mean("PL-NORHT", ["PL-NORTH", "PL-SOUTH"])
+    '; did you mean PL-NORTH?'
+    >>> did_you_mean("garden tools", ["HOS", "SPR"])
+    ''
+    """
+    text = str(value).strip()
+    codes = sorted({str(code) for code in known if code is not None and str(code) != ""})
+    if not text or not codes:
+        return ""
+    same = [code for code in codes if code.casefold() == text.casefold()]
+    # the same letters in another order (a transposition) before any other close code
+    same = same or [code for code in codes if sorted(code.casefold()) == sorted(text.casefold())]
+    if same:
+        return f"; did you mean {same[0]}?"
+    folded: dict[str, str] = {}
+    for code in codes:
+        folded.setdefault(code.casefold(), code)
+    close = difflib.get_close_matches(text.casefold(), list(folded), n=1, cutoff=0.6)
+    return f"; did you mean {folded[close[0]]}?" if close else ""
 
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> None:

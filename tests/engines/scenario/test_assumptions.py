@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -481,3 +482,25 @@ def test_a_capacity_change_on_a_workforce_pool_changes_its_working_time() -> Non
     crew = list(problem.resource_code).index("CREW")
     pool = list(problem.pool_resource).index(crew)
     assert problem.working_time[pool].tolist() == pytest.approx([1.0, 0.5, 1.05, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("kind", "level", "target", "unit", "hint"),
+    [
+        ("capacity_change", "resource", "press", "percent", "did you mean PRESS?"),
+        ("demand_change", "family", "hos", "percent", "did you mean HOS?"),
+        ("demand_change", "item", "h1", "percent", "did you mean H1?"),
+        ("demand_change", "region", "north", "percent", "did you mean North?"),
+        ("demand_change", "location", "n", "percent", "did you mean N?"),
+        ("launch_moved", "item", "S1 ", "months", "did you mean S1?"),
+    ],
+)
+def test_an_unknown_target_near_a_known_code_gets_a_hint(
+    kind: str, level: str, target: str, unit: str, hint: str
+) -> None:
+    change = assume(
+        {"kind": kind, "target_level": level, "target": target, "value": -10.0, "unit": unit}
+    )
+    with pytest.raises(InputError, match=re.escape(hint)) as caught:
+        apply_assumptions(tables(), demand(), change)
+    assert caught.value.column == "target"

@@ -109,7 +109,12 @@ def _cells(
     sold = windows.merge(monthly.rename(columns={"quantity": "actual"}), on="period")
     cells = wide.merge(sold, on=index, how="outer")
     if contributions is not None:
-        cells = _without_authors(cells, contributions, keys)
+        if "consensus" not in set(snapshots["layer"]):
+            message = "needs a 'consensus' layer to measure override authors"
+            raise InputError(message, table="snapshots", column="layer")
+        # Until sales arrive for a month the consensus planned, no author can be measured yet.
+        if "consensus" in cells.columns:
+            cells = _without_authors(cells, contributions, keys)
     measures = [c for c in cells.columns if c not in index]
     cells[measures] = cells[measures].astype("float64").fillna(0.0)
     cells.columns.name = None
@@ -121,9 +126,6 @@ def _without_authors(
 ) -> pd.DataFrame:
     """Add one column per author: the consensus with that author's changes taken out."""
     require_columns(contributions, [*keys, "cycle", "period", "author", "change"], "contributions")
-    if "consensus" not in cells.columns:
-        message = "needs a 'consensus' layer to measure override authors"
-        raise InputError(message, table="snapshots", column="layer")
     changes = contributions[[*keys, "author"]].copy()
     changes["cycle"] = month_starts(contributions["cycle"], table="contributions", required=True)
     changes["period"] = month_starts(contributions["period"], table="contributions", required=True)
@@ -205,9 +207,10 @@ def accuracy_by_lag(
     table = table.drop(columns="pending", errors="ignore").merge(
         waiting, on=["level", "layer", "lag"], how="outer"
     )
-    table["pending"] = table["pending"].fillna(0).astype("int64")
-    table["points"] = table["points"].fillna(0).astype("int64")
-    table["actual"] = table["actual"].fillna(0.0).astype("float64")
+    # (float first: with nothing arrived yet, these columns come out of the merge as objects)
+    for column in ("pending", "points"):
+        table[column] = table[column].astype("float64").fillna(0).astype("int64")
+    table["actual"] = table["actual"].astype("float64").fillna(0.0)
     table["lag"] = table["lag"].astype("int64")
     named = [x for x in LAYER_ORDER if x in set(table["layer"])]
     named += sorted(set(table["layer"]) - set(named))

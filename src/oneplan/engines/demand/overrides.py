@@ -17,7 +17,7 @@ import pandas as pd
 
 from oneplan.choices import OverrideKind, OverrideLevel, values
 from oneplan.engines.demand.hierarchy import ID_SEPARATOR
-from oneplan.engines.frames import parse_month
+from oneplan.engines.frames import did_you_mean, parse_month
 from oneplan.errors import Problem
 
 #: An override as the demand step reads it.
@@ -97,11 +97,13 @@ def check_override(
         if not location:
             fail("member", f"{member!r} is not ITEM{ID_SEPARATOR}LOCATION")
         elif item not in members["item"]:
-            fail("member", f"item {item!r} is not in items")
+            hint = did_you_mean(item, members["item"])
+            fail("member", f"item {item!r} is not in items{hint}")
         elif location not in members["location"]:
-            fail("member", f"location {location!r} is not in locations")
+            hint = did_you_mean(location, members["location"])
+            fail("member", f"location {location!r} is not in locations{hint}")
     elif member not in members[level]:
-        fail("member", f"{member!r} is not a known {level}")
+        fail("member", f"{member!r} is not a known {level}{did_you_mean(member, members[level])}")
     period = parse_month(override.get("period"))
     if period is None:
         fail("period", f"{override.get('period')!r} is not a month like 2027-03")

@@ -27,7 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from oneplan.engines.demand.fva import accuracy_by_lag, forecast_value_added, naive_snapshot
+from oneplan.engines.demand.fva import (
+    FVA_COLUMNS,
+    accuracy_by_lag,
+    forecast_value_added,
+    naive_snapshot,
+)
 from oneplan.engines.demand.hierarchy import bottom_id
 from oneplan.engines.demand.overrides import apply_overrides
 from oneplan.engines.demand.plan import hierarchy_keys
@@ -40,12 +45,15 @@ SNAPSHOT_FRAMES = ["baseline", "consensus", "overrides_applied"]
 @dataclass(frozen=True)
 class DemandAccuracy:
     """Accuracy by lag (``accuracy``), forecast value added (``value_added``), the versions
-    measured [cycle, version_id, created_at] and the override changes per author and cell."""
+    measured [cycle, version_id, created_at], the override changes per author and cell, and
+    the last month with sales (``YYYY-MM``; None without sales): the months after it wait for
+    sales, counted in the ``pending`` column of ``accuracy``."""
 
     accuracy: pd.DataFrame
     value_added: pd.DataFrame
     versions: pd.DataFrame
     contributions: pd.DataFrame
+    sales_through: str | None = None
 
 
 def measure_accuracy(
@@ -83,17 +91,22 @@ def measure_accuracy(
     contributions = (
         pd.concat(changes, ignore_index=True) if changes else pd.DataFrame(columns=_CHANGE_COLUMNS)
     )
+    through = f"{pd.Timestamp(sales['period'].max()):%Y-%m}" if len(sales) else None
     if snapshot_frame.empty:
         empty = pd.DataFrame()
-        return DemandAccuracy(empty, empty, versions, contributions)
+        return DemandAccuracy(empty, empty, versions, contributions, through)
     accuracy = accuracy_by_lag(snapshot_frame, sales, lags=lags)
+    if not accuracy["points"].any():  # no planned month has sales yet: nothing to compare
+        return DemandAccuracy(
+            accuracy, pd.DataFrame(columns=FVA_COLUMNS), versions, contributions, through
+        )
     added = forecast_value_added(
         snapshot_frame,
         sales,
         contributions=contributions if len(contributions) else None,
         lags=lags,
     )
-    return DemandAccuracy(accuracy, added, versions, contributions)
+    return DemandAccuracy(accuracy, added, versions, contributions, through)
 
 
 _SNAPSHOT_COLUMNS = ["cycle", "item", "location", "period", "layer", "quantity"]

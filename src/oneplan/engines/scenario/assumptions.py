@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.engines.frames import (
+    did_you_mean,
     month_starts,
     parameter_number,
     parameters,
@@ -165,7 +166,8 @@ def _items_of(row: dict[str, Any], tables: dict[str, pd.DataFrame]) -> np.ndarra
     column = "code" if row["target_level"] == "item" else "family"
     chosen = items.loc[items[column].astype(str) == row["target"], "code"].astype(str)
     if not len(chosen):
-        raise _fail(row, "target", f"{row['target_level']} '{row['target']}' is not in items")
+        hint = did_you_mean(row["target"], items[column].dropna().astype(str))
+        raise _fail(row, "target", f"{row['target_level']} '{row['target']}' is not in items{hint}")
     codes: np.ndarray = chosen.to_numpy(object)
     return codes
 
@@ -190,7 +192,9 @@ def _demand_change(
             known = len(codes) > 0
             node = demand["location"].astype(str).isin(codes).to_numpy()
         if not known:
-            raise _fail(row, "target", f"{level} '{target}' is not in locations")
+            column = "code" if level == "location" else "region"
+            hint = did_you_mean(target, [] if locations is None else locations[column])
+            raise _fail(row, "target", f"{level} '{target}' is not in locations{hint}")
     months = pd.DatetimeIndex(demand["period"])
     node &= np.asarray((months >= row["period_from"]) & (months <= row["period_to"]))
     quantity = demand["quantity"].to_numpy(float)
@@ -217,7 +221,8 @@ def _launch_moved(
     item = row["target"]
     items = tables.get("items")
     if items is not None and item not in set(items["code"].astype(str)):
-        raise _fail(row, "target", f"item '{item}' is not in items")
+        hint = did_you_mean(item, items["code"].astype(str))
+        raise _fail(row, "target", f"item '{item}' is not in items{hint}")
     mine = (demand["item"].astype(str) == item).to_numpy()
     if not mine.any():
         raise _fail(row, "target", f"item '{item}' has no demand in the plan to move")
@@ -243,7 +248,8 @@ def _capacity_change(
 ) -> tuple[dict[str, pd.DataFrame], int, float]:
     resources = tables.get("resources")
     if resources is None or row["target"] not in set(resources["code"].astype(str)):
-        raise _fail(row, "target", f"resource '{row['target']}' is not in resources")
+        hint = did_you_mean(row["target"], [] if resources is None else resources["code"])
+        raise _fail(row, "target", f"resource '{row['target']}' is not in resources{hint}")
     base = float(
         resources.loc[resources["code"].astype(str) == row["target"], "capacity_per_period"].iloc[0]
     )

@@ -20,6 +20,7 @@ from oneplan.services.data.service import (
     PackageFiles,
     import_package,
     read_package_files,
+    require_package,
     validate_files,
 )
 from oneplan.services.demand.service import DemandResult, demand_run
@@ -36,6 +37,11 @@ class CycleRequest:
     settings: Settings
     data_path: Path | None = None
     report_dir: Path = DEFAULT_FOLDER
+
+    def __post_init__(self) -> None:
+        # A package that is not there is refused before any step runs or a database is made.
+        if self.data_path is not None:
+            require_package(self.data_path)
 
 
 Run = PhasedRun[Any, Any, Any] | ReadRun[Any, Any]
@@ -85,9 +91,11 @@ def _money(label: str, value: Any, currency: str) -> Figure:
 
 
 def validate_figures(report: Any) -> list[Figure]:
+    basis = "the database" if report.against_database else "the package alone"
     return [
         Figure(label="tables", value=report.tables, kind="count"),
         Figure(label="rows", value=report.total_rows, kind="count"),
+        Figure(label="checked against", value=basis, kind="text"),
     ]
 
 
@@ -100,10 +108,17 @@ def import_figures(report: Any) -> list[Figure]:
     ]
 
 
+def version_figure(version_id: int | None, reused: bool) -> Figure:
+    """The version a run stored, or, for an identical re-run, the version it reused."""
+    if reused:
+        return Figure(label="unchanged:", value=f"version #{version_id} reused", kind="text")
+    return Figure(label="version", value=version_id, kind="version")
+
+
 def demand_figures(result: DemandResult) -> list[Figure]:
     s = result.summary
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         Figure(label="series", value=s["series"], kind="count"),
         Figure(label="fell back", value=s["fell_back"], kind="count"),
         Figure(label="units", value=s["total_units"], kind="units"),
@@ -119,7 +134,7 @@ def demand_figures(result: DemandResult) -> list[Figure]:
 def supply_figures(result: SupplyResult) -> list[Figure]:
     s = result.summary
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         Figure(label="status", value=str(s["status"]), kind="text"),
         Figure(label="objective", value=str(s.get("objective_label", s["objective"])), kind="text"),
         _money("total cost", s["total_cost"], s["currency"]),
@@ -140,7 +155,7 @@ def supply_figures(result: SupplyResult) -> list[Figure]:
 def finance_figures(result: FinanceResult) -> list[Figure]:
     s, currency = result.summary, result.summary["currency"]
     figures = [
-        Figure(label="version", value=result.version_id, kind="version"),
+        version_figure(result.version_id, result.reused),
         _money("revenue", s["revenue"], currency),
         _money("gross margin", s["gross_margin"], currency),
     ]

@@ -30,13 +30,15 @@ class Left(BaseModel):
 
 
 class TableCount(BaseModel):
-    """Rows of one table an import inserted, updated and left as they were."""
+    """Rows of one table an import inserted, updated, left as they were, and (a table it
+    replaced) deleted because the package no longer holds them."""
 
     model_config = ConfigDict(frozen=True)
 
     inserted: int
     updated: int
     unchanged: int = 0
+    deleted: int = 0
 
 
 class ImportReport(BaseModel):
@@ -50,6 +52,8 @@ class ImportReport(BaseModel):
     content_hash: str
     counts: dict[str, TableCount] = {}
     left_out: list[Left] = []
+    replaced: list[str] = []
+    """The tables replaced: rows the package does not hold were deleted."""
 
     @property
     def inserted(self) -> int:
@@ -63,14 +67,20 @@ class ImportReport(BaseModel):
     def unchanged(self) -> int:
         return sum(c.unchanged for c in self.counts.values())
 
+    @property
+    def deleted(self) -> int:
+        return sum(c.deleted for c in self.counts.values())
+
 
 class ValidationReport(BaseModel):
-    """A valid package: the rows of each table found."""
+    """A valid package: the rows of each table found, and whether its references were checked
+    against the rows the database holds (else against the package alone)."""
 
     model_config = ConfigDict(frozen=True)
 
     rows: dict[str, int]
     left_out: list[Left] = []
+    against_database: bool = False
 
     @property
     def tables(self) -> int:

@@ -8,10 +8,11 @@ lock). Reading the files happens before, outside any transaction.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -30,9 +31,9 @@ from oneplan.datapack import (
     write_package,
 )
 from oneplan.db.base import Base
-from oneplan.db.bulk import Stamp, upsert_frame
+from oneplan.db.bulk import Stamp, delete_missing, upsert_frame
 from oneplan.db.models import Import
-from oneplan.errors import Notice, ValidationFailed
+from oneplan.errors import Notice, Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.schemas import ImportReport, Left, TableCount, ValidationReport
@@ -73,15 +74,23 @@ def package_format(path: Path) -> str:
     return "parquet" if any(path.glob("*.parquet")) else "csv"
 
 
+def require_package(path: Path) -> None:
+    """Refuse a package path that does not exist, naming it whole (``ValidationFailed``)."""
+    if not path.exists():
+        raise ValidationFailed([Problem(str(path), None, None, "no such folder or file")])
+
+
 def read_package_files(path: Path, settings: Settings) -> PackageFiles:
-    """Read a package's files (folder or .xlsx) within the size limits; no database needed."""
+    """Read a package's files (folder or .xlsx) within the size limits; no database needed.
+
+    A path that does not exist is refused before anything is read."""
+    require_package(path)
     limits = ReadLimits(
         max_file_bytes=settings.max_file_bytes,
         max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
     )
     raw = read_package(path, package_schema(), limits)
-    digest = file_digest(path) if path.exists() else ""
-    return PackageFiles(raw, str(path), package_format(path), digest)
+    return PackageFiles(raw, str(path), package_format(path), file_digest(path))
 
 
 def read_tables(session: Session, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -110,23 +119,80 @@ def known_keys(session: Session, schema: PackageSchema) -> dict[str, set[str]]:
     return keys
 
 
+def checks_against_database(session: Session | None, actor: Actor) -> bool:
+    """Whether a package is validated against the database: when there is one (``session``)
+    and it holds rows that references can point at (items, locations, families...). A
+    partial package, such as this month's sales alone, then names codes the database holds;
+    an empty database adds nothing, so the package is checked alone."""
+    if session is None:
+        return False
+    return any(known_keys(session, package_schema()).values())
+
+
 def validate_files(
     session: Session | None, actor: Actor, files: PackageFiles
 ) -> tuple[dict[str, pd.DataFrame], ValidationReport]:
     """Validate a package; raise `ValidationFailed` naming every problem.
 
-    With a session, references may also point at rows the database already holds."""
+    With a session (`checks_against_database`), references may also point at rows the
+    database already holds; without one the package is checked alone. The report says which.
+    """
     schema = package_schema()
     keys = known_keys(session, schema) if session is not None else {}
     result = validate_raw(files.raw, schema, known_keys=keys)
     if result.problems:
         raise ValidationFailed(result.problems)
-    rows = {name: len(f) for name, f in result.frames.items()}
-    return result.frames, ValidationReport(rows=rows, left_out=_left_out(result.warnings))
+    return result.frames, ValidationReport(
+        rows={name: len(f) for name, f in result.frames.items()},
+        left_out=_left_out(result.warnings),
+        against_database=any(keys.values()),
+    )
 
 
 def _left_out(notices: Iterable[Notice]) -> list[Left]:
     return [Left(file=n.file, row=n.row, column=n.column, message=n.message) for n in notices]
+
+
+def referenced_by(schema: PackageSchema) -> dict[str, list[str]]:
+    """For each table, the other tables whose rows refer to its rows (items: customer_orders,
+    demand, inventory...)."""
+    found: dict[str, set[str]] = {t.name: set() for t in schema.tables}
+    for table in schema.tables:
+        for column in table.columns:
+            if column.reference is not None and column.reference[0] != table.name:
+                found[column.reference[0]].add(table.name)
+    return {name: sorted(tables) for name, tables in found.items()}
+
+
+def check_replace(schema: PackageSchema, files: PackageFiles, replace: Sequence[str]) -> list[str]:
+    """The tables to replace, in import order, or `ValidationFailed` naming why one cannot be:
+    not a package table; a table other tables refer to (deleting its rows could orphan theirs:
+    master data such as items and locations is corrected, never replaced); or a table the
+    package does not hold (replacing it would empty it; a file with only its header row does,
+    on purpose)."""
+    problems = []
+    referring = referenced_by(schema)
+    for name in dict.fromkeys(replace):
+        if name not in referring:
+            message = f"{name!r} is not a table of the data package"
+        elif referring[name]:
+            message = (
+                f"{name} cannot be replaced: rows of {', '.join(referring[name])} refer to its "
+                "rows; import its changed and new rows without --replace (rows are never "
+                "deleted from it)"
+            )
+        elif name not in files.raw.tables:
+            message = (
+                f"the package holds no {name} table: replacing it would delete every row; give "
+                f"the {name} file (only its header row, to empty the table on purpose)"
+            )
+        else:
+            continue
+        problems.append(Problem(files.source, None, "replace", message))
+    if problems:
+        raise ValidationFailed(problems)
+    wanted = set(replace)
+    return [t.name for t in schema.tables if t.name in wanted]
 
 
 def import_package(
@@ -136,14 +202,21 @@ def import_package(
     *,
     lock_timeout_s: float = 30.0,
     on_table: Callable[[str, int, int], None] | None = None,
+    replace: Sequence[str] = (),
 ) -> ImportReport:
     """Validate against the database and write the package, in the caller's write transaction.
 
     A second import waits for the first (at most ``lock_timeout_s`` on PostgreSQL; SQLite's
     busy timeout), then fails cleanly. `on_table(name, done, total)` is called before each
     table is written, for progress bars. Any problem: `ValidationFailed`, nothing written.
+
+    Rows are upserted by key and never deleted, except in the tables named in ``replace``
+    (snapshots such as ``inventory`` and ``customer_orders``): there the rows the package does
+    not hold are deleted, in the same transaction, counted per table and in the audit event.
+    `check_replace` says which tables can be replaced.
     """
     schema = package_schema()
+    replaced = check_replace(schema, files, replace)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # One import at a time; a second waits as long as a second writer on SQLite would.
@@ -178,22 +251,27 @@ def import_package(
         present = list(files.raw.tables[name].frame.columns)  # absent ones keep what the DB holds
         target = Base.metadata.tables[name]
         counted = upsert_frame(connection, target, frames[name], stamp, updated=present)
+        deleted = delete_missing(connection, target, frames[name]) if name in replaced else 0
         counts[name] = TableCount(
-            inserted=counted.inserted, updated=counted.updated, unchanged=counted.unchanged
+            inserted=counted.inserted,
+            updated=counted.updated,
+            unchanged=counted.unchanged,
+            deleted=deleted,
         )
     entry.finished_at = datetime.now(UTC)
     entry.row_counts = {
-        name: {"inserted": c.inserted, "updated": c.updated} for name, c in counts.items()
+        name: {"inserted": c.inserted, "updated": c.updated}
+        | ({"deleted": c.deleted} if name in replaced else {})
+        for name, c in counts.items()
     }
-    record(
-        session,
-        actor,
-        "import.done",
-        "import",
-        entry.id,
-        {"source": files.source, "format": files.format, "tables": entry.row_counts},
-        at=now,
-    )
+    detail: dict[str, Any] = {
+        "source": files.source,
+        "format": files.format,
+        "tables": entry.row_counts,
+    }
+    if replaced:
+        detail["replaced"] = replaced
+    record(session, actor, "import.done", "import", entry.id, detail, at=now)
     return ImportReport(
         import_id=entry.id,
         source=files.source,
@@ -201,6 +279,7 @@ def import_package(
         content_hash=files.content_hash,
         counts=counts,
         left_out=_left_out(result.warnings),
+        replaced=replaced,
     )
 
 

@@ -112,6 +112,45 @@ def add_overrides(
     return [OverrideOut.model_validate(o) for o in added]
 
 
+def override_months(first: str, last: str | None, plan_months: int) -> list[str]:
+    """The months (``YYYY-MM``) from ``first`` through ``last`` (just ``first`` without one);
+    ``ValidationFailed`` naming ``to`` for a last month that is not a month, comes before the
+    first or makes a range longer than the plan (``plan_months``)."""
+    if last is None:
+        return [first]
+    start, end = parse_month(first), parse_month(last)
+    problem = None
+    if end is None:
+        problem = f"{last!r} is not a month like 2027-05"
+    elif start is not None and end < start:
+        problem = f"{end:%Y-%m} is before {start:%Y-%m}, the first month of the range"
+    elif start is not None and len(pd.date_range(start, end, freq="MS")) > plan_months:
+        problem = f"the range {start:%Y-%m} to {end:%Y-%m} is longer than the plan"
+    if problem is not None or end is None:
+        raise ValidationFailed([Problem("override", None, "to", problem or "is not a month")])
+    if start is None:  # the month itself is refused, located, with the override's checks
+        return [first]
+    return [f"{month:%Y-%m}" for month in pd.date_range(start, end, freq="MS")]
+
+
+def add_override_months(
+    session: Session,
+    actor: Actor,
+    override: OverrideIn,
+    *,
+    to: str | None = None,
+    cycle: str | None = None,
+) -> list[OverrideOut]:
+    """Record one override per month from ``override.period`` through ``to`` (``YYYY-MM``),
+    each with the same level, member, kind, value and reason, numbered in month order; all or
+    nothing: a problem in any month (outside the plan, say) and none is stored. Without ``to``,
+    the one month of ``override``."""
+    horizon = len(plan_calendar(read_tables(session, ["parameters"])["parameters"]).months)
+    months = override_months(override.period, to, horizon)
+    each = [override.model_copy(update={"period": month}) for month in months]
+    return add_overrides(session, actor, each, cycle=cycle)
+
+
 def add_override(
     session: Session, actor: Actor, override: OverrideIn, *, cycle: str | None = None
 ) -> OverrideOut:

@@ -35,7 +35,7 @@ from oneplan.services.demand.overrides import cycle_overrides
 from oneplan.services.demand.schemas import DemandOptions
 from oneplan.services.phases import PhasedRun
 from oneplan.services.versions.schemas import VersionInfo
-from oneplan.services.versions.store import content_hash, get_version, load_frames, save_version
+from oneplan.services.versions.store import content_hash, get_version, load_frames, store_version
 
 KIND = "demand"
 DEMAND_TABLES = [
@@ -60,6 +60,9 @@ class DemandResult:
     frames: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
+    """True when an identical run's version was reused (its summary; the frames, recomputed,
+    are equal to its own) instead of storing a copy."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ def compute_demand_plan(inputs: DemandInputs, options: DemandOptions) -> DemandP
 
 
 def store_demand_plan(session: Session, actor: Actor, planned: DemandPlanned) -> DemandResult:
-    """Store the computed plan as a new ``demand`` version."""
+    """Store the computed plan as a new ``demand`` version, or reuse the version an identical
+    run stored (`oneplan.services.versions.store.store_version`)."""
     clock = time.perf_counter()
     inputs = planned.inputs
     run_settings = {
@@ -188,7 +192,7 @@ def store_demand_plan(session: Session, actor: Actor, planned: DemandPlanned) ->
         "forecast_hash": inputs.forecast_hash,
     }
     hashed = {**inputs.tables, "overrides": inputs.overrides}
-    version = save_version(
+    stored = store_version(
         session,
         actor,
         cycle=inputs.cycle,
@@ -200,7 +204,11 @@ def store_demand_plan(session: Session, actor: Actor, planned: DemandPlanned) ->
         input_hash=content_hash(hashed, run_settings),
     )
     seconds = {**planned.seconds, "store version": time.perf_counter() - clock}
-    return DemandResult(version.id, inputs.cycle, planned.frames, planned.summary, seconds)
+    version = stored.version
+    summary = dict(version.summary) if stored.reused else planned.summary
+    return DemandResult(
+        version.id, inputs.cycle, planned.frames, summary, seconds, reused=stored.reused
+    )
 
 
 def demand_run(

@@ -31,7 +31,7 @@ from oneplan.services.versions.store import (
     get_version,
     load_frames,
     newest_version,
-    save_version,
+    store_version,
 )
 
 KIND = "finance"
@@ -48,6 +48,8 @@ class FinanceResult:
     frames: dict[str, pd.DataFrame]
     summary: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
+    reused: bool = False
+    """True when an identical run's version was reused instead of storing a copy."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ def compute_finance(inputs: FinanceInputs) -> FinancePlanned:
 
 
 def store_finance(session: Session, actor: Actor, planned: FinancePlanned) -> FinanceResult:
-    """Store the financial plan as a new ``finance`` version."""
+    """Store the financial plan as a new ``finance`` version, or reuse the version an
+    identical run stored (`oneplan.services.versions.store.store_version`)."""
     clock = time.perf_counter()
     inputs = planned.inputs
     run_settings = {
@@ -130,7 +133,7 @@ def store_finance(session: Session, actor: Actor, planned: FinancePlanned) -> Fi
         "oneplan": __version__,
     }
     hashed = {**inputs.tables, "consensus": inputs.consensus, **inputs.supply}
-    version = save_version(
+    stored = store_version(
         session,
         actor,
         cycle=inputs.cycle,
@@ -142,7 +145,11 @@ def store_finance(session: Session, actor: Actor, planned: FinancePlanned) -> Fi
         input_hash=content_hash(hashed, {"oneplan": __version__}),  # content, not ids
     )
     seconds = {**planned.seconds, "store version": time.perf_counter() - clock}
-    return FinanceResult(version.id, inputs.cycle, planned.frames, planned.summary, seconds)
+    version = stored.version
+    summary = dict(version.summary) if stored.reused else planned.summary
+    return FinanceResult(
+        version.id, inputs.cycle, planned.frames, summary, seconds, reused=stored.reused
+    )
 
 
 def finance_run(actor: Actor) -> PhasedRun[FinanceInputs, FinancePlanned, FinanceResult]:

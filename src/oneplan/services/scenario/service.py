@@ -42,7 +42,7 @@ from oneplan.services.phases import PhasedRun, ReadRun
 from oneplan.services.scenario.schemas import Assumption, ScenarioInfo, ScenarioRunInfo
 from oneplan.services.supply.schemas import SupplyOptions
 from oneplan.services.supply.service import PLAN_TABLES, DemandSource, resolve_demand
-from oneplan.services.versions.store import content_hash, save_version
+from oneplan.services.versions.store import content_hash, store_version
 
 KIND = "scenario"
 #: Tables read besides the supply plan's: the assumptions' targets and the financial plan's.
@@ -272,6 +272,8 @@ class ScenarioRun:
     summary: dict[str, Any]
     version_id: int
     seconds: dict[str, float]
+    reused: bool = False
+    """True when the scenario's identical run before was reused instead of storing a copy."""
 
 
 def load_scenario_inputs(session: Session, name: str) -> ScenarioInputs:
@@ -320,7 +322,9 @@ def store_scenario_run(
     options: SupplyOptions,
     seconds: dict[str, float],
 ) -> ScenarioRun:
-    """Store a planned scenario as a new ``scenario`` version, with an audit event."""
+    """Store a planned scenario as a new ``scenario`` version (or reuse the scenario's
+    identical run before: `oneplan.services.versions.store.store_version`), with an audit
+    event."""
     clock = time.perf_counter()
     assumptions, source, supply = inputs.assumptions, inputs.source, planned.supply
     effects = planned.effects.merge(
@@ -350,7 +354,7 @@ def store_scenario_run(
     }
     plan = supply.plan.plan
     cycle = pd.Timestamp(plan["period"].min()).strftime("%Y-%m") if len(plan) else "-"
-    version = save_version(
+    stored = store_version(
         session,
         actor,
         cycle=cycle,
@@ -360,11 +364,15 @@ def store_scenario_run(
         settings=run_settings,
         summary=summary,
         input_hash=content_hash(hashed, run_settings),
+        per_name=True,
     )
-    detail = {"version": version.id, "status": supply.summary["status"]}
+    version = stored.version
+    detail = {"version": version.id, "status": supply.summary["status"], "reused": stored.reused}
     record(session, actor, "scenario.run", SUBJECT, inputs.scenario_id, detail)
     seconds = {**seconds, "store version": time.perf_counter() - clock}
-    return ScenarioRun(planned, effects, summary, version.id, seconds)
+    if stored.reused:
+        summary = dict(version.summary)
+    return ScenarioRun(planned, effects, summary, version.id, seconds, reused=stored.reused)
 
 
 def scenario_run(

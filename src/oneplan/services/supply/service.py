@@ -33,7 +33,7 @@ from oneplan.services.versions.store import (
     get_version,
     load_frames,
     newest_version,
-    save_version,
+    store_version,
 )
 
 KIND = "supply"
@@ -84,6 +84,8 @@ class SupplyResult:
     summary: dict[str, Any]
     seconds: dict[str, float] = field(default_factory=dict)
     version_id: int | None = None
+    reused: bool = False
+    """True when an identical run's version was reused instead of storing a copy."""
 
     @property
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -156,7 +158,8 @@ def store_supply(
     result: SupplyResult,
     options: SupplyOptions,
 ) -> SupplyResult:
-    """Store a computed supply plan as a new ``supply`` version."""
+    """Store a computed supply plan as a new ``supply`` version, or reuse the version an
+    identical run stored (`oneplan.services.versions.store.store_version`)."""
     clock = time.perf_counter()
     source = inputs.source
     run_settings = {
@@ -175,7 +178,7 @@ def store_supply(
     input_hash = content_hash(hashed, {k: v for k, v in run_settings.items() if k not in identity})
     plan = result.run.plan.plan
     cycle = pd.Timestamp(plan["period"].min()).strftime("%Y-%m") if len(plan) else "-"
-    version = save_version(
+    stored = store_version(
         session,
         actor,
         cycle=cycle,
@@ -187,7 +190,11 @@ def store_supply(
         input_hash=input_hash,
     )
     seconds = {**result.seconds, "store version": time.perf_counter() - clock}
-    return dataclasses.replace(result, seconds=seconds, version_id=version.id)
+    version = stored.version
+    summary = dict(version.summary) if stored.reused else result.summary
+    return dataclasses.replace(
+        result, summary=summary, seconds=seconds, version_id=version.id, reused=stored.reused
+    )
 
 
 def supply_run(

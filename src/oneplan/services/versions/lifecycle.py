@@ -5,9 +5,12 @@ States and the only legal moves::
     draft -> proposed -> approved -> released
       any state but superseded -> superseded
 
-Approving or releasing a version supersedes the version of the same kind and cycle that was
-approved or released before, so each kind and cycle has at most one plan in force. An approved or
-released version cannot be changed, only superseded. Every move stamps the version
+Approving or releasing a version supersedes the version of the same *family* and cycle that was
+approved or released before, so each family and cycle has at most one plan in force. A family is
+one kind, except the cycle's supply plans: the base plan (``supply``) and the scenario runs
+(``scenario``) are one family, so a cycle has one released supply plan, which the MPS export
+writes. `adopt` makes a scenario run that plan in one move. An approved or released version
+cannot be changed, only superseded. Every move stamps the version
 (``state_changed_at``/``state_changed_by``) and writes an audit event in the same transaction.
 """
 
@@ -31,6 +34,8 @@ from oneplan.services.versions.store import get_version
 SUBJECT = "plan_version"
 IN_FORCE = ("approved", "released")
 FINAL = ("approved", "released", "superseded")
+#: The kinds that plan supply for a cycle: one family, with one plan in force per cycle.
+SUPPLY_PLANS = ("supply", "scenario")
 
 # action -> (state it starts from, state it leads to)
 TRANSITIONS: dict[PlanAction, tuple[str, str]] = {
@@ -49,15 +54,24 @@ def ensure_changeable(version: PlanVersion | VersionInfo) -> None:
         )
 
 
+def family_kinds(kind: str) -> tuple[str, ...]:
+    """The kinds that share one plan in force with ``kind`` in a cycle.
+
+    >>> family_kinds("scenario"), family_kinds("demand")
+    (('supply', 'scenario'), ('demand',))
+    """
+    return SUPPLY_PLANS if kind in SUPPLY_PLANS else (kind,)
+
+
 def _lock_family(session: Session, version_id: int) -> tuple[PlanVersion, list[PlanVersion]]:
-    """The version and every version of its kind and cycle, locked in id order.
+    """The version and every version of its family and cycle, locked in id order.
 
     Locking the whole family (PostgreSQL; SQLite writers are serialised anyway) makes two people
     approving two versions at once wait for each other instead of both ending up approved."""
     version = get_version(session, version_id)
     family = session.scalars(
         sa.select(PlanVersion)
-        .where(PlanVersion.kind == version.kind, PlanVersion.cycle == version.cycle)
+        .where(PlanVersion.kind.in_(family_kinds(version.kind)), PlanVersion.cycle == version.cycle)
         .order_by(PlanVersion.id)
         .with_for_update()
         .execution_options(populate_existing=True)
@@ -66,13 +80,20 @@ def _lock_family(session: Session, version_id: int) -> tuple[PlanVersion, list[P
 
 
 def _move(
-    session: Session, version: PlanVersion, to: str, actor: Actor, at: datetime, **detail: Any
+    session: Session,
+    version: PlanVersion,
+    to: str,
+    actor: Actor,
+    at: datetime,
+    action: str | None = None,
+    **detail: Any,
 ) -> None:
     before = version.state
     version.state = to
     version.state_changed_at = at
     version.state_changed_by = actor.name
-    action = "plan.supersede" if to == "superseded" else f"plan.{_action_for(to)}"
+    if action is None:
+        action = "plan.supersede" if to == "superseded" else f"plan.{_action_for(to)}"
     record(
         session,
         actor,
@@ -139,12 +160,53 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
         raise Conflict(f"plan version {version.id} cannot be {target}: {flaw}")
     now = datetime.now(UTC)
     _move(session, version, target, actor, now)
+    superseded = (
+        _supersede_others(session, actor, version, family, now) if target in IN_FORCE else []
+    )
+    session.flush()
+    return Transition(version=VersionInfo.model_validate(version), superseded=superseded)
+
+
+def _supersede_others(
+    session: Session,
+    actor: Actor,
+    version: PlanVersion,
+    family: list[PlanVersion],
+    at: datetime,
+) -> list[int]:
+    """Supersede the family's other plans in force: ``version`` is now the one."""
     superseded = []
-    if target in IN_FORCE:
-        for other in family:
-            if other.id != version.id and other.state in IN_FORCE:
-                _move(session, other, "superseded", actor, now, superseded_by=version.id)
-                superseded.append(other.id)
+    for other in family:
+        if other.id != version.id and other.state in IN_FORCE:
+            _move(session, other, "superseded", actor, at, superseded_by=version.id)
+            superseded.append(other.id)
+    return superseded
+
+
+def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> Transition:
+    """Adopt a scenario run as the cycle's supply plan, in one move; the caller commits.
+
+    The scenario version (draft, proposed or approved) becomes ``released``: the supply plan
+    in force that the MPS export writes. The cycle's base supply plan and any other scenario
+    that was approved or released are superseded. One ``plan.adopt`` audit event records the
+    move and the ``reason`` (the decision taken), and each superseded version its own
+    ``plan.supersede``. Refused with ``Conflict`` (nothing changes) for a version that is not
+    a scenario run, is released or superseded already, or whose plan cannot go forward.
+    """
+    version, family = _lock_family(session, version_id)
+    if version.kind != "scenario":
+        raise Conflict(
+            f"plan version {version.id} is a {version.kind} plan: release it with `plan "
+            "release`; only a scenario version is adopted"
+        )
+    if version.state in ("released", "superseded"):
+        raise Conflict(f"cannot adopt plan version {version.id}: it is {version.state} already")
+    flaw = unusable(dict(version.summary or {}))
+    if flaw is not None:
+        raise Conflict(f"plan version {version.id} cannot be adopted: {flaw}")
+    now = datetime.now(UTC)
+    _move(session, version, "released", actor, now, "plan.adopt", reason=reason)
+    superseded = _supersede_others(session, actor, version, family, now)
     session.flush()
     return Transition(version=VersionInfo.model_validate(version), superseded=superseded)
 

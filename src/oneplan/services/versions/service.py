@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from oneplan.db.plans import PlanFrame, PlanVersion
 from oneplan.errors import Conflict, NotFound
 from oneplan.services.actor import Actor
+from oneplan.services.versions.lifecycle import SUPPLY_PLANS
 from oneplan.services.versions.schemas import PlanDiff, VersionInfo
 from oneplan.services.versions.store import get_version, load_frames
 
@@ -52,6 +53,20 @@ def released_version(
     """The newest released version of a kind (and cycle), if any."""
     found = list_versions(session, actor, kind=kind, state="released", cycle=cycle)
     return found[0] if found else None
+
+
+def released_supply_plan(
+    session: Session, actor: Actor, cycle: str | None = None
+) -> VersionInfo | None:
+    """The released supply plan (of the cycle, or the newest): the base plan or an adopted or
+    released scenario run, whichever is in force (a cycle has at most one)."""
+    query = sa.select(PlanVersion).where(
+        PlanVersion.kind.in_(SUPPLY_PLANS), PlanVersion.state == "released"
+    )
+    if cycle is not None:
+        query = query.where(PlanVersion.cycle == cycle)
+    found = session.scalars(query.order_by(PlanVersion.id.desc()).limit(1)).first()
+    return None if found is None else VersionInfo.model_validate(found)
 
 
 def diff(

@@ -11,6 +11,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,72 @@ def save_version(
     )
     session.flush()
     return version
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What a run stored: a new draft version, or (``reused``) the version an identical run
+    stored before, whose numbers it would have repeated."""
+
+    version: PlanVersion
+    reused: bool = False
+
+
+def reusable_version(
+    session: Session, *, kind: str, cycle: str, input_hash: str, name: str | None = None
+) -> PlanVersion | None:
+    """The version a run of these inputs would repeat, if any: the newest version of the kind
+    (of that name, for scenario runs, which are kept per scenario) that is not superseded,
+    when it has the same cycle and content hash.
+
+    Only the newest one counts: the steps that read a plan take the newest version of its
+    kind, so a run always leaves its own numbers there, reused or new. An older version with
+    the same hash (before a run of other inputs) is not reused; a superseded one never is."""
+    query = sa.select(PlanVersion).where(
+        PlanVersion.kind == kind, PlanVersion.state != "superseded"
+    )
+    if name is not None:
+        query = query.where(PlanVersion.name == name)
+    newest = session.scalars(query.order_by(PlanVersion.id.desc()).limit(1)).first()
+    if newest is not None and newest.cycle == cycle and newest.content_hash == input_hash:
+        return newest
+    return None
+
+
+def store_version(
+    session: Session,
+    actor: Actor,
+    *,
+    cycle: str,
+    kind: str,
+    name: str,
+    frames: Mapping[str, pd.DataFrame],
+    settings: Mapping[str, Any],
+    summary: Mapping[str, Any],
+    input_hash: str,
+    per_name: bool = False,
+) -> StoredVersion:
+    """Store a run's result: reuse the version an identical run stored (`reusable_version`;
+    ``per_name`` when versions of the kind are kept per name, as scenario runs are), else
+    write a new draft with `save_version`. Equal inputs give equal numbers (the content hash
+    covers every input, setting and engine version), so a copy would add nothing."""
+    found = reusable_version(
+        session, kind=kind, cycle=cycle, input_hash=input_hash, name=name if per_name else None
+    )
+    if found is not None:
+        return StoredVersion(found, reused=True)
+    version = save_version(
+        session,
+        actor,
+        cycle=cycle,
+        kind=kind,
+        name=name,
+        frames=frames,
+        settings=settings,
+        summary=summary,
+        input_hash=input_hash,
+    )
+    return StoredVersion(version)
 
 
 def get_version(
