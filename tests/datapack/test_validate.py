@@ -275,11 +275,15 @@ def test_references_must_exist_in_the_package_or_the_database(tmp_path: Path) ->
             "sales_history.csv",
             3,
             "item",
-            '"Z9" is not a code in items (neither in this package nor in the database)',
+            '"Z9" is not a code in items (not in this package, checked alone)',
         )
     ]
     _, problems = check(tmp_path, with_table("sales_history", text), {"items": {"Z9"}})
     assert problems == []
+    _, problems = check(tmp_path, with_table("sales_history", text), {"items": {"Y1"}})
+    assert [p.message for p in problems] == [
+        '"Z9" is not a code in items (neither in this package nor in the database)'
+    ]
 
 
 def test_a_package_may_lean_on_keys_already_in_the_database(tmp_path: Path) -> None:
@@ -342,7 +346,7 @@ def test_items_ordered_dates_and_self_reference(tmp_path: Path) -> None:
             "items.csv",
             3,
             "like_item",
-            '"C" is not a code in items (neither in this package nor in the database)',
+            '"C" is not a code in items (not in this package, checked alone)',
         ),
     ]
 

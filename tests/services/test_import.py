@@ -213,7 +213,9 @@ def test_a_partial_package_validates_against_a_database_that_holds_data(
     files, actor = read_package_files(partial, settings), Actor("tester")
     with unit_of_work(engine, write=False) as session:
         assert not checks_against_database(session, actor)  # an empty database adds nothing
-        with pytest.raises(ValidationFailed, match="is not a code in items"):
+        with pytest.raises(
+            ValidationFailed, match="rows refer to items that are not in this package"
+        ):
             validate_files(session, actor, files)
     imported(engine, demo_csv, settings)
     with unit_of_work(engine, write=False) as session:

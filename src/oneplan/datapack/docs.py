@@ -109,8 +109,10 @@ all or nothing: one problem and nothing changes.
 
 A valid package is stored as an upsert by natural key: a row whose key already exists is
 updated, a row with a new key is added, so importing the same package twice changes nothing the
-second time, not even the rows' provenance. An import never deletes: a row that is in the
-database but not in the package stays. Every stored row records the import that wrote it last
+second time, not even the rows' provenance. An import deletes nothing unless asked: a row that
+is in the database but not in the package stays, except in the snapshot tables named with
+`oneplan import PATH --replace TABLE` (open orders, inventory...: tables no other table refers
+to), whose rows the package does not hold are deleted in the same transaction and counted. Every stored row records the import that wrote it last
 and who created and last changed it, and when. Exporting, importing and exporting again gives
 identical CSV and Parquet files (rows sorted by key, columns in the order below).
 

@@ -156,7 +156,11 @@ def _missing_summary(
         shown += f", ... ({len(values):,} different)"
     given = raw.tables[target].source if target in raw.tables else raw.refused.get(target)
     if given is None:
-        where = "neither in this package nor in the database"
+        where = (
+            "neither in this package nor in the database"
+            if any(known_keys.values())
+            else "not in this package (checked alone, without the database)"
+        )
     elif target in known_keys:
         where = f"neither in {given} (or were refused there) nor in the database"
     else:
@@ -196,8 +200,15 @@ def _check_references(
                 continue
             where = f"{target_column} in {target}"
 
-            def dangling(row: int, text: pd.Series = text, where: str = where) -> str:
-                found = "neither in this package nor in the database"
+            found = (
+                "neither in this package nor in the database"
+                if any(known_keys.values())
+                else "not in this package, checked alone"
+            )
+
+            def dangling(
+                row: int, text: pd.Series = text, where: str = where, found: str = found
+            ) -> str:
                 return f"{quoted(text[row])} is not a {where} ({found})"
 
             report(
