@@ -112,8 +112,9 @@ updated, a row with a new key is added, so importing the same package twice chan
 second time, not even the rows' provenance. An import deletes nothing unless asked: a row that
 is in the database but not in the package stays, except in the snapshot tables named with
 `oneplan import PATH --replace TABLE` (open orders, inventory...: tables no other table refers
-to), whose rows the package does not hold are deleted in the same transaction and counted. Every stored row records the import that wrote it last
-and who created and last changed it, and when. Exporting, importing and exporting again gives
+to), whose rows the package does not hold are deleted in the same transaction and counted.
+Every stored row records the import that wrote it last and who created and last changed it,
+and when. Exporting, importing and exporting again gives
 identical CSV and Parquet files (rows sorted by key, columns in the order below).
 
 Uploaded files are opened with care: a file larger than {_LIMITS.max_file_bytes // GIB} GiB, a
