@@ -77,14 +77,35 @@ def test_run_show_and_bridge(plan_by_hand: Callable[[], None]) -> None:
     assert "cost" in result.output  # the margin bridge has the cost step
 
 
-def test_issues_lists_the_largest_first(plan_by_hand: Callable[[], None]) -> None:
+def test_issues_lists_the_decisions_and_the_rows_behind_them(
+    plan_by_hand: Callable[[], None],
+) -> None:
     plan_by_hand()
     assert runner.invoke(app, ["finance", "run"]).exit_code == 0
+    with unit_of_work(database(), write=False) as session:
+        _, frames = finance_version(session, local_actor(), names=["issues", "issue_detail"])
+    decisions, rows = frames["issues"], frames["issue_detail"]
+    assert len(decisions) >= 3
+
     result = runner.invoke(app, ["finance", "issues", "--top", "3"])
     assert result.exit_code == 0, result.output
-    with unit_of_work(database(), write=False) as session:
-        _, frames = finance_version(session, local_actor(), names=["issues"])
-    first = frames["issues"].iloc[0]
-    assert f"the largest {min(3, len(frames['issues']))}" in result.output
-    assert str(first["subject"]) in result.output
-    assert f"{first['money']:,.0f}" in result.output
+    flat = " ".join(result.output.split())
+    assert (
+        f"Decisions asked for ({len(decisions)} from {len(rows)} issue rows; the largest 3)" in flat
+    )
+    first = decisions.iloc[0]
+    assert str(first["subject"]) in flat and f"{first['money']:,.0f}" in flat
+    assert f"{decisions.iloc[3]['money']:,.0f}" not in flat or len(decisions) == 3
+    assert "issues --all" in flat
+
+    result = runner.invoke(app, ["finance", "issues", "--top", "1", "--detail"])
+    assert result.exit_code == 0, result.output
+    behind = rows[rows["decision_rank"] == 1]
+    flat = " ".join(result.output.split())
+    assert all(str(subject) in flat for subject in behind["subject"])
+
+    result = runner.invoke(app, ["finance", "issues", "--all"])
+    assert result.exit_code == 0, result.output
+    flat = " ".join(result.output.split())
+    assert f"Every issue ({len(rows)} rows" in flat
+    assert "end of horizon" in flat  # the rows no decision takes up say why

@@ -7,6 +7,8 @@ summary and the period costs against the supply plan's cost breakdown.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,8 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from oneplan.config import Settings
+from oneplan.datapack import package_schema, write_package
 from oneplan.db.plans import PlanVersion
 from oneplan.db.session import unit_of_work
+from oneplan.demo import build_demo_company
 from oneplan.engines.pipeline.finance import FRAME_NAMES, SPEND_TERMS, finance_frames
 from oneplan.errors import NotFound, ValidationFailed
 from oneplan.runner import run_cycle, run_phased
@@ -193,14 +197,76 @@ def test_a_days_outstanding_that_is_not_a_number_names_the_parameter(
 def test_the_issue_list_ranks_what_the_supply_plan_leaves_open(
     demo_db: sa.Engine, prepare: Any
 ) -> None:
-    """The stored issues cover every unit of lost sales in the plan, ranked by money."""
+    """The stored detail covers every unit of lost sales in the plan, ranked by money."""
     prepare.store_consensus(demo_db)
     supply = prepare.run_supply(demo_db)
     result = run_finance(demo_db)
-    issues = result.frames["issues"]
-    assert result.summary["issues"] == len(issues) > 0
-    assert issues["rank"].tolist() == list(range(1, len(issues) + 1))
-    assert issues["money"].is_monotonic_decreasing
+    detail = result.frames["issue_detail"]
+    assert result.summary["issue_rows"] == len(detail) > 0
+    assert detail["rank"].tolist() == list(range(1, len(detail) + 1))
+    assert detail["money"].is_monotonic_decreasing
     lost = supply.frames["unmet_demand"]["lost_sales"].sum()
-    listed = issues.loc[issues["kind"].isin(["unmet_demand", "launch_at_risk"]), "units"].sum()
+    listed = detail.loc[detail["kind"].isin(["unmet_demand", "launch_at_risk"]), "units"].sum()
     assert listed == pytest.approx(lost, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def demo_company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The company `make demo` plans (150 items, seed 7) as a package."""
+    path = tmp_path_factory.mktemp("demo150") / "package"
+    write_package(build_demo_company(), path, format="csv", schema=package_schema())
+    return path
+
+
+def test_the_demo_meeting_decides_ten_to_twenty_things(
+    engine: sa.Engine, prepare: Any, demo_company: Path, actor: Actor, settings: Settings
+) -> None:
+    """The meeting's list of the cycle `make demo` runs: a few decisions, each with the rows
+    behind it, none impossible."""
+    prepare.import_demo(engine, demo_company)
+    run_cycle(engine, actor, CycleRequest(settings), only=["demand", "supply", "finance"])
+    with unit_of_work(engine, write=False) as session:
+        version, frames = finance_version(session, actor, names=["issues", "issue_detail"])
+    result = FinanceResult(version.id, version.cycle, frames, dict(version.summary))
+    decisions, detail = result.frames["issues"], result.frames["issue_detail"]
+    assert 10 <= len(decisions) <= 20 == result.summary["issues"] + 20 - len(decisions)
+    assert decisions["rank"].tolist() == list(range(1, len(decisions) + 1))
+    assert decisions["money"].is_monotonic_decreasing
+    # One decision per resource and per family and theme; each has its rows in the detail.
+    assert not decisions["group"].duplicated().any()
+    behind = detail[detail["decision_rank"] > 0].groupby("decision_rank").size()
+    assert behind.to_dict() == dict(zip(decisions["rank"], decisions["rows"], strict=True))
+    revenue = result.summary["revenue"]
+    assert (decisions["money"] >= 0.0001 * revenue).all()  # the default materiality
+    # Nothing is built before the plan's first month, and no supply code is shown as a cause.
+    first = f"{detail['period'].min():%Y-%m}"
+    for text in [*decisions["decision"], *detail["decision"]]:
+        assert f"before {first}" not in text and f"ahead of {first}" not in text
+    assert not detail["cause"].str.contains("cheaper to|^capacity", regex=True).any()
+    # A dip under safety stock that only the horizon's end causes feeds no decision.
+    last = detail["period"].max()
+    end = detail[detail["note"] == "end of horizon"]
+    assert len(end) and (end["decision_rank"] == 0).all()
+    assert (end["period"] > last - pd.DateOffset(months=2)).all()
+    # The small ones stay in the detail, with the reason they are off the list.
+    off = detail[(detail["decision_rank"] == 0) & (detail["note"] == "")]
+    assert off.empty
+
+
+def test_the_materiality_and_the_count_are_settings(
+    demo_db: sa.Engine, prepare: Any, demo_frames: dict[str, pd.DataFrame], tmp_path: Any
+) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(prepare.package, package)
+    parameters = pd.concat(
+        [
+            demo_frames["parameters"],
+            pd.DataFrame({"name": ["issue_materiality", "issue_decisions"], "value": ["0", "3"]}),
+        ]
+    )
+    parameters.to_csv(package / "parameters.csv", index=False)
+    prepare.import_demo(demo_db, package)
+    prepare.store_consensus(demo_db)
+    prepare.run_supply(demo_db)
+    decisions = run_finance(demo_db).frames["issues"]
+    assert len(decisions) == 3

@@ -114,37 +114,88 @@ def bridge_command(
     console.print(table(title, columns, rows, right=["value", "running total"]))
 
 
-@handle_errors
-def issues_command(
-    version: VersionOption = None,
-    top: Annotated[int, typer.Option(min=1, help="How many issues to list.")] = 15,
-) -> None:
-    """The ranked list of issues for the pre-S&OP meeting, each sized in units and money."""
-    from oneplan.db.session import unit_of_work
-    from oneplan.services.finance.service import finance_version
+def _months(first: Any, periods: Any) -> str:
+    import pandas as pd
 
-    with unit_of_work(database(), write=False) as session:
-        stored, frames = finance_version(session, local_actor(), version, ["issues"])
-    issues = frames["issues"]
-    currency = stored.summary.get("currency") or ""
-    money_column = f"money {currency}".strip()
-    columns = ["#", "issue", "subject", "from", "months", "units", money_column]
-    columns.append("decision asked for")
-    rows = [
+    start = pd.Timestamp(first)
+    if int(periods) <= 1:
+        return f"{start:%Y-%m}"
+    return f"{start:%Y-%m} to {start + pd.DateOffset(months=int(periods) - 1):%Y-%m}"
+
+
+def _issue_rows(rows: Any, currency: str, title: str) -> Any:
+    """The issue rows (as `issue_list` stores them) as one table."""
+    money = f"money {currency}".strip()
+    columns = ["#", "issue", "subject", "months", "units", money, "decision asked for", "cause"]
+    columns.append("note")
+    lines = [
         (
             row.rank,
             str(row.kind).replace("_", " "),
             row.subject,
-            _label(row.period, "month"),
-            row.periods,
+            _months(row.period, row.periods),
             f"{amount(row.units)} {row.unit}",
             amount(row.money),
             row.decision,
+            row.cause,
+            row.note,
         )
-        for row in issues.head(top).itertuples(index=False)
+        for row in rows.itertuples(index=False)
     ]
-    title = f"Issues to decide ({len(issues)}; the largest {min(top, len(issues))})"
-    console.print(table(title, columns, rows, right=["#", "months", money_column]))
+    return table(title, columns, lines, right=["#", money])
+
+
+@handle_errors
+def issues_command(
+    version: VersionOption = None,
+    top: Annotated[int, typer.Option(min=1, help="How many decisions to list.")] = 20,
+    detail: Annotated[
+        bool, typer.Option("--detail", help="Also list the rows behind each decision.")
+    ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="List every issue row instead, with the decision it feeds or why none."
+        ),
+    ] = False,
+) -> None:
+    """The decisions asked of the pre-S&OP meeting, each sized in money, largest first."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.finance.service import finance_version
+
+    with unit_of_work(database(), write=False) as session:
+        stored, frames = finance_version(
+            session, local_actor(), version, ["issues", "issue_detail"]
+        )
+    decisions, rows = frames["issues"], frames["issue_detail"]
+    currency = stored.summary.get("currency") or ""
+    if every:
+        title = f"Every issue ({len(rows)} rows; column decision_rank in issue_detail)"
+        console.print(_issue_rows(rows, currency, title))
+        return
+    money = f"money {currency}".strip()
+    columns = ["#", "decision asked for", "months", "rows", money, "cause"]
+    lines = [
+        (
+            row.rank,
+            row.decision,
+            _months(row.period, row.periods),
+            row.rows,
+            amount(row.money),
+            row.cause,
+        )
+        for row in decisions.head(top).itertuples(index=False)
+    ]
+    shown = min(top, len(decisions))
+    title = (
+        f"Decisions asked for ({len(decisions)} from {len(rows)} issue rows; the largest {shown})"
+    )
+    console.print(table(title, columns, lines, right=["#", "rows", money]))
+    if detail:
+        for row in decisions.head(top).itertuples(index=False):
+            behind = rows[rows["decision_rank"] == row.rank]
+            console.print(_issue_rows(behind, currency, f"#{row.rank}: {row.decision}"))
+    say("every issue row, with the decision it feeds or why none", "oneplan finance issues --all:")
 
 
 def register(app: typer.Typer) -> None:

@@ -99,9 +99,14 @@ def past_events() -> pd.DataFrame:
     return expand_events(events, ITEMS, LOCATIONS, PAST)
 
 
-def test_cleaning_restores_the_known_baseline():
+def unmeasured(cells: pd.DataFrame) -> pd.DataFrame:
+    """Event cells whose uplift nobody measured: only where and when they ran."""
+    return cells.drop(columns=["uplift_pct", "uplift_quantity"])
+
+
+def test_cleaning_without_a_known_uplift_uses_the_neighbours():
     history, trend, flat = history_with_promotions()
-    result = clean_history(history, past_events())
+    result = clean_history(history, unmeasured(past_events()))
     cleaned = result.history.set_index(["unique_id", "ds"])["y"]
     np.testing.assert_allclose(cleaned.loc["A|L1"], trend)
     np.testing.assert_allclose(cleaned.loc["B|L1"], flat)
@@ -124,10 +129,102 @@ def test_cleaning_falls_back_to_the_series_median():
         {"code": ["P3"], "kind": ["promotion"], "item": ["B"], "location": ["L1"],
          "start_period": [PAST[14]], "end_period": [PAST[18]], "uplift_pct": [10.0]}
     )  # fmt: skip
-    result = clean_history(history, expand_events(events, ITEMS, LOCATIONS, PAST), window=1)
+    cells = unmeasured(expand_events(events, ITEMS, LOCATIONS, PAST))
+    result = clean_history(history, cells, window=1)
     middle = result.changes.set_index("ds").loc[PAST[16]]
     assert middle["method"] == "series_median"
     assert middle["y_cleaned"] == pytest.approx(80.0)
+
+
+def test_a_known_percent_uplift_is_divided_out_not_replaced():
+    history, trend, flat = history_with_promotions()
+    # A|L1 month 10 sold trend + 150: a +125 % promotion; B|L1 months 15-16 sold 80 + 60, 80 + 90.
+    history.loc[(history["unique_id"] == "A|L1") & (history["ds"] == PAST[10]), "y"] = (
+        trend[10] * 2.25
+    )
+    history.loc[(history["unique_id"] == "B|L1") & history["ds"].isin(PAST[15:17]), "y"] = [
+        flat[15] * 1.5,
+        flat[16] * 1.5,
+    ]
+    events = pd.DataFrame(
+        {
+            "code": ["P1", "P2"],
+            "kind": ["promotion", "one_time_event"],
+            "item": ["A", "B"],
+            "location": ["L1", "L1"],
+            "start_period": [PAST[10], PAST[15]],
+            "end_period": [PAST[10], PAST[16]],
+            "uplift_pct": [125.0, 50.0],
+        }
+    )
+    result = clean_history(history, expand_events(events, ITEMS, LOCATIONS, PAST))
+    cleaned = result.history.set_index(["unique_id", "ds"])["y"]
+    np.testing.assert_allclose(cleaned.loc["A|L1"], trend)
+    np.testing.assert_allclose(cleaned.loc["B|L1"], flat)
+    assert set(result.changes["method"]) == {"known_uplift"}
+    np.testing.assert_allclose(result.changes["y_cleaned"] * (1 + np.array([1.25, 0.5, 0.5])),
+                               result.changes["y"])  # fmt: skip
+
+
+def test_a_seasonal_peak_keeps_its_season_when_the_uplift_is_known():
+    # A spring peak with a +15 % campaign on top: the neighbours' median would flatten the
+    # season (the April-May cells are far above March and June); dividing out keeps it.
+    season = np.tile([40, 40, 60, 150, 200, 120, 80, 60, 40, 40, 40, 40], 2).astype(float)
+    history = pd.DataFrame({"unique_id": "A|L1", "ds": PAST, "y": season.copy()})
+    history.loc[history["ds"].isin(PAST[15:17]), "y"] *= 1.15
+    events = event(family="F1", location="L1", uplift_pct=15.0,
+                   start_period=PAST[15], end_period=PAST[16])  # fmt: skip
+    cells = expand_events(events, ITEMS, LOCATIONS, PAST)
+    known = clean_history(history, cells).history["y"].to_numpy()
+    np.testing.assert_allclose(known, season)
+    median = clean_history(history, unmeasured(cells)).history["y"].to_numpy()
+    assert median[15] < 0.7 * season[15]  # what the neighbour median made of the peak
+
+
+def test_overlapping_percent_events_add_up_and_a_quantity_is_split_by_sales():
+    history = pd.DataFrame(
+        {
+            "unique_id": ["A|L1", "A|L2", "B|L1"],
+            "ds": [PAST[3]] * 3,
+            "y": [130.0, 390.0, 150.0],
+        }
+    )
+    events = pd.DataFrame(
+        {
+            "code": ["P1", "P2", "O1"],
+            "kind": ["promotion", "promotion", "one_time_event"],
+            "item": ["A", "A", "B"],
+            "location": [None, "L1", "L1"],
+            "start_period": [PAST[3]] * 3,
+            "end_period": [PAST[3]] * 3,
+            "uplift_pct": [10.0, 20.0, None],
+            "uplift_quantity": [None, None, 50.0],
+        }
+    )
+    cells = expand_events(events, ITEMS, LOCATIONS, PAST)
+    result = clean_history(history, cells)
+    # A|L1: P1 and P2 (+30 %), A|L2: P1 only (+10 %), B|L1: 50 units less.
+    np.testing.assert_allclose(result.history["y"], [100.0, 390.0 / 1.1, 100.0])
+    assert set(result.changes["method"]) == {"known_uplift"}
+
+
+def test_a_row_with_one_unmeasured_event_falls_back_to_the_neighbours():
+    history, _, _ = history_with_promotions()
+    known = past_events()
+    spike = known[known["unique_id"] == "A|L1"].assign(event="P9", uplift_pct=np.nan)
+    result = clean_history(history, pd.concat([known, spike], ignore_index=True))
+    changes = result.changes.set_index("unique_id")
+    assert changes.loc["A|L1", "method"] == "neighbour_median"
+    assert changes.loc["A|L1", "events"] == "P1,P9"
+    assert set(changes.loc["B|L1", "method"]) == {"known_uplift"}
+
+
+def test_an_uplift_of_minus_100_percent_cannot_be_divided_out():
+    history, _, _ = history_with_promotions()
+    events = event(item="A", location="L1", uplift_pct=-100.0,
+                   start_period=PAST[10], end_period=PAST[10])  # fmt: skip
+    result = clean_history(history, expand_events(events, ITEMS, LOCATIONS, PAST))
+    assert result.changes["method"].tolist() == ["neighbour_median"]
 
 
 def baseline() -> pd.DataFrame:

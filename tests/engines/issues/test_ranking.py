@@ -144,7 +144,23 @@ def test_golden_rows_in_rank_order(plan: dict[str, Any]) -> None:
         "money",
         "decision",
         "cause",
+        "family",
+        "resource",
+        "resource_kind",
+        "group",
+        "note",
     ]
+    assert gaps.set_index(["kind", "subject"])["group"].to_dict() == {
+        ("revenue_gap", "F"): "budget|F|",
+        ("margin_gap", "F"): "budget|F|",
+        ("below_safety_stock", "A@L1"): "opening|F|",  # the plan's first month
+        ("unmet_demand", "A@L1"): "resource|EXT-N1|",
+        ("launch_at_risk", "N@L1"): "launch|N|",
+        ("above_max_inventory", "B@L1"): "excess|F|",
+        ("capacity_overload", "EXT-N1"): "resource|EXT-N1|",
+        ("backlog", "B@L1"): "resource|SUP-VALVE|",
+        ("relaxed_limit", "EXT-N1"): "limit|EXT-N1|capacity",
+    }
 
 
 def test_decisions_and_causes_speak_the_planners_words(plan: dict[str, Any]) -> None:
@@ -161,7 +177,7 @@ def test_decisions_and_causes_speak_the_planners_words(plan: dict[str, Any]) -> 
     assert may["decision"] == "approve overtime on EXT-N1 in 2027-05 or build ahead"
     backlog = row("backlog", "B@L1", "2027-02")
     assert "expedite supplier SUP-VALVE" in backlog["decision"]
-    assert backlog["cause"] == "capacity on SUP-VALVE"
+    assert backlog["cause"] == "not enough capacity on SUP-VALVE"
     assert row("revenue_gap", "F", "2027-01")["cause"] == "largest effect: volume -900"
 
 
@@ -304,6 +320,74 @@ def test_money_per_kind_adds_up_to_the_inputs(seed: int) -> None:
     # Every run covers distinct months: the periods of a kind and subject never overlap.
     start = gaps["period"].dt.year * 12 + gaps["period"].dt.month
     span = gaps.assign(start=start, end=start + gaps["periods"])
-    for _, runs in span.groupby(["kind", "subject"]):
+    # A run also ends where the resource that blocks it changes.
+    for _, runs in span.groupby(["kind", "subject", "resource"], dropna=False):
         runs = runs.sort_values("start")
         assert (runs["start"].iloc[1:].to_numpy() > runs["end"].iloc[:-1].to_numpy()).all()
+
+
+def test_nothing_is_asked_to_be_built_before_the_first_month(plan: dict[str, Any]) -> None:
+    gaps = issue_list(**plan)
+    # A|L1 starts the plan (2027-01) below safety stock: it can only be expedited.
+    opening = gaps[gaps["kind"] == "below_safety_stock"].iloc[0]
+    assert opening["decision"] == "expedite A@L1 for 2027-01 or accept lower service"
+    assert opening["cause"] == "stock 30 against a safety stock of 50"
+    early = issue_list(**{**plan, "unmet_demand": unmet_frame(
+        [("A", "L1", "2027-01", 0.0, 10.0, "capacity", "EXT-N1")]
+    )})  # fmt: skip
+    lost = early[early["kind"] == "unmet_demand"].iloc[0]
+    assert lost["decision"] == "accept lost sales or add capacity on EXT-N1 in 2027-01"
+    assert "before 2027-01" not in " ".join(early["decision"])
+
+
+def test_supply_causes_read_as_a_planner_says_them(plan: dict[str, Any]) -> None:
+    unmet = unmet_frame(
+        [
+            ("A", "L1", "2027-02", 0.0, 10.0, "cheaper to lose than to make", None),
+            ("B", "L1", "2027-02", 4.0, 0.0, "lead time", None),
+            ("B", "L1", "2027-03", 4.0, 0.0, "cheaper to deliver late", None),
+        ]
+    )
+    gaps = issue_list(**{**plan, "unmet_demand": unmet})
+    demand = gaps[gaps["kind"].isin(["unmet_demand", "backlog"])].set_index("period")
+    causes = set(demand["cause"])
+    assert causes == {
+        "making it costs more than the sale brings",
+        "supply cannot arrive in time",
+        "delivering late costs less than building ahead",
+    }
+    # A change of cause ends the run: B's backlog is two rows, two decisions.
+    groups = set(demand["group"])
+    assert groups == {
+        "short|F|cheaper to lose than to make",
+        "short|F|lead time",
+        "short|F|cheaper to deliver late",
+    }
+
+
+def test_a_dip_under_safety_stock_at_the_horizon_end_is_marked_not_a_decision(
+    plan: dict[str, Any],
+) -> None:
+    inventory = pd.DataFrame(
+        {
+            "item": ["A"] * 4 + ["B"] * 3,
+            "location": "L1",
+            "period": ["2027-03", "2027-04", "2027-05", "2027-06", "2027-04", "2027-05", "2027-06"],
+            "projected_on_hand": [20.0, 50.0, 20.0, 20.0, 20.0, 20.0, 20.0],
+            "safety_stock": 50.0,
+        }
+    )
+    gaps = issue_list(**{**plan, "inventory": inventory})
+    short = gaps[gaps["kind"] == "below_safety_stock"].set_index(["subject", "period"])
+    # A: March is a decision; May-June (the last two months) only where the horizon stops.
+    # B: below from April, three months before the end: a real dip.
+    assert short["note"].to_dict() == {
+        ("A@L1", pd.Timestamp("2027-03")): "",
+        ("A@L1", pd.Timestamp("2027-05")): "end of horizon",
+        ("B@L1", pd.Timestamp("2027-04")): "",
+    }
+    assert short["group"].tolist().count("") == 1
+    one = issue_list(**{**plan, "inventory": inventory}, horizon_end_months=1)
+    assert "end of horizon" not in set(one["note"])  # A's dip starts two months before the end
+    zero = issue_list(**{**plan, "inventory": inventory}, horizon_end_months=0)
+    assert set(zero["note"]) == {""}

@@ -110,22 +110,59 @@ def expand_events(
     return cells[EXPANDED_COLUMNS]
 
 
+def _known_baseline(frame: pd.DataFrame, marks: pd.DataFrame) -> np.ndarray:
+    """Per marked row of `frame`, y with the events' known uplift taken out (NaN if unknown).
+
+    A percent uplift divides out: baseline = (y - units) / (1 + sum of percents / 100). A
+    quantity uplift is that many units per month, split over the rows it marks in proportion
+    to their y (evenly where they sold nothing), and subtracted. A row any of whose events has
+    no uplift given, or whose percents add up to -100 or less, has no known baseline.
+    """
+    hits = frame[["unique_id", "month", "y"]].reset_index(names="row")
+    hits = hits.merge(marks, on=["unique_id", "month"])
+    for column in ("uplift_pct", "uplift_quantity"):
+        if column not in hits:
+            hits[column] = np.nan
+        hits[column] = pd.to_numeric(hits[column], errors="coerce")
+    by_event = hits.groupby(["event", "month"])["y"]
+    total, count = by_event.transform("sum"), by_event.transform("size")
+    share = np.where(total > 0, hits["y"] / total.where(total > 0, 1.0), 1.0 / count)
+    hits["units"] = hits["uplift_quantity"] * share
+    hits["known"] = hits["uplift_pct"].notna() | hits["uplift_quantity"].notna()
+    per_row = hits.groupby("row").agg(
+        pct=("uplift_pct", "sum"), units=("units", "sum"), known=("known", "all")
+    )
+    factor = 1.0 + per_row["pct"] / 100.0
+    y = frame.loc[per_row.index, "y"].astype(float)
+    baseline = ((y - per_row["units"]) / factor.where(factor > 0)).clip(lower=0.0)
+    baseline = baseline.where(per_row["known"])
+    marked = frame.index[frame["event"].notna()]
+    return np.asarray(baseline.reindex(marked), dtype=float)
+
+
 def clean_history(
     history: pd.DataFrame, expanded_events: pd.DataFrame, window: int = 3
 ) -> CleanedHistory:
-    """Replace y in event months by the median of the series' unmarked months nearby.
+    """Take the events' uplift out of history: divide out a known uplift, else use neighbours.
 
     ``history`` [unique_id, ds, y] (monthly or weekly; a row is marked when its month is an event
-    month of its series). A marked y becomes the median of the unmarked y within ``window``
-    periods either side; with none there, the median of all the series' unmarked y; with none
-    at all it stays. ``changes`` [unique_id, ds, events, y, y_cleaned, method] lists each
-    marked row, ``method`` being ``neighbour_median``, ``series_median`` or ``unchanged``.
+    month of its series). Where every event on a marked row gives its uplift (``uplift_pct`` or
+    ``uplift_quantity``, as `expand_events` returns them), the uplift is taken out: y / (1 +
+    uplift_pct / 100), less the row's share of ``uplift_quantity``. Where an uplift is not
+    known, y becomes the median of the unmarked y within ``window`` periods either side; with
+    none there, the median of all the series' unmarked y; with none at all it stays.
+    ``changes`` [unique_id, ds, events, y, y_cleaned, method] lists each marked row,
+    ``method`` being ``known_uplift``, ``neighbour_median``, ``series_median`` or
+    ``unchanged``.
 
     >>> hist = pd.DataFrame({"unique_id": "A|L1", "y": [10.0, 12.0, 40.0, 14.0, 16.0],
     ...     "ds": pd.date_range("2026-01-01", periods=5, freq="MS")})
     >>> spike = pd.DataFrame({"event": ["P"], "unique_id": ["A|L1"], "ds": ["2026-03-01"]})
     >>> clean_history(hist, spike).history["y"].tolist()
     [10.0, 12.0, 13.0, 14.0, 16.0]
+    >>> known = spike.assign(uplift_pct=[25.0])
+    >>> clean_history(hist, known).history["y"].tolist()
+    [10.0, 12.0, 32.0, 14.0, 16.0]
     """
     require_columns(history, ["unique_id", "ds", "y"], "history")
     require_columns(expanded_events, ["event", "unique_id", "ds"], "expanded_events")
@@ -138,11 +175,13 @@ def clean_history(
         month=month_starts(expanded_events["ds"], table="expanded_events").to_numpy()
     )
     marks = marks.drop_duplicates(["unique_id", "month", "event"]).sort_values("event")
-    marks = marks.groupby(["unique_id", "month"], as_index=False).agg(event=("event", ",".join))
+    named = marks.groupby(["unique_id", "month"], as_index=False).agg(event=("event", ",".join))
     months = month_starts(history["ds"], table="history").to_numpy()
     frame = history.reset_index(drop=True).assign(month=months)
-    frame = frame.merge(marks, on=["unique_id", "month"], how="left")
+    frame = frame.merge(named, on=["unique_id", "month"], how="left")
     marked = frame["event"].notna().to_numpy()
+    uplift = [c for c in ("uplift_pct", "uplift_quantity") if c in marks]
+    known = _known_baseline(frame, marks[["unique_id", "month", "event", *uplift]])
 
     row, series = pd.factorize(frame["unique_id"])
     col, periods = pd.factorize(frame["ds"], sort=True)
@@ -162,6 +201,8 @@ def clean_history(
         np.where(np.isnan(overall), "unchanged", "series_median"),
     )
     cleaned = np.where(np.isnan(replaced), y, replaced)
+    method = np.where(np.isnan(known), method, "known_uplift")
+    cleaned = np.where(np.isnan(known), cleaned, known)
     out = history.reset_index(drop=True).copy()
     out.loc[marked, "y"] = cleaned
     changes = frame.loc[marked, ["unique_id", "ds", "event"]].rename(columns={"event": "events"})

@@ -2,8 +2,10 @@
 
 Each input frame yields rows of one or more kinds, one row per subject and month; runs of
 consecutive months of the same kind and subject are merged into one row, and the rows are
-ranked by money at stake (ties by units). Money is in the plan's currency; the rule for each
-kind is in docs/issues.md.
+ranked by money at stake (ties by units). Each row names the decision it feeds (`group`), so
+that `oneplan.engines.issues.decisions` can gather the rows into the meeting's few decisions;
+a shortfall under safety stock that only the horizon's end causes is kept but marked (`note`).
+Money is in the plan's currency; the rule for each kind is in docs/issues.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ KINDS += ["above_max_inventory", "revenue_gap", "margin_gap", "launch_at_risk", 
 STOCK_KINDS = ["backlog", "below_safety_stock", "above_max_inventory"]
 COLUMNS = ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"]
 COLUMNS += ["decision", "cause"]
+#: What `issue_list` adds to `COLUMNS`: who is concerned, the decision each row feeds, why not.
+DETAIL_COLUMNS = [*COLUMNS, "family", "resource", "resource_kind", "group", "note"]
+END_OF_HORIZON = "end of horizon"
+#: The supply engine's causes of unmet demand, as a planner says them.
+CAUSE_WORDS = {
+    "capacity": "not enough capacity",
+    "cheaper to lose than to make": "making it costs more than the sale brings",
+    "cheaper to deliver late": "delivering late costs less than building ahead",
+    "lead time": "supply cannot arrive in time",
+    "no supply source": "no plant or supplier delivers it there",
+    "no capacity defined": "no routing makes it",
+}
 _ISSUE = ["kind", "subject", "topic", "period", "units", "unit", "money", "cause"]
 _ISSUE += ["resource", "resource_kind", "relaxed"]
 UNMET = ["item", "location", "period", "cause", "resource"]
@@ -93,9 +107,14 @@ def _demand_issues(
     rate = unmet["backlog_cost"] if "backlog_cost" in unmet.columns else price
     lost_money, late_money = unmet["lost_sales"] * price, unmet["backlog"] * rate
     resource = unmet["resource"].astype(object)
-    cause = unmet["cause"].astype(str) + (" on " + resource.astype(str)).where(resource.notna(), "")
+    words = unmet["cause"].astype(str)
+    words = words.map(CAUSE_WORDS).fillna(words)
+    cause = words + (" on " + resource.astype(str)).where(resource.notna(), "")
     hints = {"subject": _where(unmet), "cause": cause, "resource": resource}
     hints["resource_kind"] = resource.map(resource_kind)
+    # What blocks the row (the resource, else the engine's own cause): a run never mixes two,
+    # so each run feeds one decision.
+    hints["topic"] = resource.astype(str).where(resource.notna(), unmet["cause"].astype(str))
     is_new = unmet["item"].astype(str).isin(new)
     short = unmet["lost_sales"] + unmet["backlog"]
     lost, late = (
@@ -183,7 +202,10 @@ def _inventory_issues(stock: pd.DataFrame, prices: pd.DataFrame | None) -> list[
             units=short,
             unit="units below safety stock",
             money=short * _price_of(stock, prices),
-            cause="safety stock " + _text(stock["safety_stock"], "{:,.0f}"),
+            cause="stock "
+            + _text(stock["projected_on_hand"].clip(lower=0), "{:,.0f}")
+            + " against a safety stock of "
+            + _text(stock["safety_stock"], "{:,.0f}"),
         ),
         _issues(
             "above_max_inventory",
@@ -281,10 +303,11 @@ SENTENCES = {
     "unmet_demand": "accept lost sales or {fix}",
     "backlog": "agree later delivery dates or {fix}",
     "launch_at_risk": "protect supply for the launch of {s} or move it; {fix}",
-    "shift": "add a shift on {s} in {p} or build ahead",
+    "shift": "add a shift on {s} in {p}{ahead}",
     "second_source": "expedite supplier {s} in {p} or find a second source",
-    "capacity_overload": "approve overtime on {s} in {p} or build ahead",
+    "capacity_overload": "approve overtime on {s} in {p}{ahead}",
     "below_safety_stock": "build ahead {s} before {p} or accept lower service",
+    "opening_stock": "expedite {s} for {p} or accept lower service",
     "above_max_inventory": "cut production of {s} from {p} or move stock",
     "revenue_gap": "close the {s} revenue gap from {p} (promotion, price) or accept it",
     "margin_gap": "review price and cost of {s} from {p} or accept the margin below budget",
@@ -292,18 +315,72 @@ SENTENCES = {
 }
 
 
-def _decisions(rows: pd.DataFrame) -> list[str]:
-    """A short sentence per row, in the planner's words, naming what can be done."""
+def _decisions(rows: pd.DataFrame, first: pd.Timestamp) -> list[str]:
+    """A short sentence per row, in the planner's words, naming what can be done.
+
+    Nothing can be built before the plan's first month, so a row that starts there is never
+    asked to build ahead: its stock can only be expedited, its capacity added in that month.
+    """
     month, resource = rows["period"].dt.strftime("%Y-%m"), rows["resource"].fillna("")
+    at_start = (rows["period"] <= first).to_numpy()
     supplier = rows["resource_kind"].fillna("") == "supplier"
     fix = np.where(supplier, "expedite supplier " + resource, "add capacity on " + resource)
-    fix = np.where(resource == "", "find more supply", fix + " before " + month)
+    fix = np.where(at_start, fix + " in " + month, fix + " before " + month)
+    fix = np.where(resource == "", "find more supply", fix)
+    ahead = np.where(at_start, "", " or build ahead")
     # An overload that broke the capacity itself needs a shift; a supplier needs expediting.
     overload = rows["kind"] == "capacity_overload"
     kind = np.where(overload & supplier, "second_source", rows["kind"])
     kind = np.where(overload & (rows["relaxed"] > 0), "shift", kind)
-    parts = zip(kind, rows["subject"], month, fix, rows["topic"], strict=True)
-    return [SENTENCES[k].format(s=s, p=p, fix=f, topic=t) for k, s, p, f, t in parts]
+    kind = np.where((kind == "below_safety_stock") & at_start, "opening_stock", kind)
+    parts = zip(kind, rows["subject"], month, fix, ahead, rows["topic"], strict=True)
+    return [SENTENCES[k].format(s=s, p=p, fix=f, ahead=a, topic=t) for k, s, p, f, a, t in parts]
+
+
+def _families(rows: pd.DataFrame, items: pd.DataFrame | None) -> pd.Series:
+    """The family each row concerns: its item's (subject ``item@location``), or the subject
+    itself for a budget gap; None for a resource or where the items give no family."""
+    item = rows["subject"].str.split("@").str[0]
+    family = pd.Series(None, index=rows.index, dtype=object)
+    if items is not None and "family" in items:
+        family = item.map(items.drop_duplicates("code").set_index("code")["family"])
+        family = family.astype(object).where(family.notna(), None)  # type: ignore[call-overload]
+    budget = rows["kind"].isin(["revenue_gap", "margin_gap"])
+    return family.where(~budget, rows["subject"])
+
+
+def _groups(rows: pd.DataFrame, first: pd.Timestamp) -> pd.Series:
+    """The decision each row feeds, as ``class|subject|detail``: one per resource for what it
+    blocks, one per family for shortfalls, stock and budget; '' for a row that feeds none."""
+    item = rows["subject"].str.split("@").str[0]
+    family = rows["family"].fillna(item).astype(str)
+    kind, resource = rows["kind"], rows["resource"]
+    demand = kind.isin(["unmet_demand", "backlog"])
+    key = pd.Series("", index=rows.index, dtype=object)
+    key = key.mask(kind == "capacity_overload", "resource|" + rows["subject"].astype(str) + "|")
+    key = key.mask(demand & resource.notna(), "resource|" + resource.astype(str) + "|")
+    key = key.mask(demand & resource.isna(), "short|" + family + "|" + rows["topic"])
+    key = key.mask(kind == "launch_at_risk", "launch|" + item + "|")
+    opening = pd.Series("safety|", index=rows.index).where(rows["period"] > first, "opening|")
+    key = key.mask(kind == "below_safety_stock", opening + family + "|")
+    key = key.mask(kind == "above_max_inventory", "excess|" + family + "|")
+    key = key.mask(kind.isin(["revenue_gap", "margin_gap"]), "budget|" + family + "|")
+    limit = "limit|" + rows["subject"].astype(str) + "|" + rows["topic"]
+    key = key.mask(kind == "relaxed_limit", limit)
+    return pd.Series(key.where(rows["note"] == "", ""), dtype=object)
+
+
+def _end_of_horizon(rows: pd.DataFrame, last: pd.Timestamp, months: int) -> pd.Series:
+    """Runs below safety stock that start within the last `months` months and reach the end.
+
+    Stock held in the last months protects demand beyond the horizon, which the plan does not
+    see, so such a dip is where the horizon stops, not a decision."""
+    if months <= 0:
+        return pd.Series(False, index=rows.index)
+    start = rows["period"].dt.year * 12 + rows["period"].dt.month
+    end = last.year * 12 + last.month
+    reaches_end = start + rows["periods"] - 1 >= end
+    return pd.Series((rows["kind"] == "below_safety_stock") & reaches_end & (start > end - months))
 
 
 def issue_list(
@@ -317,11 +394,16 @@ def issue_list(
     relaxations: pd.DataFrame | None = None,
     overload_threshold: float = 1.0,
     top: int | None = None,
+    horizon_end_months: int = 2,
 ) -> pd.DataFrame:
     """The ranked list of issues for the pre-S&OP meeting, each sized in units and money.
 
     Returns ``rank, kind, subject, period, periods, units, unit, money, decision, cause``:
-    ``period`` is the first month of a run of ``periods`` consecutive months.
+    ``period`` is the first month of a run of ``periods`` consecutive months; then ``family``
+    (from `items`), ``resource`` and ``resource_kind`` (what blocks the row), ``group`` (the
+    decision it feeds, see `meeting_list`) and ``note``: ``end of horizon`` for a shortfall
+    under safety stock that starts within the last `horizon_end_months` months and lasts to
+    the end (its ``group`` is empty), else ''.
 
     >>> unmet = pd.DataFrame({"item": ["A"], "location": ["L"], "period": ["2027-03"],
     ...     "backlog": [0.0], "lost_sales": [5.0], "cause": ["capacity"],
@@ -359,14 +441,21 @@ def issue_list(
         parts.append(_relaxation_issues(limits))
     parts = [part for part in parts if len(part)]
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DETAIL_COLUMNS})
     issues = pd.concat(parts, ignore_index=True).astype({"units": float, "money": float})
+    months = pd.concat([unmet["period"], cap["period"], stock["period"]], ignore_index=True)
+    first, last = months.min(), months.max()
     merged = _merge_runs(issues)
-    merged["decision"] = _decisions(merged)
+    merged["decision"] = _decisions(merged, first)
+    merged["family"] = _families(merged, items)
+    artefact = _end_of_horizon(merged, last, horizon_end_months)
+    merged["note"] = np.where(artefact, END_OF_HORIZON, "")
+    merged["group"] = _groups(merged, first)
     order = merged.sort_values(
         ["money", "units", "kind", "subject", "period"], ascending=[False, False, True, True, True]
     )
     order = order.reset_index(drop=True)
     order["rank"] = np.arange(1, len(order) + 1)
     order["periods"] = order["periods"].astype(int)
-    return order[COLUMNS].head(top) if top is not None else order[COLUMNS]
+    order = order[DETAIL_COLUMNS]
+    return order.head(top) if top is not None else order

@@ -17,8 +17,7 @@ from oneplan.engines.finance import (
 from oneplan.engines.finance.rollup import Grain
 from oneplan.engines.finance.working_capital import DEFAULT_DPO, DEFAULT_DSO
 from oneplan.engines.frames import finite_or_none, parameter_number, parameters
-from oneplan.engines.issues import issue_list
-from oneplan.engines.issues.ranking import COLUMNS as ISSUE_COLUMNS
+from oneplan.engines.issues import DECISION_COLUMNS, DETAIL_COLUMNS, issue_list, meeting_list
 
 #: Figures rolled up by family and in total (flows add up; balances take the last month).
 ROLLUP_VALUES = [
@@ -57,7 +56,16 @@ FRAME_NAMES = (
     "cash_flow",
     "gaps",
     "issues",
+    "issue_detail",
 )
+#: The issue list's settings (table `parameters`) and their defaults: decisions worth less than
+#: this share of the plan's revenue are left off the meeting's list; at most this many are on
+#: it; a dip under safety stock within this many months of the horizon's end is not a decision.
+ISSUE_SETTINGS = {
+    "issue_materiality": 0.0001,
+    "issue_decisions": 20.0,
+    "issue_horizon_end_months": 2.0,
+}
 #: The supply frames the finance step reads: the plan, its costs and its explanations.
 SUPPLY_FRAMES = (
     "supply_plan",
@@ -169,6 +177,7 @@ def finance_headline(frames: dict[str, pd.DataFrame], currency: str) -> dict[str
         "margin_vs_budget": float(variance["margin_variance"].sum()),
         "gaps": len(frames["gaps"]),
         "issues": len(frames["issues"]),
+        "issue_rows": len(frames["issue_detail"]),
         "top_issue": str(frames["issues"]["decision"].iloc[0]) if len(frames["issues"]) else None,
     }
 
@@ -204,9 +213,11 @@ def finance_frames(
     lines = result.lines
     family, total = _rollups(lines, result.cash_flow)
     variance = budget_variance(lines, budgets)
-    issues = pd.DataFrame(columns=ISSUE_COLUMNS)  # without a supply plan's explanations
+    # Without a supply plan's explanations there is nothing to decide.
+    issues, detail = pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=DETAIL_COLUMNS)
     if {"unmet_demand", "capacity_plan", "projected_inventory"} <= supply.keys():
-        issues = issue_list(
+        setting = {name: parameter_number(params, name, d) for name, d in ISSUE_SETTINGS.items()}
+        rows = issue_list(
             unmet_demand=supply["unmet_demand"],
             capacity=supply["capacity_plan"],
             inventory=supply["projected_inventory"],
@@ -214,6 +225,13 @@ def finance_frames(
             variance=variance,
             items=tables["items"],
             relaxations=supply.get("relaxations"),
+            horizon_end_months=int(setting["issue_horizon_end_months"]),
+        )
+        issues, detail = meeting_list(
+            rows,
+            materiality=setting["issue_materiality"] * float(lines["revenue"].sum()),
+            top=int(setting["issue_decisions"]),
+            plan_start=plan["period"].min() if len(plan) else None,
         )
     return {
         "lines": lines,
@@ -228,4 +246,5 @@ def finance_frames(
         "cash_flow": result.cash_flow,
         "gaps": result.gaps.astype({"channel": object}),
         "issues": issues,
+        "issue_detail": detail,
     }
