@@ -72,8 +72,8 @@ def family_demand(
     """Demand per family in the budget months against the budget and the same months a year
     earlier (sales history); a ``total`` row last. Without budget months, the plan's first 12.
 
-    demand: the consensus ``item, period, quantity, family``; variance: ``family, period, budget_volume``;
-    history: ``item, period, quantity`` (None: no last year).
+    demand: the consensus ``item, period, quantity, family``; variance: ``family, period,
+    budget_volume``; history: ``item, period, quantity`` (None: no last year).
     """
     months = month_starts(demand["period"], table="demand plan consensus")
     budget_months = month_starts(variance["period"], table="finance plan budget_variance")
@@ -108,18 +108,21 @@ def inventory_service(supply_plan: pd.DataFrame, working_capital: pd.DataFrame) 
     plan = supply_plan.assign(
         period=month_starts(supply_plan["period"], table="supply plan supply_plan")
     )
+    served = (plan["demand"] - plan["lost_sales"]).clip(lower=0)
+    plan["late"] = plan["lost_sales"] + np.minimum(plan["backlog"], served)  # as on_time_share
     groups = plan.groupby("period")
+    demand = groups["demand"].sum()
     below = plan.get("safety_stock_shortfall", pd.Series(0.0, index=plan.index)) > TOLERANCE
     table = pd.DataFrame(
         {
-            "on_time": groups.apply(on_time_share, include_groups=False),
+            "on_time": (1.0 - _ratio(groups["late"].sum(), demand)).fillna(1.0),
             "lost_units": groups["lost_sales"].sum(),
             "backlog_units": groups["backlog"].sum(),
             "inventory_units": groups["end_inventory"].sum(),
             "below_safety_stock": below.groupby(plan["period"]).sum(),
         }
     )
-    demand_per_day = groups["demand"].sum() / DAYS_PER_MONTH
+    demand_per_day = demand / DAYS_PER_MONTH
     table["days_of_supply"] = _ratio(table["inventory_units"], demand_per_day)
     value = working_capital.assign(
         period=month_starts(working_capital["period"], table="finance plan working_capital")
@@ -281,7 +284,7 @@ def summary_lines(
     asks = []
     for issue in issues.sort_values("rank").head(2).to_dict("records"):
         decision = str(issue.get("decision") or str(issue.get("kind", "")).replace("_", " "))
-        at_stake = pd.to_numeric(issue.get("money"), errors="coerce")
+        at_stake = pd.to_numeric(pd.Series([issue.get("money")]), errors="coerce").iloc[0]
         worth = "" if pd.isna(at_stake) else f", {money}{short(float(at_stake))} at stake"
         name = str(issue.get("name") or "")
         about = f" ({name}{worth})" if name else (f" ({worth[2:]})" if worth else "")
