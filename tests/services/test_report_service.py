@@ -182,3 +182,41 @@ def test_the_pack_compares_every_scenario_that_has_a_run(
     page = result.files["html"].read_text(encoding="utf-8")
     assert "<th>press down</th>" in page and "never run" not in page
     assert page.count("data:image/png;base64,") == 9
+
+
+def test_the_pack_compares_with_the_previous_approved_plan(
+    engine: sa.Engine,
+    prepare: Any,
+    demo_frames: dict[str, pd.DataFrame],
+    tmp_path: Path,
+) -> None:
+    from oneplan.services.versions.lifecycle import transition
+
+    prepare.import_demo(engine)
+    history = demo_frames["sales_history"]
+    save_demand(prepare, engine, history)
+    approved = prepare.run_supply(engine).version_id
+    run_phased(engine, finance_run(TESTER))
+    first = run_report(engine, tmp_path / "first")
+    assert not len(first.pack.changes)  # nothing approved yet
+    assert first.pack.summary[2] == "No earlier released or approved plan to compare with."
+    assert first.pack.company and first.pack.as_of  # from the parameters and the clock
+    assert first.pack.families["last_year"].notna().all()  # last year from the sales history
+    with unit_of_work(engine) as session:
+        transition(session, TESTER, approved, "propose")
+        transition(session, TESTER, approved, "approve")
+    grown = history.assign(quantity=history["quantity"] * 1.2)
+    save_demand(prepare, engine, grown)  # a fifth more demand: a new plan
+    assert prepare.run_supply(engine).version_id != approved
+    run_phased(engine, finance_run(TESTER))
+
+    result = run_report(engine, tmp_path / "second")
+    changes = result.pack.changes.set_index("measure")
+    assert result.pack.previous_name == f"the approved plan of 2027-01 (version #{approved})"
+    assert changes.loc["revenue, whole plan", "change"] > 0
+    assert changes.loc["revenue, whole plan", "now"] == pytest.approx(
+        result.pack.kpis.set_index("measure").loc["revenue, whole plan", "plan"]
+    )
+    assert result.pack.summary[2].startswith(f"Since {result.pack.previous_name}: revenue +")
+    sheet = openpyxl.load_workbook(result.files["xlsx"])["Changes"]
+    assert sheet["A1"].value == f"This plan against {result.pack.previous_name}"
