@@ -247,7 +247,9 @@ def scenario_chart(scenarios: pd.DataFrame, currency: str = "") -> bytes:
     ]
     cost_axes.bar_label(bars, labels=cost_labels, fontsize=8, padding=2)
     cost_axes.axhline(0.0, color="#555555", lw=0.8)
-    cost_axes.yaxis.set_major_formatter(lambda value, _: signed_short(value))
+    cost_axes.yaxis.set_major_formatter(
+        lambda value, _: tick(value) if value <= 0 else f"+{tick(value)}"
+    )
     cost_axes.set_title(
         "Total cost, change against base" + (f" ({currency})" if currency else ""), fontsize=10
     )

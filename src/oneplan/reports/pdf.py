@@ -377,7 +377,10 @@ def layout_pdf(pack: Pack) -> tuple[bytes, list[Box]]:
         layout.text(NO_SCENARIOS)
     else:
         plans = len(pack.scenarios.columns) - 1
-        layout.table(_scenario_rows(pack), (3, *(2,) * plans), ("LEFT", *("RIGHT",) * plans))
+        wide = min(float(pdf.epw), 60.0 + 32.0 * plans)
+        layout.table(
+            _scenario_rows(pack), (60, *(32,) * plans), ("LEFT", *("RIGHT",) * plans), width=wide
+        )
         layout.chart(pack.charts["scenarios"])
     return bytes(pdf.output()), layout.boxes
 
