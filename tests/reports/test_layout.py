@@ -147,6 +147,14 @@ def test_figures_keep_one_decimal_on_millions_and_thousands() -> None:
     ]
 
 
+def test_a_change_that_rounds_to_nothing_is_plain() -> None:
+    from oneplan.reports.tables import cell_text, change_text, tone
+
+    assert change_text(-0.0004, "%") == "0.0 pts" and tone(-0.0004) == ""
+    assert cell_text(-0.0001, "change") == "0.0%" and change_text(-0.4, "EUR") == "0"
+    assert change_text(-0.0006, "%") == "-0.1 pts" and tone(-0.0006) == "bad"
+
+
 def test_shares_are_percentages_in_every_format(tmp_path: Path) -> None:
     given = comparison()
     given.loc["margin %"] = [0.386, 0.352, 0.371]

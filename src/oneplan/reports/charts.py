@@ -100,7 +100,7 @@ def capacity_heatmap(utilisation: pd.DataFrame) -> bytes:
     grid = utilisation.assign(month=pd.to_datetime(utilisation["period"]).dt.strftime("%Y-%m"))
     table = grid.pivot_table(index="resource", columns="month", values="utilisation", aggfunc="max")
     values = table.to_numpy(float)
-    drawing = figure(max(8.0, 0.62 * len(table.columns) + 2.4), 1.4 + 0.42 * len(table.index))
+    drawing = figure(max(8.0, 0.62 * len(table.columns) + 2.4), 1.5 + 0.45 * len(table.index))
     axes = drawing.add_subplot()
     image = axes.imshow(values, cmap=LOAD_COLOURS, vmin=0.0, vmax=LOAD_TOP, aspect="auto")
     rows, columns = np.nonzero(np.isfinite(values))
@@ -112,7 +112,7 @@ def capacity_heatmap(utilisation: pd.DataFrame) -> bytes:
             f"{share:.0%}",
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9,
             color="white" if share >= 0.97 else "black",  # white only on the deep red
         )
     axes.set_xticks(np.arange(len(table.columns)), table.columns.tolist(), rotation=45, ha="right")

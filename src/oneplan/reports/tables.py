@@ -25,6 +25,8 @@ SIGNED_AMOUNT = "+#,##0;-#,##0;0"
 SIGNED_SHARE = "+0.0%;-0.0%;0.0%"
 POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
 DAYS = "#,##0.0"
+#: A change smaller than this shows as zero (a share's 0.05 pts) and is not coloured.
+QUIET = 5e-4
 #: A code as the data spells it (``SPR-0040@DC-CENTRAL``, ``2027-04``): never broken in HTML.
 CODE = re.compile(r"[A-Za-z0-9_.]+(?:[-@/][A-Za-z0-9_.]+)+")
 
@@ -43,21 +45,29 @@ def figure_text(value: Any, unit: str) -> str:
 def change_text(value: Any, unit: str) -> str:
     """A change with its sign; a change of a share in percentage points.
 
-    >>> change_text(0.036, "%"), change_text(-107537.4, "EUR"), change_text(None, "")
-    ('+3.6 pts', '-107,537', '-')
+    >>> change_text(0.036, "%"), change_text(-107537.4, "EUR"), change_text(-0.0004, "%")
+    ('+3.6 pts', '-107,537', '0.0 pts')
     """
     if value is None or not np.isfinite(float(value)):
         return "-"
-    return f"{float(value) * 100:+.1f} pts" if unit == "%" else f"{float(value):+,.0f}"
+    return _unsigned_zero(
+        f"{float(value) * 100:+.1f} pts" if unit == "%" else f"{float(value):+,.0f}"
+    )
+
+
+def _unsigned_zero(text: str) -> str:
+    """A change that rounds to nothing carries no sign: ``0.0 pts``, never ``-0.0 pts``."""
+    return text if re.search("[1-9]", text) else text.lstrip("+-")
 
 
 def tone(value: Any, higher_is_better: bool = True) -> str:
-    """``good`` (green) or ``bad`` (red) for a variance; empty when there is none.
+    """``good`` (green) or ``bad`` (red) for a variance; empty when there is none or it rounds
+    to nothing where it is shown (below `QUIET`: 0.0 pts of a share).
 
     >>> tone(5.0), tone(-1.0), tone(float("nan")), tone(5.0, higher_is_better=False)
     ('good', 'bad', '', 'bad')
     """
-    if value is None or not np.isfinite(float(value)) or abs(float(value)) < 1e-9:
+    if value is None or not np.isfinite(float(value)) or abs(float(value)) < QUIET:
         return ""
     return "good" if (float(value) > 0) == higher_is_better else "bad"
 
@@ -241,7 +251,7 @@ def cell_text(value: Any, kind: str) -> str:
         "days": f"{number:,.1f}",
         "month": "",
     }
-    return texts[kind]
+    return _unsigned_zero(texts[kind]) if kind in ("signed", "change", "points") else texts[kind]
 
 
 def review_table(frame: pd.DataFrame, columns: Mapping[str, Column]) -> str:

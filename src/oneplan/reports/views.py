@@ -13,6 +13,7 @@ import pandas as pd
 from oneplan.engines.frames import month_starts
 from oneplan.engines.kpi import on_time_share, total_cost
 from oneplan.reports.style import short, signed_short
+from oneplan.reports.tables import change_text
 
 FAMILY_COLUMNS = ["family", "name", "plan", "budget", "last_year", "vs_budget", "vs_last_year"]
 SERVICE_COLUMNS = ["period", "on_time", "lost_units", "backlog_units", "inventory_units"]
@@ -277,7 +278,7 @@ def summary_lines(
         if np.isfinite(moved.get("revenue, whole plan", np.nan)):
             parts.append(f"revenue {signed_short(moved['revenue, whole plan'])}")
         if np.isfinite(moved.get("on time", np.nan)):
-            parts.append(f"on time {moved['on time'] * 100:+.1f} pts")
+            parts.append(f"on time {change_text(moved['on time'], '%')}")
         if np.isfinite(moved.get("total cost", np.nan)):
             parts.append(f"total cost {signed_short(moved['total cost'])}")
         change = f"Since {previous_name}: {', '.join(parts) or 'no headline figure moved'}."
