@@ -47,7 +47,7 @@ def kpi_chart(kpis: pd.DataFrame, currency: str = "") -> bytes:
     rows = kpis.dropna(subset=["plan", "budget"])
     if not len(rows):
         return no_data(title)
-    drawing = figure(7.0, 3.6)
+    drawing = figure(6.0, 4.4)  # beside the KPI table on the first page
     axes = drawing.add_subplot()
     at = np.arange(len(rows))
     plan, budget = rows["plan"].to_numpy(float), rows["budget"].to_numpy(float)
@@ -55,7 +55,9 @@ def kpi_chart(kpis: pd.DataFrame, currency: str = "") -> bytes:
     bars = axes.bar(at + 0.2, plan, 0.4, label="plan", color=PLAN_COLOUR)
     change = np.divide(plan - budget, np.abs(budget), out=np.zeros_like(plan), where=budget != 0)
     labels = [f"{short(p)}\n{c:+.1%}" for p, c in zip(plan, change, strict=True)]
-    axes.bar_label(bars, labels=labels, fontsize=8)
+    texts = axes.bar_label(bars, labels=labels, fontsize=10, padding=2)
+    for text, moved in zip(texts, change, strict=True):  # green ahead of budget, red behind
+        text.set_color(UP_COLOUR if moved >= 0 else DOWN_COLOUR)
     axes.set_xticks(at, rows["measure"].astype(str).tolist())
     axes.yaxis.set_major_formatter(lambda value, _: tick(value))
     axes.margins(y=0.2)

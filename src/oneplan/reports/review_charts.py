@@ -70,7 +70,7 @@ def service_chart(service: pd.DataFrame, currency: str = "") -> bytes:
     title = "Inventory and service by month"
     if not len(service):
         return no_data(title)
-    drawing = figure(8.0, 3.6)
+    drawing = figure(10.0, 3.4)  # wide: the month table goes below it
     axes = drawing.add_subplot()
     months = pd.to_datetime(service["period"]).dt.strftime("%Y-%m").tolist()
     at = np.arange(len(months))
