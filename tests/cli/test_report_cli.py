@@ -43,5 +43,5 @@ def test_report_without_plans_then_with_them(
     workbook, page = out / "sop-pack-2027-01.xlsx", out / "sop-pack-2027-01.html"
     assert (out / "sop-pack-2027-01.pdf").stat().st_size > 10_000
     assert str(workbook) in result.output.replace("\n", "")
-    assert openpyxl.load_workbook(workbook)["Summary"]["A4"].value == "revenue"
+    assert openpyxl.load_workbook(workbook)["Summary"]["A11"].value == "revenue"
     assert "Gaps and the decisions asked for" in page.read_text(encoding="utf-8")

@@ -13,18 +13,16 @@ import pytest
 from PIL import Image
 
 from oneplan.errors import InputError
-from oneplan.reports.pack import (
-    KPI_COLUMNS,
-    NO_SCENARIOS,
-    build_pack,
-    render_html,
-    write_html,
-    write_xlsx,
-)
+from oneplan.reports.pack import KPI_COLUMNS, NO_SCENARIOS, build_pack
+from oneplan.reports.page import render_html, write_html
 from oneplan.reports.pdf import write_pdf
+from oneplan.reports.workbook import write_xlsx
 
 MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
-SHEETS = ["Summary", "Demand vs supply", "Capacity", "Bridge", "Issues", "Scenarios"]
+SHEETS = ["Summary", "Families", "Demand vs supply", "Inventory and service", "Capacity"]
+SHEETS += ["Bridge", "Issues", "Forecast accuracy", "Changes", "Scenarios"]
+#: Sheets without a chart (the Bridge has two).
+IMAGES = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0}
 #: The margin bridge of the small frames: budget 145, volume -3, mix +5, price +3, plan 150.
 MARGIN_STEPS = ["budget", "volume", "mix", "price", "plan"]
 MARGIN_VALUES = [145.0, -3.0, 5.0, 3.0, 150.0]
@@ -67,6 +65,8 @@ def small_frames() -> dict[str, dict[str, pd.DataFrame]]:
         subcontract=[0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         backlog=[0.0, 0.0, 1.0, 0.0, 1.0, 0.0],
         lost_sales=[0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        end_inventory=[2.0, 1.0, 0.0, 1.0, 0.0, 3.0],
+        safety_stock_shortfall=[0.0, 0.0, 1.0, 0.0, 1.0, 0.0],
     )
     capacity = pd.DataFrame(
         {
@@ -179,14 +179,16 @@ def test_workbook_has_the_sheets_figures_images_and_inert_text(tmp_path: Path) -
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == SHEETS
     summary = book["Summary"]
-    assert summary["A1"].value == "Executive S&OP pack 2027-01"
-    assert [summary.cell(row=3, column=c).value for c in range(1, 7)] == KPI_COLUMNS
-    assert summary["A4"].value == "revenue"
-    assert summary["B4"].value == 386.0 and summary["C4"].value == 400.0
-    assert summary["D4"].value == -14.0
+    assert summary["A1"].value == "S&OP pack 2027-01"
+    assert summary["A3"].value == "What the meeting is asked"
+    assert [summary.cell(row=r, column=1).value for r in range(4, 9)] == pack.summary
+    assert [summary.cell(row=10, column=c).value for c in range(1, 7)] == KPI_COLUMNS
+    assert summary["A11"].value == "revenue"
+    assert summary["B11"].value == 386.0 and summary["C11"].value == 400.0
+    assert summary["D11"].value == -14.0
     for name in SHEETS:
         images = book[name]._images
-        assert len(images) == {"Bridge": 2, "Scenarios": 0}.get(name, 1), name
+        assert len(images) == IMAGES.get(name, 1), name
     png = book["Capacity"]._images[0]._data()
     assert Image.open(io.BytesIO(png)).format == "PNG"
     issues = book["Issues"]
@@ -214,7 +216,8 @@ def test_html_is_self_contained_with_each_section(tmp_path: Path) -> None:
     assert page == render_html(pack)
     for section in ("kpis", "issues", "demand-supply", "capacity", "bridge", "margin-bridge"):
         assert f'<section id="{section}">' in page
-    assert page.count('src="data:image/png;base64,') == 6  # no scenario chart without scenarios
+    # no scenario chart without scenarios
+    assert page.count('src="data:image/png;base64,') == 8
     assert "http" not in page.replace('=HYPERLINK("http://x")', "").replace("&quot;http", "")
     assert "add a shift on &lt;PRESS&gt;" in page and "<PRESS>" not in page
     assert "386" in page and "400" in page and "-3.5%" in page
@@ -230,10 +233,10 @@ def test_pdf_has_a_page_per_chart_and_prints_any_name(tmp_path: Path) -> None:
     assert document.startswith(b"%PDF-") and document.rstrip().endswith(b"%%EOF")
     pages = len(re.findall(rb"/Type /Page\b", document))
     assert pages >= 8  # KPIs, issues, a page per remaining chart, the scenarios
-    assert document.count(b"/Subtype /Image") == 6
+    assert document.count(b"/Subtype /Image") == 8
     with_scenarios = build_pack(frames, scenarios=comparison())
     document = write_pdf(with_scenarios, tmp_path / "scenarios.pdf").read_bytes()
-    assert document.count(b"/Subtype /Image") == 7
+    assert document.count(b"/Subtype /Image") == 9
 
 
 def test_margin_bridge_is_in_the_workbook_and_the_page(tmp_path: Path) -> None:
@@ -254,8 +257,9 @@ def test_margin_bridge_is_in_the_workbook_and_the_page(tmp_path: Path) -> None:
     page = render_html(pack)
     section = page.split('<section id="margin-bridge">')[1].split("</section>")[0]
     assert "Gross margin bridge, budget to plan (EUR)" in section
-    figures = re.findall(r'<td class="n">([^<]*)</td>', section)
-    assert figures == ["145", "145", "-3", "142", "5", "147", "3", "150", "150", "150"]
+    figures = re.findall(r'<td class="n[^"]*">([^<]*)</td>', section)
+    assert figures == ["145", "145", "-3", "142", "+5", "147", "+3", "150", "150", "150"]
+    assert '<td class="n bad">-3</td>' in section and '<td class="n good">+5</td>' in section
     assert section.count("data:image/png;base64,") == 1
 
 
@@ -287,7 +291,7 @@ def test_scenario_page_lists_each_plans_kpis(tmp_path: Path) -> None:
         "utilisation PRESS": ["81.0%", "64.0%", "-"],
     }
     assert section.count("data:image/png;base64,") == 1
-    assert page.count("data:image/png;base64,") == 7
+    assert page.count("data:image/png;base64,") == 9
 
 
 def test_without_scenario_runs_the_page_says_so(tmp_path: Path) -> None:

@@ -80,20 +80,28 @@ def test_report_names_the_missing_step_then_writes_the_pack(
     book = openpyxl.load_workbook(result.files["xlsx"])
     assert book.sheetnames == [
         "Summary",
+        "Families",
         "Demand vs supply",
+        "Inventory and service",
         "Capacity",
         "Bridge",
         "Issues",
+        "Forecast accuracy",
+        "Changes",
         "Scenarios",
     ]
+    summary = book["Summary"]
+    assert summary["A1"].value.startswith("Greenfield Garden")  # the company, then the cycle
+    assert summary["A1"].value.endswith("S&OP pack 2027-01")
     kpis = {
-        book["Summary"].cell(row=r, column=1).value: book["Summary"].cell(row=r, column=2).value
-        for r in range(4, 13)
+        summary.cell(row=r, column=1).value: summary.cell(row=r, column=2).value
+        for r in range(11, 20)
     }
     assert kpis["revenue"] == pytest.approx(frames["budget_variance"]["plan_revenue"].sum())
     assert kpis["revenue, whole plan"] == pytest.approx(frames["lines"]["revenue"].sum())
     images = {name: len(book[name]._images) for name in book.sheetnames}
-    assert images == {**dict.fromkeys(book.sheetnames, 1), "Bridge": 2, "Scenarios": 0}
+    no_chart = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0}
+    assert images == {**dict.fromkeys(book.sheetnames, 1), **no_chart}
     assert book["Scenarios"]["A1"].value == NO_SCENARIOS
     pd.testing.assert_frame_equal(
         result.pack.margin_bridge,
@@ -102,7 +110,7 @@ def test_report_names_the_missing_step_then_writes_the_pack(
     issues = book["Issues"]
     assert issues.max_row - 1 >= len(frames["issues"])  # every issue, then the chart below
     page = result.files["html"].read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 6
+    assert page.count("data:image/png;base64,") == 8
     assert np.isclose(
         result.pack.kpis.set_index("measure").loc["gross margin, whole plan", "plan"],
         frames["lines"]["gross_margin"].sum(),
@@ -173,4 +181,42 @@ def test_the_pack_compares_every_scenario_that_has_a_run(
     assert len(sheet._images) == 1
     page = result.files["html"].read_text(encoding="utf-8")
     assert "<th>press down</th>" in page and "never run" not in page
-    assert page.count("data:image/png;base64,") == 7
+    assert page.count("data:image/png;base64,") == 9
+
+
+def test_the_pack_compares_with_the_previous_approved_plan(
+    engine: sa.Engine,
+    prepare: Any,
+    demo_frames: dict[str, pd.DataFrame],
+    tmp_path: Path,
+) -> None:
+    from oneplan.services.versions.lifecycle import transition
+
+    prepare.import_demo(engine)
+    history = demo_frames["sales_history"]
+    save_demand(prepare, engine, history)
+    approved = prepare.run_supply(engine).version_id
+    run_phased(engine, finance_run(TESTER))
+    first = run_report(engine, tmp_path / "first")
+    assert not len(first.pack.changes)  # nothing approved yet
+    assert first.pack.summary[2] == "No earlier released or approved plan to compare with."
+    assert first.pack.company and first.pack.as_of  # from the parameters and the clock
+    assert first.pack.families["last_year"].notna().all()  # last year from the sales history
+    with unit_of_work(engine) as session:
+        transition(session, TESTER, approved, "propose")
+        transition(session, TESTER, approved, "approve")
+    grown = history.assign(quantity=history["quantity"] * 1.2)
+    save_demand(prepare, engine, grown)  # a fifth more demand: a new plan
+    assert prepare.run_supply(engine).version_id != approved
+    run_phased(engine, finance_run(TESTER))
+
+    result = run_report(engine, tmp_path / "second")
+    changes = result.pack.changes.set_index("measure")
+    assert result.pack.previous_name == f"the approved plan of 2027-01 (version #{approved})"
+    assert changes.loc["revenue, whole plan", "change"] > 0
+    assert changes.loc["revenue, whole plan", "now"] == pytest.approx(
+        result.pack.kpis.set_index("measure").loc["revenue, whole plan", "plan"]
+    )
+    assert result.pack.summary[2].startswith(f"Since {result.pack.previous_name}: revenue +")
+    sheet = openpyxl.load_workbook(result.files["xlsx"])["Changes"]
+    assert sheet["A1"].value == f"This plan against {result.pack.previous_name}"

@@ -1,42 +1,27 @@
-"""The executive S&OP pack: figures and charts from the cycle's plan versions, then files.
+"""The executive S&OP pack: figures and charts from the cycle's plan versions.
 
-`build_pack` is pure (frames in, a `Pack` out); `write_xlsx` and `write_html` turn a pack into
-a workbook (a sheet per page, charts embedded) and one self-contained HTML page (images inline).
-What each page shows: docs/executive-pack.md.
+`build_pack` is pure (frames in, a `Pack` out); `workbook.write_xlsx`, `page.write_html` and
+`pdf.write_pdf` turn a pack into files. What each page shows: docs/executive-pack.md.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from oneplan.engines.frames import month_starts, require_columns
-from oneplan.engines.kpi import on_time_share
+from oneplan.engines.kpi import on_time_share, top_bottleneck
 from oneplan.errors import InputError
-from oneplan.reports import charts
-from oneplan.reports.tables import (
-    bridge_table,
-    image,
-    issue_rows,
-    kpi_rows,
-    put,
-    scenario_table,
-    scenario_unit,
-    sheet_table,
-)
+from oneplan.reports import charts, review_charts, views
 
 #: The frames the pack reads from each version, with the columns it needs.
 NEEDS: dict[str, dict[str, list[str]]] = {
     "demand": {"consensus": ["period", "quantity"]},
     "supply": {
-        "supply_plan": ["period", "demand", "production", "backlog", "lost_sales"],
+        "supply_plan": ["period", "demand", "production", "backlog", "lost_sales", "end_inventory"],
         "capacity_plan": ["resource", "period", "utilisation"],
     },
     "finance": {
@@ -56,6 +41,12 @@ NEEDS: dict[str, dict[str, list[str]]] = {
         "issues": ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"],
     },
 }
+#: Frames the pack shows when the version has them (older versions may not).
+OPTIONAL: dict[str, list[str]] = {"demand": ["backtest"], "supply": ["cost_breakdown"]}
+#: Tables the pack reads for names, families and last year's sales.
+TABLES = ["items", "families", "resources", "sales_history"]
+#: How many issues the HTML and PDF list by name; the workbook keeps them all.
+ISSUES_SHOWN = 20
 ISSUE_COLUMNS = ["rank", "kind", "subject", "period", "periods", "units", "unit", "money"]
 ISSUE_COLUMNS += ["decision", "cause"]
 KPI_COLUMNS = ["measure", "plan", "budget", "variance", "variance_pct", "unit"]
@@ -68,6 +59,8 @@ CHARTS = {
     "margin_bridge": ("Gross margin bridge", "Bridge"),
     "issues": ("Top issues", "Issues"),
     "scenarios": ("Scenarios: total cost and service level", "Scenarios"),
+    "families": ("Demand by family against budget and last year", "Families"),
+    "service": ("Inventory and service", "Inventory and service"),
 }
 #: What the Scenarios page says when no scenario has been run.
 NO_SCENARIOS = "No scenario has been run this cycle: the plan stands alone."
@@ -77,11 +70,14 @@ NO_SCENARIOS = "No scenario has been run this cycle: the plan stands alone."
 class Pack:
     """Everything the executive pack shows, ready to write.
 
-    kpis: ``measure, plan, budget, variance, variance_pct, unit`` (budget NaN when there is
-    none); monthly: ``period, consensus, production, shipped``; utilisation: ``resource,
-    period, utilisation``; bridge and margin_bridge: ``step, value, cumulative``; issues: the
-    ranked gap list; scenarios: ``kpi`` then a column for the base plan and each scenario run
-    (no rows when none was run).
+    company, as_of (the date the pack was made) and summary (five lines that say what the
+    meeting is asked) head the first page. kpis: ``measure, plan, budget, variance,
+    variance_pct, unit`` (budget NaN when there is none); monthly: ``period, consensus,
+    production, shipped``; utilisation: ``resource, period, utilisation``; bridge and
+    margin_bridge: ``step, value, cumulative``; issues: the ranked gap list, with ``label``
+    (the subject by name); scenarios: ``kpi`` then a column for the base plan and each scenario run
+    (no rows when none was run); families, service, accuracy and changes: the review pages
+    (columns in `oneplan.reports.views`), changes against the plan named ``previous_name``.
     """
 
     cycle: str
@@ -95,6 +91,32 @@ class Pack:
     versions: dict[str, int] = field(default_factory=dict)
     margin_bridge: pd.DataFrame = field(default_factory=pd.DataFrame)
     scenarios: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"kpi": []}))
+    company: str = ""
+    as_of: str = ""
+    summary: list[str] = field(default_factory=list)
+    families: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=views.FAMILY_COLUMNS)
+    )
+    service: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=views.SERVICE_COLUMNS)
+    )
+    accuracy: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=views.ACCURACY_COLUMNS)
+    )
+    changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=views.CHANGE_COLUMNS)
+    )
+    previous_name: str = ""
+
+    @property
+    def title(self) -> str:
+        """``Company - S&OP pack 2027-01``: what the first line of every format says."""
+        return " - ".join(p for p in (self.company, f"S&OP pack {self.cycle}".strip()) if p)
+
+    @property
+    def shown_issues(self) -> pd.DataFrame:
+        """The issues the HTML and PDF list by name: the first `ISSUES_SHOWN` by rank."""
+        return self.issues.head(ISSUES_SHOWN)
 
 
 def _frame(frames: Mapping[str, Mapping[str, pd.DataFrame]], kind: str, name: str) -> pd.DataFrame:
@@ -167,6 +189,28 @@ def _by_month(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
     return frame[column].astype(float).groupby(months.to_numpy()).sum()
 
 
+def _names(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
+    """Code -> name of every item, family and resource the tables describe."""
+    names: dict[str, str] = {}
+    for table, column in (("resources", "name"), ("families", "name"), ("items", "description")):
+        frame = tables.get(table)
+        if frame is not None and {"code", column} <= set(frame.columns):
+            named = frame.dropna(subset=[column])
+            names.update(zip(named["code"].astype(str), named[column].astype(str), strict=True))
+    return names
+
+
+def _families_of(tables: Mapping[str, pd.DataFrame], lines: pd.DataFrame) -> dict[str, str]:
+    """Item -> family, from the items table and, for items it lacks, the plan's lines."""
+    found: dict[str, str] = {}
+    if {"item", "family"} <= set(lines.columns):
+        found.update(zip(lines["item"].astype(str), lines["family"].astype(str), strict=True))
+    items = tables.get("items")
+    if items is not None and {"code", "family"} <= set(items.columns):
+        found.update(zip(items["code"].astype(str), items["family"].astype(str), strict=True))
+    return found
+
+
 def build_pack(
     frames_by_version: Mapping[str, Mapping[str, pd.DataFrame]],
     *,
@@ -174,14 +218,23 @@ def build_pack(
     currency: str = "",
     versions: Mapping[str, int] | None = None,
     scenarios: pd.DataFrame | None = None,
+    company: str = "",
+    as_of: str = "",
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    previous: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
+    previous_name: str = "",
 ) -> Pack:
     """The pack from the ``demand``, ``supply`` and ``finance`` versions' frames (pure).
 
     scenarios: the side-by-side KPIs of the base plan and each scenario run, as
     `compare_scenarios` gives them (a row per KPI indexed or headed ``kpi``, a column per plan);
-    None or no rows gives a Scenarios page that says none was run. A missing frame or column
-    raises `InputError` naming it (the table is the plan, e.g. ``finance plan lines``).
+    None or no rows gives a Scenarios page that says none was run. tables: `TABLES` as
+    imported, for names, families and last year (each optional). previous: the ``supply`` (and
+    ``finance`` when it has one) frames of the previous released or approved plan, named
+    ``previous_name``. A missing frame or column raises `InputError` naming it (the table is
+    the plan, e.g. ``finance plan lines``).
     """
+    tables = tables or {}
     finance = {name: _frame(frames_by_version, "finance", name) for name in NEEDS["finance"]}
     supply_plan = _frame(frames_by_version, "supply", "supply_plan")
     capacity = _frame(frames_by_version, "supply", "capacity_plan")
@@ -196,11 +249,43 @@ def build_pack(
     ).fillna(0.0)
     monthly = monthly.rename_axis("period").sort_index().reset_index()
     utilisation = capacity[["resource", "period", "utilisation"]].reset_index(drop=True)
+    names = _names(tables)
     issues = finance["issues"].reindex(columns=ISSUE_COLUMNS).sort_values("rank", ignore_index=True)
+    issues["label"] = [views.label(s, names) for s in issues["subject"]]
+    issues["name"] = [views.name_of(s, names) for s in issues["subject"]]
     bridge = finance["revenue_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
     margin = finance["margin_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
     side_by_side = _scenario_kpis(scenarios)
     kpis = _kpis(finance, supply_plan, currency)
+    lines = finance["lines"]
+    families_of = _families_of(tables, lines)
+    families = views.family_demand(
+        consensus.assign(family=consensus["item"].astype(str).map(families_of).fillna("other")),
+        finance["budget_variance"],
+        tables.get("sales_history"),
+        families_of,
+        names,
+    )
+    service = views.inventory_service(supply_plan, finance["working_capital"])
+    backtest = frames_by_version["demand"].get("backtest")
+    accuracy = views.forecast_accuracy(
+        backtest if backtest is not None else pd.DataFrame(), families_of, names
+    )
+    supply_now = {k: v for k, v in frames_by_version["supply"].items()}
+    headline = views.plan_headline(supply_now, finance)
+    changes = pd.DataFrame(columns=views.CHANGE_COLUMNS)
+    if previous is not None and "supply" in previous:
+        before = views.plan_headline(previous["supply"], previous.get("finance"))
+        changes = views.plan_changes(headline, before, currency)
+    summary = views.summary_lines(
+        kpis,
+        issues,
+        top_bottleneck(capacity) if "shadow_price" in capacity else None,
+        views.late_units(supply_plan),
+        changes,
+        previous_name or "the previous plan",
+        currency,
+    )
     money = kpis[kpis["unit"] != "%"].head(2)  # revenue and margin in the budget months
     images = {
         "kpis": charts.kpi_chart(money, currency),
@@ -209,6 +294,8 @@ def build_pack(
         "bridge": charts.bridge_chart(bridge, currency),
         "margin_bridge": charts.bridge_chart(margin, currency, measure="gross margin"),
         "issues": charts.issues_chart(issues, currency),
+        "families": review_charts.family_chart(families),
+        "service": review_charts.service_chart(service, currency),
     }
     if len(side_by_side):
         images["scenarios"] = charts.scenario_chart(side_by_side, currency)
@@ -224,134 +311,12 @@ def build_pack(
         dict(versions or {}),
         margin,
         side_by_side,
+        company=company,
+        as_of=as_of,
+        summary=summary,
+        families=families,
+        service=service,
+        accuracy=accuracy,
+        changes=changes,
+        previous_name=previous_name,
     )
-
-
-# -- xlsx ---------------------------------------------------------------------------------
-
-MONEY = {"value": "#,##0", "cumulative": "#,##0"}
-
-
-def _scenario_sheet(sheet: Any, pack: Pack) -> None:
-    if not len(pack.scenarios):
-        put(sheet, 1, 1, NO_SCENARIOS)
-        return
-    row = sheet_table(sheet, pack.scenarios)
-    shape = {"%": "0.0%", "": "#,##0", "text": "@"}
-    for offset, kpi in enumerate(pack.scenarios["kpi"], start=2):
-        for column in range(2, len(pack.scenarios.columns) + 1):
-            sheet.cell(row=offset, column=column).number_format = shape[scenario_unit(str(kpi))]
-    image(sheet, pack.charts["scenarios"], f"A{row + 1}")
-
-
-def write_xlsx(pack: Pack, path: Path) -> Path:
-    """The pack as a workbook: Summary, Demand vs supply, Capacity, Bridge, Issues, Scenarios."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    summary = workbook.active
-    summary.title = "Summary"
-    put(summary, 1, 1, f"Executive S&OP pack {pack.cycle}".strip())
-    percent = (pack.kpis["unit"] == "%").to_numpy()
-    row = sheet_table(summary, pack.kpis, top=3, formats={"variance_pct": "0.0%"})
-    for offset, share in enumerate(percent):
-        for column in (2, 3, 4):
-            cell = summary.cell(row=4 + offset, column=column)
-            cell.number_format = "0.0%" if share else "#,##0"
-    image(summary, pack.charts["kpis"], f"A{row + 1}")
-
-    sheet = workbook.create_sheet("Demand vs supply")
-    number = {c: "#,##0" for c in ("consensus", "production", "shipped")}
-    sheet_table(sheet, pack.monthly, formats={"period": "yyyy-mm", **number})
-    image(sheet, pack.charts["demand_supply"], "F2")
-
-    sheet = workbook.create_sheet("Capacity")
-    grid = pack.utilisation.assign(
-        month=pd.to_datetime(pack.utilisation["period"]).dt.strftime("%Y-%m")
-    )
-    wide = grid.pivot_table(index="resource", columns="month", values="utilisation", aggfunc="max")
-    wide = wide.reset_index()
-    wide.columns = [str(c) for c in wide.columns]
-    row = sheet_table(sheet, wide, formats={c: "0%" for c in wide.columns[1:]})
-    image(sheet, pack.charts["capacity"], f"A{row + 1}")
-
-    # revenue bridge on top, gross margin bridge below it, each table beside its chart
-    sheet = workbook.create_sheet("Bridge")
-    put(sheet, 1, 1, "revenue bridge")
-    sheet_table(sheet, pack.bridge, top=2, formats=MONEY)
-    image(sheet, pack.charts["bridge"], "E2")
-    below = max(len(pack.bridge) + 4, 24)  # under the revenue chart (about 20 rows high)
-    put(sheet, below, 1, "gross margin bridge")
-    sheet_table(sheet, pack.margin_bridge, top=below + 1, formats=MONEY)
-    image(sheet, pack.charts["margin_bridge"], f"E{below + 1}")
-
-    sheet = workbook.create_sheet("Issues")
-    row = sheet_table(
-        sheet, pack.issues, formats={"period": "yyyy-mm", "units": "#,##0", "money": "#,##0"}
-    )
-    image(sheet, pack.charts["issues"], f"A{row + 1}")
-    _scenario_sheet(workbook.create_sheet("Scenarios"), pack)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
-
-
-# -- HTML ---------------------------------------------------------------------------------
-
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px}
-th{background:#eef2f6;text-align:left}td.n{text-align:right}.bad{color:#c0392b}
-.good{color:#2e8b57}img{max-width:100%;display:block;margin:1em 0}"""
-
-
-def _img(pack: Pack, name: str) -> str:
-    data = base64.b64encode(pack.charts[name]).decode("ascii")
-    return f'<img alt="{html.escape(CHARTS[name][0])}" src="data:image/png;base64,{data}">'
-
-
-def _scenario_section(pack: Pack) -> str:
-    if not len(pack.scenarios):
-        return f"<p>{html.escape(NO_SCENARIOS)}</p>"
-    note = "Each scenario's newest run against the newest base supply plan."
-    return f"<p>{note}</p>{scenario_table(pack.scenarios)}{_img(pack, 'scenarios')}"
-
-
-def render_html(pack: Pack) -> str:
-    """The pack as one self-contained HTML page (no external files, no scripts)."""
-    title = html.escape(f"Executive S&OP pack {pack.cycle}".strip())
-    money = f" ({html.escape(pack.currency)})" if pack.currency else ""
-    versions = ", ".join(f"{k} #{v}" for k, v in pack.versions.items())
-    head = ["measure", "plan", "budget", "vs budget", "vs budget %", "unit"]
-    issue_head = ["#", "issue", "subject", "from", "months", "units", f"money{money}"]
-    issue_head += ["decision asked for", "cause"]
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>
-<body>
-<h1>{title}</h1>
-<p>Plan versions: {html.escape(versions) or "-"}</p>
-<section id="kpis"><h2>Headline KPIs against budget{money}</h2>
-<p>Budget comparisons cover the months that have a budget; "whole plan" rows cover the horizon.</p>
-<table><tr>{"".join(f"<th>{h}</th>" for h in head)}</tr>
-{kpi_rows(pack.kpis)}
-</table>{_img(pack, "kpis")}</section>
-<section id="issues"><h2>Gaps and the decisions asked for</h2>
-<table><tr>{"".join(f"<th>{html.escape(h)}</th>" for h in issue_head)}</tr>
-{issue_rows(pack.issues)}
-</table>{_img(pack, "issues")}</section>
-<section id="demand-supply"><h2>Demand against constrained supply</h2>
-{_img(pack, "demand_supply")}</section>
-<section id="capacity"><h2>Capacity utilisation</h2>{_img(pack, "capacity")}</section>
-<section id="bridge"><h2>Revenue bridge, budget to plan{money}</h2>
-{bridge_table(pack.bridge)}{_img(pack, "bridge")}</section>
-<section id="margin-bridge"><h2>Gross margin bridge, budget to plan{money}</h2>
-{bridge_table(pack.margin_bridge)}{_img(pack, "margin_bridge")}</section>
-<section id="scenarios"><h2>Scenarios</h2>{_scenario_section(pack)}</section>
-</body></html>
-"""
-
-
-def write_html(pack: Pack, path: Path) -> Path:
-    """Write `render_html` to `path` (UTF-8)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(pack), encoding="utf-8")
-    return path

@@ -8,11 +8,27 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from oneplan.engines.kpi.figures import is_share
+
+#: Workbook number formats: amounts whole with thousands, shares with one decimal, changes
+#: signed (a change of a share is in percentage points).
+AMOUNT = "#,##0"
+SHARE = "0.0%"
+SIGNED_AMOUNT = "+#,##0;-#,##0;0"
+SIGNED_SHARE = "+0.0%;-0.0%;0.0%"
+POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
+DAYS = "#,##0.0"
+#: A change smaller than this shows as zero (a share's 0.05 pts) and is not coloured.
+QUIET = 5e-4
+#: A code as the data spells it (``SPR-0040@DC-CENTRAL``, ``2027-04``): never broken in HTML.
+CODE = re.compile(r"[A-Za-z0-9_.]+(?:[-@/][A-Za-z0-9_.]+)+")
 
 
 def figure_text(value: Any, unit: str) -> str:
@@ -26,13 +42,58 @@ def figure_text(value: Any, unit: str) -> str:
     return f"{float(value):.1%}" if unit == "%" else f"{float(value):,.0f}"
 
 
+def change_text(value: Any, unit: str) -> str:
+    """A change with its sign; a change of a share in percentage points.
+
+    >>> change_text(0.036, "%"), change_text(-107537.4, "EUR"), change_text(-0.0004, "%")
+    ('+3.6 pts', '-107,537', '0.0 pts')
+    """
+    if value is None or not np.isfinite(float(value)):
+        return "-"
+    return _unsigned_zero(
+        f"{float(value) * 100:+.1f} pts" if unit == "%" else f"{float(value):+,.0f}"
+    )
+
+
+def _unsigned_zero(text: str) -> str:
+    """A change that rounds to nothing carries no sign: ``0.0 pts``, never ``-0.0 pts``."""
+    return text if re.search("[1-9]", text) else text.lstrip("+-")
+
+
+def tone(value: Any, higher_is_better: bool = True) -> str:
+    """``good`` (green) or ``bad`` (red) for a variance; empty when there is none or it rounds
+    to nothing where it is shown (below `QUIET`: 0.0 pts of a share).
+
+    >>> tone(5.0), tone(-1.0), tone(float("nan")), tone(5.0, higher_is_better=False)
+    ('good', 'bad', '', 'bad')
+    """
+    if value is None or not np.isfinite(float(value)) or abs(float(value)) < QUIET:
+        return ""
+    return "good" if (float(value) > 0) == higher_is_better else "bad"
+
+
+def nobreak_codes(text: str) -> str:
+    """Escaped HTML in which codes such as ``SPR-0040@DC-CENTRAL`` never wrap at a hyphen.
+
+    >>> nobreak_codes("build SPR-0040 <now>")
+    'build <span class="code">SPR-0040</span> &lt;now&gt;'
+    """
+    out, last = [], 0
+    for found in CODE.finditer(text):
+        out.append(html.escape(text[last : found.start()]))
+        out.append(f'<span class="code">{html.escape(found.group())}</span>')
+        last = found.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
 def scenario_unit(kpi: str) -> str:
     """How a scenario KPI reads: ``%`` for shares, ``text`` for names, else an amount.
 
-    >>> [scenario_unit(k) for k in ("service level on time", "top bottleneck", "total cost")]
-    ['%', 'text', '']
+    >>> [scenario_unit(k) for k in ("service level on time", "margin %", "top bottleneck")]
+    ['%', '%', 'text']
     """
-    if kpi.startswith(("service level", "utilisation")):
+    if is_share(kpi):
         return "%"
     return "text" if kpi == "top bottleneck" else ""
 
@@ -109,16 +170,16 @@ def kpi_rows(kpis: pd.DataFrame) -> str:
     rows = []
     for k in kpis.to_dict("records"):
         unit, variance, share = str(k["unit"]), float(k["variance"]), float(k["variance_pct"])
-        tone = "" if not np.isfinite(variance) else ("good" if variance >= 0 else "bad")
-        change = "-" if not np.isfinite(share) else f"{share:+.1%}"
-        if unit == "%" and np.isfinite(variance):
-            change = f"{variance * 100:+.1f} pts"
+        colour = tone(variance)
+        change = change_text(variance, "%") if unit == "%" else f"{share:+.1%}"
+        if not np.isfinite(share) and unit != "%":
+            change = "-"
         cells = [
             f"<td>{html.escape(str(k['measure']))}</td>",
             f'<td class="n">{figure_text(k["plan"], unit)}</td>',
             f'<td class="n">{figure_text(k["budget"], unit)}</td>',
-            f'<td class="n {tone}">{figure_text(variance, unit)}</td>',
-            f'<td class="n {tone}">{change}</td>',
+            f'<td class="n {colour}">{change_text(variance, unit)}</td>',
+            f'<td class="n {colour}">{change}</td>',
             f"<td>{html.escape(unit)}</td>",
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -126,39 +187,92 @@ def kpi_rows(kpis: pd.DataFrame) -> str:
 
 
 def issue_rows(issues: pd.DataFrame) -> str:
-    """The ranked issue table's rows."""
+    """The ranked issue table's rows: what it is about by name, codes kept whole."""
     rows = []
     for issue in issues.to_dict("records"):
-
-        def text(column: str, row: dict[Any, Any] = issue) -> str:
-            return html.escape(str(row[column]))
-
         stamp = issue["period"]
         period = "" if pd.isna(stamp) else f"{pd.Timestamp(stamp):%Y-%m}"
+        about = str(issue.get("label") or issue["subject"])
         cells = [
-            f'<td class="n">{text("rank")}</td>',
-            f"<td>{text('kind').replace('_', ' ')}</td>",
-            f"<td>{text('subject')}</td>",
-            f"<td>{period}</td>",
-            f'<td class="n">{text("periods")}</td>',
-            f'<td class="n">{figure_text(issue["units"], "")} {text("unit")}</td>',
+            f'<td class="n">{html.escape(str(issue["rank"]))}</td>',
+            f"<td>{html.escape(str(issue['kind']).replace('_', ' '))}</td>",
+            f"<td>{nobreak_codes(about)}</td>",
+            f'<td class="code">{period}</td>',
+            f'<td class="n">{html.escape(str(issue["periods"]))}</td>',
+            f'<td class="n">{figure_text(issue["units"], "")}</td>',
+            f"<td>{html.escape(str(issue['unit']))}</td>",
             f'<td class="n">{figure_text(issue["money"], "")}</td>',
-            f"<td>{text('decision')}</td>",
-            f"<td>{text('cause')}</td>",
+            f"<td>{nobreak_codes(str(issue['decision']))}</td>",
+            f"<td>{nobreak_codes(str(issue['cause']))}</td>",
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return "\n".join(rows)
 
 
 def bridge_table(steps: pd.DataFrame) -> str:
-    """A bridge's steps as a table: each step's value and the running total after it."""
+    """A bridge's steps as a table: each step's value (effects green up, red down) and the
+    running total after it."""
     rows = ["<tr><th>step</th><th>value</th><th>cumulative</th></tr>"]
-    for step, value, cumulative in steps[["step", "value", "cumulative"]].itertuples(index=False):
+    last = len(steps) - 1
+    for at, (step, value, cumulative) in enumerate(
+        steps[["step", "value", "cumulative"]].itertuples(index=False)
+    ):
+        total = at in (0, last)
+        shown = figure_text(value, "") if total else change_text(value, "")
         rows.append(
             f"<tr><td>{html.escape(str(step))}</td>"
-            f'<td class="n">{figure_text(value, "")}</td>'
+            f'<td class="n {"" if total else tone(value)}">{shown}</td>'
             f'<td class="n">{figure_text(cumulative, "")}</td></tr>'
         )
+    return "<table>" + "\n".join(rows) + "</table>"
+
+
+#: How a column of a review table reads: its header, its kind and whether higher is better.
+Column = tuple[str, str, str]
+
+
+def cell_text(value: Any, kind: str) -> str:
+    """One review-table cell as text by its kind.
+
+    >>> cell_text(0.1234, "share"), cell_text(-0.02, "change"), cell_text(12.34, "days")
+    ('12.3%', '-2.0%', '12.3')
+    """
+    if kind == "text":
+        return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if value is None or not np.isfinite(float(value)):
+        return "-"
+    number = float(value)
+    texts = {
+        "amount": f"{number:,.0f}",
+        "signed": f"{number:+,.0f}",
+        "share": f"{number:.1%}",
+        "change": f"{number:+.1%}",
+        "points": f"{number * 100:+.1f} pts",
+        "days": f"{number:,.1f}",
+        "month": "",
+    }
+    return _unsigned_zero(texts[kind]) if kind in ("signed", "change", "points") else texts[kind]
+
+
+def review_table(frame: pd.DataFrame, columns: Mapping[str, Column]) -> str:
+    """A review page's table: ``columns`` maps a frame column to (header, kind, better) where
+    kind is text, amount, signed, share, change, points, days or month and better is
+    ``up``, ``down`` or empty (changes coloured green when they go the better way)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h, _, _ in columns.values())
+    rows = [f"<tr>{head}</tr>"]
+    for record in frame.to_dict("records"):
+        cells = []
+        for name, (_, kind, better) in columns.items():
+            value = record.get(name)
+            if kind == "month":
+                text = "" if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m}"
+                cells.append(f'<td class="code">{text}</td>')
+            elif kind == "text":
+                cells.append(f"<td>{nobreak_codes(cell_text(value, kind))}</td>")
+            else:
+                colour = tone(value, better == "up") if better else ""
+                cells.append(f'<td class="n {colour}">{cell_text(value, kind)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
     return "<table>" + "\n".join(rows) + "</table>"
 
 
@@ -171,4 +285,20 @@ def scenario_table(scenarios: pd.DataFrame) -> str:
         unit = scenario_unit(str(kpi))
         cells = "".join(f'<td class="n">{html.escape(scenario_text(v, unit))}</td>' for v in values)
         rows.append(f"<tr><td>{html.escape(str(kpi))}</td>{cells}</tr>")
+    return "<table>" + "\n".join(rows) + "</table>"
+
+
+def change_rows(changes: pd.DataFrame, better: Mapping[str, str]) -> str:
+    """The changes since the previous plan: a row per figure, each in its own unit."""
+    rows = ["<tr><th>measure</th><th>previous</th><th>now</th><th>change</th><th>unit</th></tr>"]
+    for row in changes.to_dict("records"):
+        unit, way = str(row["unit"]), better.get(str(row["measure"]), "")
+        colour = tone(row["change"], way == "up") if way else ""
+        rows.append(
+            f"<tr><td>{html.escape(str(row['measure']))}</td>"
+            f'<td class="n">{figure_text(row["previous"], unit)}</td>'
+            f'<td class="n">{figure_text(row["now"], unit)}</td>'
+            f'<td class="n {colour}">{change_text(row["change"], unit)}</td>'
+            f"<td>{html.escape(unit)}</td></tr>"
+        )
     return "<table>" + "\n".join(rows) + "</table>"

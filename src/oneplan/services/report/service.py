@@ -1,14 +1,17 @@
 """The report step: the executive S&OP pack from the cycle's newest plan versions.
 
 Reads the newest financial plan and the demand and supply versions it was built from (the
-newest of each kind when the financial plan does not name them) and the comparison of every
-scenario that has been run, builds the pack and writes ``sop-pack-<cycle>.xlsx``, ``.html``
-and ``.pdf``. Pages: docs/executive-pack.md.
+newest of each kind when the financial plan does not name them), the comparison of every
+scenario that has been run, the previous released or approved supply plan (with its financial
+plan when one was built from it), the item, family and resource names and the sales history,
+builds the pack and writes ``sop-pack-<cycle>.xlsx``, ``.html`` and ``.pdf``. Pages:
+docs/executive-pack.md.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +21,16 @@ from sqlalchemy.orm import Session
 
 from oneplan.db.plans import PlanVersion
 from oneplan.errors import NotFound
-from oneplan.reports.pack import NEEDS, Pack, build_pack, write_html, write_xlsx
+from oneplan.reports.pack import NEEDS, OPTIONAL, TABLES, Pack, build_pack
+from oneplan.reports.page import write_html
 from oneplan.reports.pdf import write_pdf
+from oneplan.reports.workbook import write_xlsx
 from oneplan.services.actor import Actor
+from oneplan.services.data.service import read_tables
 from oneplan.services.phases import ReadRun
 from oneplan.services.scenario.compare import compare_scenarios
 from oneplan.services.scenario.service import list_scenarios
+from oneplan.services.versions.lifecycle import SUPPLY_PLANS
 from oneplan.services.versions.store import load_frames
 
 #: Where the cycle's report step writes when it is given no folder.
@@ -51,6 +58,11 @@ class ReportInputs:
     frames: dict[str, dict[str, pd.DataFrame]]
     versions: dict[str, int]
     scenarios: pd.DataFrame | None
+    company: str = ""
+    as_of: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    previous: dict[str, dict[str, pd.DataFrame]] | None = None
+    previous_name: str = ""
 
 
 def _version(session: Session, kind: str, version_id: Any = None) -> PlanVersion:
@@ -69,6 +81,35 @@ def _version(session: Session, kind: str, version_id: Any = None) -> PlanVersion
     return version
 
 
+def _previous_plan(
+    session: Session, supply_id: int
+) -> tuple[dict[str, dict[str, pd.DataFrame]] | None, str]:
+    """The newest released or approved supply plan other than this one, with the newest
+    financial plan built from it; (None, "") when there is none."""
+    previous = session.scalars(
+        sa.select(PlanVersion)
+        .where(
+            PlanVersion.kind.in_(SUPPLY_PLANS),
+            PlanVersion.state.in_(["released", "approved"]),
+            PlanVersion.id != supply_id,
+        )
+        .order_by(PlanVersion.id.desc())
+        .limit(1)
+    ).first()
+    if previous is None:
+        return None, ""
+    frames = {"supply": load_frames(session, previous.id, ["supply_plan", "cost_breakdown"])}
+    valued = session.scalars(
+        sa.select(PlanVersion).where(PlanVersion.kind == "finance").order_by(PlanVersion.id.desc())
+    ).all()
+    for finance in valued:
+        if (finance.summary or {}).get("supply_version") == previous.id:
+            frames["finance"] = load_frames(session, finance.id, ["lines", "working_capital"])
+            break
+    name = f"the {previous.state} plan of {previous.cycle} (version #{previous.id})"
+    return frames, name
+
+
 def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
     """NotFound, naming the step to run, when a demand, supply or finance version is missing."""
     for kind in ("demand", "supply", "finance"):
@@ -81,9 +122,13 @@ def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
         "finance": finance,
     }
     frames = {
-        kind: load_frames(session, version.id, list(NEEDS[kind]))
+        kind: load_frames(session, version.id, [*NEEDS[kind], *OPTIONAL.get(kind, [])])
         for kind, version in chosen.items()
     }
+    tables = read_tables(session, [*TABLES, "parameters"])
+    parameters = tables.pop("parameters")
+    named = dict(zip(parameters["name"].astype(str), parameters["value"], strict=True))
+    previous, previous_name = _previous_plan(session, chosen["supply"].id)
     # only scenarios with a run: the page compares results, not intentions
     run = [info.name for info in list_scenarios(session, actor) if info.runs]
     scenarios = compare_scenarios(session, actor, run).kpis if run else None
@@ -93,6 +138,11 @@ def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
         frames,
         {kind: version.id for kind, version in chosen.items()},
         scenarios,
+        company=str(named.get("company_name") or ""),
+        as_of=f"{datetime.now(UTC):%Y-%m-%d}",
+        tables=tables,
+        previous=previous,
+        previous_name=previous_name,
     )
 
 
@@ -106,6 +156,11 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> ReportResult:
         currency=inputs.currency,
         versions=inputs.versions,
         scenarios=inputs.scenarios,
+        company=inputs.company,
+        as_of=inputs.as_of,
+        tables=inputs.tables,
+        previous=inputs.previous,
+        previous_name=inputs.previous_name,
     )
     out_dir = Path(out_dir)
     stem = f"sop-pack-{inputs.cycle}"
