@@ -58,6 +58,8 @@ def forecast_command(
             on_progress=advance,
         )
     write_forecast(run.result.forecast, output)
+    for notice in run.notices:
+        say(str(notice), "warning:", "note", to=errors)
     fell_back = int(run.result.selection["fell_back"].fillna(False).astype(bool).sum())
     wape = run.result.accuracy["wape"]
     accuracy = f", mean backtest WAPE {wape.mean():.1%}" if wape.notna().any() else ""
