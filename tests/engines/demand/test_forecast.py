@@ -198,7 +198,7 @@ def test_ces_is_asked_for_points_only_and_the_others_for_intervals() -> None:
     from oneplan.engines.demand.forecast import _some_models
 
     with_levels = [repr(m) for m in _some_models(REGULAR, True, 12)]
-    assert "CES" not in with_levels and "OptimizedTheta" in with_levels
+    assert "CES" not in with_levels and "DynamicOptimizedTheta" in with_levels
     assert [repr(m) for m in _some_models(REGULAR, False, 12)] == ["CES", "SESOpt"]
     assert _some_models(SPORADIC, True, 12) == []
     assert len(_some_models(SPORADIC, False, 12)) == len(SPORADIC.build(12))
@@ -301,3 +301,25 @@ def test_series_ending_long_before_the_others_are_reported() -> None:
     padded = forecast(_mixed_ends(), 3, end="global")
     assert padded.notices == ()
     assert padded.forecast["ds"].min() == pd.Timestamp("2024-07-01")
+
+
+def test_fast_fits_the_regular_models_less_ces_and_says_so() -> None:
+    from oneplan.engines.demand.candidates import FAST, REGULAR
+
+    regular = [repr(m) for m in REGULAR.build(12)]
+    fast = [repr(m) for m in FAST.build(12)]
+    assert fast == [name for name in regular if name != "CES"]
+    rng = np.random.default_rng(9)
+    months = np.arange(48)
+    history = pd.concat(
+        [
+            _series(f"s{i}", 100 + 30 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 8, 48))
+            for i in range(3)
+        ]
+    )
+    result = forecast(history, 6, fast=True)
+    assert result.selection["reason"].str.contains("smooth: fast models").all()
+    assert not result.selection["model"].str.contains("CES").any()
+    assert result.selection["reason"].str.contains("regular models").sum() == 0
+    with pytest.raises(InputError, match="fast"):
+        forecast(history, 6, fast=True, thorough=True)

@@ -20,6 +20,7 @@ from statsforecast.models import NaNModel
 
 from oneplan.engines.demand.accuracy import accuracy_table, seasonal_naive_scale
 from oneplan.engines.demand.candidates import (
+    FAST,
     MODEL_SET_BY_CLASS,
     MODEL_SETS,
     REGULAR,
@@ -104,6 +105,7 @@ class DemandForecaster:
         new_item_periods: int = 6,
         phase_out_periods: int | None = None,
         thorough: bool = False,
+        fast: bool = False,
         end: str = "per_series",
         engine: Any = None,
         progress: Callable[[int, int], None] | None = None,
@@ -120,6 +122,7 @@ class DemandForecaster:
         self.new_item_periods = new_item_periods
         self.phase_out_periods = phase_out_periods
         self.thorough = thorough
+        self.fast = fast
         self.end = end
         self.engine = engine
         self.progress = progress
@@ -160,8 +163,12 @@ class DemandForecaster:
         seasonal_short = (classes["demand_class"] == "too_short") & (m > 1)
         seasonal_short &= classes["n_obs"] >= SHORT_SEASONAL.min_train(m) + 1
         set_name = set_name.mask(seasonal_short, SHORT_SEASONAL.name)
+        if self.thorough and self.fast:
+            raise InputError("cannot be both fast and thorough", table="arguments", column="fast")
         if self.thorough:
             set_name = set_name.replace(REGULAR.name, THOROUGH.name)
+        if self.fast:
+            set_name = set_name.replace(REGULAR.name, FAST.name)
         outcome = _SetOutcome()
         done = 0
         if self.progress is not None:
@@ -388,9 +395,10 @@ def forecast(
 
     ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``choose`` (``"set"``:
     one winner per model set, ``"series"``: each series its own), ``max_history``,
-    ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``end`` (``"per_series"``: each
-    series is forecast from its own last period; ``"global"``: every series is padded with zero
-    demand to the latest period of all and forecast from there), ``engine`` (a Dask ``Client`` to
+    ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``fast`` (the cheaper regular
+    models), ``end`` (``"per_series"``: each series is forecast from its own last period;
+    ``"global"``: every series is padded with zero demand to the latest period of all and
+    forecast from there), ``engine`` (a Dask ``Client`` to
     fit the models on a cluster) and ``progress`` (called with series done and series in all).
 
     >>> ds = pd.date_range("2020-01-01", periods=30, freq="MS")

@@ -73,6 +73,7 @@ def forecast_series(
     season_length: int = 12,
     levels: Sequence[int] = (80, 95),
     source: str = "input",
+    fast: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> StandaloneForecast:
     """Forecast ``history`` in one run, calling ``on_progress(series_done, series_total)``.
@@ -80,7 +81,7 @@ def forecast_series(
     The model choice is made over all series of a model set, so the file is never split: a
     batch would choose for itself and give other numbers than the whole file. Each series is
     forecast from its own last period; series that end more than a season before the newest
-    come back as ``notices``.
+    come back as ``notices``. ``fast`` fits the cheaper regular models (``docs/forecasting.md``).
     """
     if horizon < 1:
         raise ValidationFailed(
@@ -94,6 +95,7 @@ def forecast_series(
             freq=freq,
             season_length=season_length,
             levels=levels,
+            fast=fast,
             progress=on_progress,
         )
     except InputError as error:
