@@ -74,6 +74,41 @@ def test_forecast_a_csv_into_csv_and_parquet(tmp_path: Path) -> None:
     assert {"forecast-lo-95", "forecast-hi-95"} <= set(pd.read_parquet(parquet).columns)
 
 
+def test_forecast_fast_fits_the_cheaper_models(tmp_path: Path) -> None:
+    history = _series()
+    source = tmp_path / "history.csv"
+    history.to_csv(source, index=False)
+    out = tmp_path / "fast.csv"
+    args = ["forecast", str(source), "--horizon", "3", "--season-length", "3", "--fast"]
+    result = runner.invoke(app, [*args, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    direct = forecast(history, 3, season_length=3, fast=True).forecast
+    np.testing.assert_allclose(pd.read_csv(out)["forecast"], direct["forecast"], rtol=1e-9)
+    regular = forecast(history, 3, season_length=3).forecast
+    assert not np.allclose(direct["forecast"], regular["forecast"])
+
+
+def test_forecast_starts_each_series_after_its_own_end_and_warns_of_old_ends(
+    tmp_path: Path,
+) -> None:
+    history = _series()
+    # S0 stopped two years before the others: forecast from its own end, and said so.
+    history = history[(history["unique_id"] != "S0") | (history["ds"] < "2024-07-01")]
+    source = tmp_path / "history.csv"
+    history.to_csv(source, index=False)
+    out = tmp_path / "forecast.csv"
+    args = ["forecast", str(source), "--horizon", "2", "--season-length", "3"]
+    result = runner.invoke(app, [*args, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: history.csv, column ds: 1 of 3 series end more than 3 periods" in " ".join(
+        result.output.split()
+    )
+    assert "'S0' (2024-06-01)" in result.output
+    written = pd.read_csv(out, parse_dates=["ds"])
+    starts = written.groupby("unique_id")["ds"].min().dt.strftime("%Y-%m").to_dict()
+    assert starts == {"S0": "2024-07", "S1": "2026-07", "S2": "2026-07"}
+
+
 @pytest.mark.parametrize(
     ("content", "named"),
     [

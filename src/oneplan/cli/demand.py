@@ -28,6 +28,9 @@ def forecast_command(
         list[int] | None,
         typer.Option("--level", help="Interval coverage in percent (repeatable).", min=1, max=99),
     ] = None,
+    fast: Annotated[
+        bool, typer.Option("--fast", help="Fit fewer models: less time, a little less accuracy.")
+    ] = False,
 ) -> None:
     """Forecast every series of a file, with intervals; no database needed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -55,9 +58,12 @@ def forecast_command(
             season_length=season_length,
             levels=levels,
             source=input_path.name,
+            fast=fast,
             on_progress=advance,
         )
     write_forecast(run.result.forecast, output)
+    for notice in run.notices:
+        say(str(notice), "warning:", "note", to=errors)
     fell_back = int(run.result.selection["fell_back"].fillna(False).astype(bool).sum())
     wape = run.result.accuracy["wape"]
     accuracy = f", mean backtest WAPE {wape.mean():.1%}" if wape.notna().any() else ""

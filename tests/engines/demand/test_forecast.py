@@ -198,7 +198,7 @@ def test_ces_is_asked_for_points_only_and_the_others_for_intervals() -> None:
     from oneplan.engines.demand.forecast import _some_models
 
     with_levels = [repr(m) for m in _some_models(REGULAR, True, 12)]
-    assert "CES" not in with_levels and "OptimizedTheta" in with_levels
+    assert "CES" not in with_levels and "DynamicOptimizedTheta" in with_levels
     assert [repr(m) for m in _some_models(REGULAR, False, 12)] == ["CES", "SESOpt"]
     assert _some_models(SPORADIC, True, 12) == []
     assert len(_some_models(SPORADIC, False, 12)) == len(SPORADIC.build(12))
@@ -247,3 +247,79 @@ def test_choice_per_set_or_per_series_is_said_in_the_reason() -> None:
     with pytest.raises(InputError, match="must be 'set' or 'series', got 'item'") as error:
         forecast(history, 4, choose="item")
     assert (error.value.table, error.value.column) == ("arguments", "choose")
+
+
+def _seasonal(uid: str, end: str, months: int, level: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ds = pd.date_range(end=end, periods=months, freq="MS")
+    y = level * (1 + 0.3 * np.sin(np.arange(months) * 2 * np.pi / 12)) + rng.normal(0, 3, months)
+    return pd.DataFrame({"unique_id": uid, "ds": ds, "y": np.round(y)})
+
+
+def _mixed_ends() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    spare = np.where(rng.random(40) < 0.3, rng.integers(2, 9, 40), 0)
+    return pd.concat(
+        [
+            _seasonal("ended-2019", "2019-12-01", 48, 100.0, 1),
+            _series("spare-part", spare, start="2021-03-01"),  # ends 2024-06
+            _series("new", [4.0, 6.0, 5.0], start="2023-09-01"),  # ends 2023-11
+        ],
+        ignore_index=True,
+    )
+
+
+def test_each_series_is_forecast_from_the_period_after_its_own_end() -> None:
+    history = _mixed_ends()
+    result = forecast(history, 4)
+    last = history.groupby("unique_id")["ds"].max()
+    for uid, frame in result.forecast.groupby("unique_id"):
+        expected = pd.date_range(last[uid], periods=5, freq="MS")[1:]
+        assert frame["ds"].tolist() == expected.tolist(), uid
+    # the backtest, too, ends where each series ends
+    assert result.backtest.groupby("unique_id")["ds"].max().to_dict() == {
+        uid: last[uid] for uid in result.backtest["unique_id"].unique()
+    }
+    assert result.selection.set_index("unique_id").loc["ended-2019", "demand_class"] == "smooth"
+
+
+def test_a_series_alone_and_inside_a_mixed_file_gets_the_same_forecast() -> None:
+    history = _mixed_ends()
+    mixed = forecast(history, 6).forecast
+    for uid in history["unique_id"].unique():
+        alone = forecast(history[history["unique_id"] == uid], 6).forecast
+        inside = mixed[mixed["unique_id"] == uid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(alone, inside, obj=uid)
+
+
+def test_series_ending_long_before_the_others_are_reported() -> None:
+    result = forecast(_mixed_ends(), 3)
+    (notice,) = result.notices
+    assert notice.message.startswith("1 of 3 series end more than 12 periods before the newest")
+    assert "'ended-2019' (2019-12-01)" in notice.message
+    # padded to a common end (the cycle's way), no series ends early and nothing is reported
+    padded = forecast(_mixed_ends(), 3, end="global")
+    assert padded.notices == ()
+    assert padded.forecast["ds"].min() == pd.Timestamp("2024-07-01")
+
+
+def test_fast_fits_the_regular_models_less_ces_and_says_so() -> None:
+    from oneplan.engines.demand.candidates import FAST, REGULAR
+
+    regular = [repr(m) for m in REGULAR.build(12)]
+    fast = [repr(m) for m in FAST.build(12)]
+    assert fast == [name for name in regular if name != "CES"]
+    rng = np.random.default_rng(9)
+    months = np.arange(48)
+    history = pd.concat(
+        [
+            _series(f"s{i}", 100 + 30 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 8, 48))
+            for i in range(3)
+        ]
+    )
+    result = forecast(history, 6, fast=True)
+    assert result.selection["reason"].str.contains("smooth: fast models").all()
+    assert not result.selection["model"].str.contains("CES").any()
+    assert result.selection["reason"].str.contains("regular models").sum() == 0
+    with pytest.raises(InputError, match="fast"):
+        forecast(history, 6, fast=True, thorough=True)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from oneplan.engines.demand import validate_history
+from oneplan.engines.demand.validate import stale_series
 from oneplan.errors import InputError
 
 
@@ -72,7 +73,7 @@ def test_empty_demand_is_rejected() -> None:
     assert _where(error) == ("history", 1, "y")
 
 
-def test_missing_months_become_zero_demand_up_to_the_latest_month() -> None:
+def test_missing_months_inside_a_series_become_zero_and_each_series_keeps_its_end() -> None:
     frame = pd.DataFrame(
         {
             "unique_id": ["a", "a", "b"],
@@ -84,7 +85,33 @@ def test_missing_months_become_zero_demand_up_to_the_latest_month() -> None:
     a = clean[clean["unique_id"] == "a"]
     b = clean[clean["unique_id"] == "b"]
     assert a["y"].tolist() == [5.0, 0.0, 0.0, 7.0]
-    # b stopped selling after February: the months up to April count as zero demand.
-    assert b["ds"].dt.month.tolist() == [2, 3, 4]
-    assert b["y"].tolist() == [2.0, 0.0, 0.0]
+    # b's file ends in February: nothing says it sold nothing in March and April.
+    assert b["ds"].dt.month.tolist() == [2]
     assert clean["y"].dtype == "float64"
+
+
+def test_a_global_end_pads_every_series_to_the_latest_month() -> None:
+    frame = pd.DataFrame(
+        {"unique_id": ["a", "a", "b"], "ds": ["2024-01-01", "2024-04-01", "2024-02-01"], "y": 1}
+    )
+    b = validate_history(frame, end="global").query("unique_id == 'b'")
+    # In a cycle every item's history runs to the same month: b stopped selling.
+    assert b["ds"].dt.month.tolist() == [2, 3, 4]
+    assert b["y"].tolist() == [1.0, 0.0, 0.0]
+    with pytest.raises(InputError, match="end"):
+        validate_history(frame, end="plan")
+
+
+def test_series_ending_more_than_a_season_early_are_named() -> None:
+    ends = {"old-1": "2019-01-01", "old-2": "2020-06-01", "recent": "2023-07-01"}
+    frame = pd.DataFrame(
+        {"unique_id": [*ends, "new"], "ds": [*ends.values(), "2024-06-01"], "y": 1.0}
+    )
+    clean = validate_history(frame)
+    notice = stale_series(clean, season_length=12)
+    assert notice is not None and notice.column == "ds"
+    assert notice.message.startswith("2 of 4 series end more than 12 periods before")
+    assert "'old-1' (2019-01-01), 'old-2' (2020-06-01)" in notice.message
+    assert "recent" not in notice.message
+    assert stale_series(clean, season_length=12, shown=1).message.count("'old-") == 1
+    assert stale_series(clean[clean["unique_id"] != "new"], season_length=60) is None

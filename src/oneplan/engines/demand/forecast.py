@@ -20,6 +20,7 @@ from statsforecast.models import NaNModel
 
 from oneplan.engines.demand.accuracy import accuracy_table, seasonal_naive_scale
 from oneplan.engines.demand.candidates import (
+    FAST,
     MODEL_SET_BY_CLASS,
     MODEL_SETS,
     REGULAR,
@@ -43,8 +44,8 @@ from oneplan.engines.demand.selection import (
     describe_choice,
     nonfinite_per_series,
 )
-from oneplan.engines.demand.validate import validate_history
-from oneplan.errors import InputError
+from oneplan.engines.demand.validate import stale_series, validate_history
+from oneplan.errors import InputError, Notice
 
 SELECTION_COLUMNS = [
     "unique_id",
@@ -61,12 +62,14 @@ BACKTEST_COLUMNS = ["unique_id", "ds", "cutoff", "horizon_step", "y", "forecast"
 
 @dataclass(frozen=True)
 class ForecastResult:
-    """Frames of one forecast run (columns in ``docs/forecasting.md``)."""
+    """Frames of one forecast run (columns in ``docs/forecasting.md``) and what is worth a look in
+    the input (``notices``: series that end far before the others)."""
 
     forecast: pd.DataFrame
     selection: pd.DataFrame
     backtest: pd.DataFrame
     accuracy: pd.DataFrame
+    notices: tuple[Notice, ...] = ()
 
 
 @dataclass
@@ -102,6 +105,8 @@ class DemandForecaster:
         new_item_periods: int = 6,
         phase_out_periods: int | None = None,
         thorough: bool = False,
+        fast: bool = False,
+        end: str = "per_series",
         engine: Any = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -117,6 +122,8 @@ class DemandForecaster:
         self.new_item_periods = new_item_periods
         self.phase_out_periods = phase_out_periods
         self.thorough = thorough
+        self.fast = fast
+        self.end = end
         self.engine = engine
         self.progress = progress
 
@@ -130,7 +137,11 @@ class DemandForecaster:
             message = f"must be 'set' or 'series', got {self.choose!r}"
             raise InputError(message, table="arguments", column="choose")
         m = self.season_length
-        clean = validate_history(history, freq=self.freq)
+        clean = validate_history(history, freq=self.freq, end=self.end)
+        # Padded to a common end, no series ends early; otherwise old ends are worth a look.
+        stale = (
+            None if self.end == "global" else stale_series(clean, freq=self.freq, season_length=m)
+        )
         classes = classify_demand(
             clean,
             min_backtest_periods=min_backtest_periods(m, self.n_windows),
@@ -143,9 +154,8 @@ class DemandForecaster:
         # fitting time grows with length. Classes and the MASE scale use the whole history.
         limit = self.max_history or max(120, 10 * m)
         recent = clean.groupby("unique_id", sort=False, observed=True).tail(limit)
-        self.future_dates_ = pd.date_range(
-            clean["ds"].max(), periods=self.horizon + 1, freq=self.freq
-        )[1:]
+        # Each series is forecast from its own last period (all the same with end="global").
+        self.series_ends_ = clean.groupby("unique_id", sort=False, observed=True)["ds"].max()
 
         set_name = classes["demand_class"].map(
             lambda c: MODEL_SET_BY_CLASS[c].name if c in MODEL_SET_BY_CLASS else ""
@@ -153,8 +163,12 @@ class DemandForecaster:
         seasonal_short = (classes["demand_class"] == "too_short") & (m > 1)
         seasonal_short &= classes["n_obs"] >= SHORT_SEASONAL.min_train(m) + 1
         set_name = set_name.mask(seasonal_short, SHORT_SEASONAL.name)
+        if self.thorough and self.fast:
+            raise InputError("cannot be both fast and thorough", table="arguments", column="fast")
         if self.thorough:
             set_name = set_name.replace(REGULAR.name, THOROUGH.name)
+        if self.fast:
+            set_name = set_name.replace(REGULAR.name, FAST.name)
         outcome = _SetOutcome()
         done = 0
         if self.progress is not None:
@@ -183,7 +197,8 @@ class DemandForecaster:
         chosen = pd.concat(outcome.selection, ignore_index=True)
         selection = classes.merge(chosen, on="unique_id", how="left")[SELECTION_COLUMNS]
         accuracy = accuracy_table(backtest, scale=scale)
-        self.result_ = ForecastResult(forecast, selection, backtest, accuracy)
+        notices = () if stale is None else (stale,)
+        self.result_ = ForecastResult(forecast, selection, backtest, accuracy, notices)
         return self
 
     def _forecast_set(
@@ -337,7 +352,7 @@ class DemandForecaster:
         frame = pd.DataFrame(
             {
                 "unique_id": np.repeat(ids, self.horizon),
-                "ds": np.tile(self.future_dates_, len(ids)),
+                "ds": future_periods(self.series_ends_.reindex(ids), self.horizon, self.freq),
                 "forecast": 0.0,
             }
         )
@@ -380,7 +395,10 @@ def forecast(
 
     ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``choose`` (``"set"``:
     one winner per model set, ``"series"``: each series its own), ``max_history``,
-    ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``engine`` (a Dask ``Client`` to
+    ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``fast`` (the cheaper regular
+    models), ``end`` (``"per_series"``: each series is forecast from its own last period;
+    ``"global"``: every series is padded with zero demand to the latest period of all and
+    forecast from there), ``engine`` (a Dask ``Client`` to
     fit the models on a cluster) and ``progress`` (called with series done and series in all).
 
     >>> ds = pd.date_range("2020-01-01", periods=30, freq="MS")
@@ -398,6 +416,19 @@ def forecast(
         **options,
     )
     return estimator.fit(history).result_
+
+
+def future_periods(ends: pd.Series, horizon: int, freq: str) -> np.ndarray:
+    """The ``horizon`` periods after each date of ``ends``, series after series.
+
+    >>> ends = pd.Series(pd.to_datetime(["2024-01-01", "2023-06-01"]))
+    >>> pd.DatetimeIndex(future_periods(ends, 2, "MS")).strftime("%Y-%m").tolist()
+    ['2024-02', '2024-03', '2023-07', '2023-08']
+    """
+    offset = pd.tseries.frequencies.to_offset(freq)
+    starts = pd.DatetimeIndex(ends.to_numpy())
+    steps = [starts + k * offset for k in range(1, horizon + 1)]
+    return np.column_stack([s.to_numpy() for s in steps]).ravel()
 
 
 def _isolate(

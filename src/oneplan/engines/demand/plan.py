@@ -30,7 +30,10 @@ def monthly_history(sales_history: pd.DataFrame, plan_start: pd.Timestamp) -> pd
     """Sales before ``plan_start`` per ``ITEM|LOC`` and month, missing months as zero demand.
 
     Weekly dates fall into the month they start in. Each series runs from its first sale to the
-    last month with any sale. Returns [unique_id, ds, y].
+    same last month for all: the latest month of the sales history before the plan start (the
+    month before it when the history is up to date). An item's silence up to then is real zero
+    demand, which is how a phase-out shows; unlike a file of unrelated series (``forecast``'s
+    ``end="per_series"``), no item is forecast from its own last sale. Returns [unique_id, ds, y].
 
     >>> sales = pd.DataFrame({"item": ["A", "A", "A"], "location": ["L"] * 3,
     ...     "period": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-03-02"]),

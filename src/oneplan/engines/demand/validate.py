@@ -3,7 +3,7 @@
 A bad frame raises :class:`~oneplan.errors.InputError` (a ``ValueError``) located at the column
 (and, for one bad value, the row's 0-based position) of the ``history`` frame, with a message that
 says what is wrong; a good frame comes back sorted, typed and with missing months filled with zero
-demand.
+demand. :func:`stale_series` tells which series end far before the others.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import pandas as pd
 from utilsforecast.preprocessing import fill_gaps
 
 from oneplan.engines.frames import require_columns
-from oneplan.errors import InputError
+from oneplan.errors import InputError, Notice
 
 REQUIRED_COLUMNS = ("unique_id", "ds", "y")
 TABLE = "history"
+# "per_series": each series ends at its own last row; "global": all run to the latest period.
+SERIES_ENDS = ("per_series", "global")
 
 
 def _first(rows: pd.Series) -> int:
@@ -24,17 +26,27 @@ def _first(rows: pd.Series) -> int:
     return int(np.argmax(rows.to_numpy()))
 
 
-def validate_history(history: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame:
+def validate_history(
+    history: pd.DataFrame, *, freq: str = "MS", end: str = "per_series"
+) -> pd.DataFrame:
     """Check a long ``unique_id, ds, y`` history and return it clean and gap-free.
 
-    Missing periods inside a series, and after its last sale up to the latest period in the data,
-    are filled with zero demand: for sparse items a missing month means no sales, and a trailing run
-    of zeros is how a phase-out shows.
+    Missing periods inside a series are filled with zero demand: for sparse items a missing month
+    means no sales. Each series ends at its own last row (``end="per_series"``), as a file of
+    series that stop on different dates means; ``end="global"`` pads every series with zeros up
+    to the latest period in the data instead, for histories that all run to the same month, where
+    a trailing run of zeros is how a phase-out shows (the cycle's demand step).
 
-    >>> h = pd.DataFrame({"unique_id": ["a", "a"], "ds": ["2024-01-01", "2024-03-01"], "y": [5, 7]})
-    >>> validate_history(h)["y"].tolist()
+    >>> h = pd.DataFrame({"unique_id": ["a", "a", "b"],
+    ...     "ds": ["2024-01-01", "2024-03-01", "2024-05-01"], "y": [5, 7, 1]})
+    >>> validate_history(h).query("unique_id == 'a'")["y"].tolist()
     [5.0, 0.0, 7.0]
+    >>> validate_history(h, end="global").query("unique_id == 'a'")["y"].tolist()
+    [5.0, 0.0, 7.0, 0.0, 0.0]
     """
+    if end not in SERIES_ENDS:
+        message = f"must be one of {list(SERIES_ENDS)}, got {end!r}"
+        raise InputError(message, table="arguments", column="end")
     require_columns(history, REQUIRED_COLUMNS, TABLE)
     frame = history.loc[:, list(REQUIRED_COLUMNS)].copy()
     if frame.empty:
@@ -49,9 +61,40 @@ def validate_history(history: pd.DataFrame, *, freq: str = "MS") -> pd.DataFrame
     _reject_duplicates(frame)
     frame = frame.sort_values(["unique_id", "ds"], ignore_index=True)
     _reject_off_grid(frame, freq)
-    filled: pd.DataFrame = fill_gaps(frame, freq=freq, start="per_serie", end="global")
+    fill_end = "per_serie" if end == "per_series" else "global"
+    filled: pd.DataFrame = fill_gaps(frame, freq=freq, start="per_serie", end=fill_end)
     filled["y"] = filled["y"].fillna(0.0).astype("float64")
     return filled.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def stale_series(
+    clean: pd.DataFrame, *, freq: str = "MS", season_length: int = 12, shown: int = 3
+) -> Notice | None:
+    """A warning naming the series whose last period lies more than one season (at least one
+    period) before the newest series' last period, or None when there are none.
+
+    Such a series is forecast from its own end, which may be long past: worth a look, since it
+    may have stopped selling (then its forecast should be zero) or its latest rows are missing.
+
+    >>> h = pd.DataFrame({"unique_id": ["a", "b"], "ds": pd.to_datetime(["2020-01-01",
+    ...     "2024-06-01"]), "y": [1.0, 2.0]})
+    >>> stale_series(h).message.split(":")[0]
+    '1 of 2 series end more than 12 periods before the newest end (2024-06-01)'
+    """
+    last = clean.groupby("unique_id", sort=True, observed=True)["ds"].max()
+    newest = last.max()
+    season = max(season_length, 1)
+    threshold = newest - season * pd.tseries.frequencies.to_offset(freq)
+    stale = last[last < threshold].sort_values()
+    if stale.empty:
+        return None
+    ids = ", ".join(f"{uid!r} ({ds:%Y-%m-%d})" for uid, ds in stale.head(shown).items())
+    more = f" and {len(stale) - shown} more" if len(stale) > shown else ""
+    message = (
+        f"{len(stale)} of {len(last)} series end more than {season} periods before the newest "
+        f"end ({newest:%Y-%m-%d}): {ids}{more}; each is forecast from its own last period"
+    )
+    return Notice(TABLE, None, "ds", message)
 
 
 def _parse_dates(frame: pd.DataFrame) -> pd.Series:

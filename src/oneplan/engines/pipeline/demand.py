@@ -87,7 +87,10 @@ def statistical_forecast(
         raise ValueError(
             f"reconciliation: {reconciliation!r} is not one of {RECONCILIATION_METHODS}"
         )
+    # Every item's history runs to the same month before the plan (see monthly_history): an
+    # item that stopped selling is padded with zeros, not forecast from its last sale.
     options = {
+        "end": "global",
         "season_length": season_length,
         "levels": levels,
         "n_windows": n_windows,

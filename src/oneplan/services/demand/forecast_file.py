@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from oneplan.engines.demand import ForecastResult, forecast, validate_history
-from oneplan.errors import InputError, Problem, ValidationFailed
+from oneplan.errors import InputError, Notice, Problem, ValidationFailed
 
 SERIES_COLUMNS = ["unique_id", "ds", "y"]
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -23,10 +23,12 @@ SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 @dataclass(frozen=True)
 class StandaloneForecast:
-    """Frames of a standalone run and how many series it covered."""
+    """Frames of a standalone run, how many series it covered and what is worth a look in the
+    file (series that end far before the others)."""
 
     result: ForecastResult
     series: int
+    notices: tuple[Notice, ...] = ()
 
 
 def _format(path: Path, what: str) -> str:
@@ -71,12 +73,15 @@ def forecast_series(
     season_length: int = 12,
     levels: Sequence[int] = (80, 95),
     source: str = "input",
+    fast: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> StandaloneForecast:
     """Forecast ``history`` in one run, calling ``on_progress(series_done, series_total)``.
 
     The model choice is made over all series of a model set, so the file is never split: a
-    batch would choose for itself and give other numbers than the whole file.
+    batch would choose for itself and give other numbers than the whole file. Each series is
+    forecast from its own last period; series that end more than a season before the newest
+    come back as ``notices``. ``fast`` fits the cheaper regular models (``docs/forecasting.md``).
     """
     if horizon < 1:
         raise ValidationFailed(
@@ -90,11 +95,13 @@ def forecast_series(
             freq=freq,
             season_length=season_length,
             levels=levels,
+            fast=fast,
             progress=on_progress,
         )
     except InputError as error:
         raise in_file(error, source) from error
-    return StandaloneForecast(result, clean["unique_id"].nunique())
+    notices = tuple(Notice(source, n.row, n.column, n.message) for n in result.notices)
+    return StandaloneForecast(result, clean["unique_id"].nunique(), notices)
 
 
 def in_file(error: InputError, source: str) -> ValidationFailed:
