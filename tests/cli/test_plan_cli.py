@@ -36,7 +36,7 @@ def stored_version(production: list[float], items: list[str] | None = None) -> i
     with unit_of_work(database()) as session:
         version = save_version(
             session,
-            Actor("maker"),
+            Actor.administrator("maker"),
             cycle="2027-01",
             kind="supply",
             name="manual",
@@ -111,7 +111,7 @@ def test_adopt_a_scenario_and_export_its_mps(tmp_path: Path) -> None:
     with unit_of_work(database()) as session:
         scenario = save_version(
             session,
-            Actor("maker"),
+            Actor.administrator("maker"),
             cycle="2027-01",
             kind="scenario",
             name="second shift",
@@ -141,7 +141,7 @@ def test_shares_show_as_percentages_and_their_change_in_points() -> None:
             ids.append(
                 save_version(
                     session,
-                    Actor("maker"),
+                    Actor.administrator("maker"),
                     cycle="2027-01",
                     kind="supply",
                     name="manual",

@@ -28,6 +28,7 @@ from oneplan.db.plans import PlanVersion
 from oneplan.errors import Conflict, InputError
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
+from oneplan.services.permissions import Permission, require
 from oneplan.services.versions.schemas import Transition, VersionInfo
 from oneplan.services.versions.store import get_version
 
@@ -36,6 +37,13 @@ IN_FORCE = ("approved", "released")
 FINAL = ("approved", "released", "superseded")
 #: The kinds that plan supply for a cycle: one family, with one plan in force per cycle.
 SUPPLY_PLANS = ("supply", "scenario")
+
+#: The permission each move needs.
+MOVED_BY: dict[PlanAction, Permission] = {
+    PlanAction.propose: Permission.propose_plan,
+    PlanAction.approve: Permission.approve_plan,
+    PlanAction.release: Permission.release_plan,
+}
 
 # action -> (state it starts from, state it leads to)
 TRANSITIONS: dict[PlanAction, tuple[str, str]] = {
@@ -149,6 +157,7 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
         choices = ", ".join(TRANSITIONS)
         raise InputError(f"expected one of {choices}, not {action!r}", table="action")
     start, target = TRANSITIONS[PlanAction(action)]
+    require(actor, MOVED_BY[PlanAction(action)])
     version, family = _lock_family(session, version_id)
     if version.state != start:
         raise Conflict(
@@ -191,8 +200,11 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     that was approved or released are superseded. One ``plan.adopt`` audit event records the
     move and the ``reason`` (the decision taken), and each superseded version its own
     ``plan.supersede``. Refused with ``Conflict`` (nothing changes) for a version that is not
-    a scenario run, is released or superseded already, or whose plan cannot go forward.
+    a scenario run, is released or superseded already, or whose plan cannot go forward. It
+    approves and releases in one move: the actor needs both permissions.
     """
+    require(actor, Permission.approve_plan)
+    require(actor, Permission.release_plan)
     version, family = _lock_family(session, version_id)
     if version.kind != "scenario":
         raise Conflict(
@@ -212,8 +224,13 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
 
 
 def supersede(session: Session, actor: Actor, version_id: int, reason: str = "") -> VersionInfo:
-    """Withdraw a version by hand (any state but superseded); it is kept as a record."""
+    """Withdraw a version by hand (any state but superseded); it is kept as a record.
+
+    A draft or proposed version is withdrawn by those who propose plans; one in force
+    (approved or released) by those who approve them."""
     version, _ = _lock_family(session, version_id)
+    in_force = version.state in IN_FORCE
+    require(actor, Permission.approve_plan if in_force else Permission.propose_plan)
     if version.state == "superseded":
         raise Conflict(f"plan version {version.id} is already superseded")
     _move(session, version, "superseded", actor, datetime.now(UTC), reason=reason)
