@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 from typer.testing import CliRunner
 
+from oneplan.cli import audit
 from oneplan.cli.common import database
 from oneplan.cli.plan import register
 from oneplan.db.session import unit_of_work
@@ -17,6 +18,7 @@ from oneplan.services.versions.store import save_version
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
+audit.register(app)
 
 
 def stored_frame(production: list[float], items: list[str] | None = None) -> pd.DataFrame:
