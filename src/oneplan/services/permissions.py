@@ -155,6 +155,23 @@ def roles_with(permission: Permission) -> list[Role]:
     return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
 
 
+def matrix() -> str:
+    """The permission matrix as a Markdown table: a row per permission, a column per role.
+
+    >>> print(matrix().splitlines()[2])
+    | read | yes | yes | yes | yes | yes | yes | yes |
+    """
+    header = "| permission | " + " | ".join(role.value for role in Role) + " |"
+    rule = "|---|" + "---|" * len(Role)
+    rows = [
+        f"| {p.value} | "
+        + " | ".join("yes" if p in ROLE_PERMISSIONS[role] else "-" for role in Role)
+        + " |"
+        for p in Permission
+    ]
+    return "\n".join([header, rule, *rows])
+
+
 def require(actor: Actor, permission: Permission, targets: Iterable[Target] = (WHOLE,)) -> None:
     """Raise `PermissionDenied` unless the actor's grants give ``permission`` over every target.
 
