@@ -43,9 +43,11 @@ def test_a_database_without_users_trusts_its_local_user_as_an_administrator(
 
 def test_the_first_user_must_be_an_administrator_over_everything(engine: sa.Engine) -> None:
     for grants in ([], [Grant(Role.viewer)], [Grant(Role.admin, locations=frozenset({"X"}))]):
-        with pytest.raises(Conflict, match="first user must be an administrator"):
-            with unit_of_work(engine) as session:
-                users.create_user(session, ROOT, "alice", password=PASSWORD, grants=grants)
+        with (
+            pytest.raises(Conflict, match="first user must be an administrator"),
+            unit_of_work(engine) as session,
+        ):
+            users.create_user(session, ROOT, "alice", password=PASSWORD, grants=grants)
     first_admin(engine)
     with unit_of_work(engine, write=False) as session:
         listed = users.list_users(session, actor(engine, "alice"))
@@ -155,9 +157,11 @@ def test_grants_carry_their_scope_and_are_checked_against_the_master_data(
         users.grant(session, alice, "sam", Grant(Role.sales, families=frozenset({"HOSE"})))
     assert refused.value.problems[0].column == "families"
     assert "did you mean HOS?" in str(refused.value)
-    with pytest.raises(Conflict, match="holds sales for families HOS"):
-        with unit_of_work(engine) as session:
-            users.grant(session, alice, "sam", hoses)
+    with (
+        pytest.raises(Conflict, match="holds sales for families HOS"),
+        unit_of_work(engine) as session,
+    ):
+        users.grant(session, alice, "sam", hoses)
     with unit_of_work(engine) as session:
         users.revoke(session, alice, "sam", Role.sales)
     assert actor(engine, "sam").grants == frozenset({Grant(Role.viewer)})
@@ -168,12 +172,16 @@ def test_grants_carry_their_scope_and_are_checked_against_the_master_data(
 def test_the_last_administrator_cannot_be_disabled_or_lose_the_role(engine: sa.Engine) -> None:
     first_admin(engine)
     alice = actor(engine, "alice")
-    with pytest.raises(Conflict, match="last active administrator"):
-        with unit_of_work(engine) as session:
-            users.disable_user(session, alice, "alice")
-    with pytest.raises(Conflict, match="last active administrator"):
-        with unit_of_work(engine) as session:
-            users.revoke(session, alice, "alice", Role.admin)
+    with (
+        pytest.raises(Conflict, match="last active administrator"),
+        unit_of_work(engine) as session,
+    ):
+        users.disable_user(session, alice, "alice")
+    with (
+        pytest.raises(Conflict, match="last active administrator"),
+        unit_of_work(engine) as session,
+    ):
+        users.revoke(session, alice, "alice", Role.admin)
     with unit_of_work(engine) as session:
         users.create_user(session, alice, "bob", password=PASSWORD, grants=[ADMIN])
         users.revoke(session, alice, "alice", Role.admin)
@@ -194,9 +202,11 @@ def test_only_those_who_manage_users_create_disable_or_grant(engine: sa.Engine) 
         lambda s: users.revoke(s, bob, "alice", Role.admin),
     ]
     for call in calls:
-        with pytest.raises(PermissionDenied, match=r"bob \(finance\) may not manage users"):
-            with unit_of_work(engine) as session:
-                call(session)
+        with (
+            pytest.raises(PermissionDenied, match=r"bob \(finance\) may not manage users"),
+            unit_of_work(engine) as session,
+        ):
+            call(session)
     assert actor(engine, "bob").grants == frozenset({Grant(Role.finance)})
 
 
