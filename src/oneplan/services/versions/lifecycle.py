@@ -10,7 +10,8 @@ approved or released before, so each family and cycle has at most one plan in fo
 one kind, except the cycle's supply plans: the base plan (``supply``) and the scenario runs
 (``scenario``) are one family, so a cycle has one released supply plan, which the MPS export
 writes. `adopt` makes a scenario run that plan in one move. An approved or released version
-cannot be changed, only superseded. Every move stamps the version
+cannot be changed, only superseded. Once the database has users, a plan is approved (or adopted)
+by someone else than the person who made or proposed it. Every move stamps the version
 (``state_changed_at``/``state_changed_by``) and writes an audit event in the same transaction.
 """
 
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from oneplan.choices import PlanAction
 from oneplan.db.plans import PlanVersion
-from oneplan.errors import Conflict, InputError
+from oneplan.db.users import User
+from oneplan.errors import Conflict, InputError, PermissionDenied
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.permissions import Permission, require
@@ -143,6 +145,20 @@ def unusable(summary: dict[str, Any]) -> str | None:
     return None
 
 
+def _four_eyes(session: Session, actor: Actor, version: PlanVersion, move: str) -> None:
+    """Refuse to approve (or adopt) a plan one made or proposed oneself, once the database has
+    users; a one-person database (no users) has nobody else to ask."""
+    if session.scalar(sa.select(User.id).limit(1)) is None:
+        return
+    proposer = version.state_changed_by if version.state == "proposed" else None
+    if actor.name in (version.created_by, proposer):
+        role = "made" if actor.name == version.created_by else "proposed"
+        raise PermissionDenied(
+            f"{actor.name} may not {move} plan version {version.id}: they {role} it, and a "
+            "plan is approved by someone else than its author"
+        )
+
+
 def _article(state: str) -> str:
     return "an" if state[0] in "aeiou" else "a"
 
@@ -167,6 +183,8 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
     flaw = unusable(dict(version.summary or {}))
     if flaw is not None:
         raise Conflict(f"plan version {version.id} cannot be {target}: {flaw}")
+    if target == "approved":
+        _four_eyes(session, actor, version, "approve")
     now = datetime.now(UTC)
     _move(session, version, target, actor, now)
     superseded = (
@@ -216,6 +234,7 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     flaw = unusable(dict(version.summary or {}))
     if flaw is not None:
         raise Conflict(f"plan version {version.id} cannot be adopted: {flaw}")
+    _four_eyes(session, actor, version, "adopt")
     now = datetime.now(UTC)
     _move(session, version, "released", actor, now, "plan.adopt", reason=reason)
     superseded = _supersede_others(session, actor, version, family, now)
