@@ -151,3 +151,10 @@ def test_a_plants_supply_planner_runs_scenarios_about_that_plant_only(
         store_scenario_run(session, NORTH_PLANNER, inputs, None, SupplyOptions(), {})  # type: ignore[arg-type]
     run = run_phased(engine, scenario_run(NORTH_PLANNER, "north press"))
     assert run.version_id is not None
+
+
+def test_a_scoped_grant_still_reads_and_verifies_the_trail(engine: sa.Engine) -> None:
+    from oneplan.services.audit.verify import verify_chain
+
+    with unit_of_work(engine, write=False) as session:
+        assert verify_chain(session, HOSES).broken is None

@@ -20,7 +20,7 @@ from oneplan.errors import Conflict, NotFound, PermissionDenied, Problem, Valida
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
-from oneplan.services.permissions import Grant, Permission, Role, require
+from oneplan.services.permissions import Grant, Permission, Role, require, require_some
 from oneplan.services.users.credentials import check_password, hash_password
 from oneplan.services.users.schemas import GrantInfo, UserInfo
 
@@ -87,7 +87,7 @@ def user_info(user: User) -> UserInfo:
 
 def list_users(session: Session, actor: Actor) -> list[UserInfo]:
     """Every user, by name."""
-    require(actor, Permission.read)
+    require_some(actor, Permission.read)
     return [user_info(u) for u in session.scalars(sa.select(User).order_by(User.name))]
 
 
