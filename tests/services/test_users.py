@@ -16,8 +16,8 @@ from oneplan.errors import Conflict, NotFound, PermissionDenied, ValidationFaile
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import events
 from oneplan.services.permissions import Grant, Role
+from oneplan.services.users import actors, tokens
 from oneplan.services.users import service as users
-from oneplan.services.users import tokens
 from oneplan.services.users.credentials import token_digest
 
 PASSWORD = "correct horse battery staple"
@@ -32,7 +32,7 @@ def first_admin(engine: sa.Engine, name: str = "alice") -> None:
 
 def actor(engine: sa.Engine, name: str) -> Actor:
     with unit_of_work(engine, write=False) as session:
-        return users.local_actor(session, name)
+        return actors.local_actor(session, name)
 
 
 def test_a_database_without_users_trusts_its_local_user_as_an_administrator(

@@ -90,7 +90,7 @@ def local_actor() -> Actor:
     an active one and acts with its grants (docs/security.md, "The command line")."""
     from oneplan.db.session import unit_of_work
     from oneplan.services.actor import Actor
-    from oneplan.services.users.service import local_actor as actor_for
+    from oneplan.services.users.actors import local_actor as actor_for
 
     db = existing_database()
     if db is None:

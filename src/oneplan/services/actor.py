@@ -2,7 +2,7 @@
 
 An actor carries the grants of the person (roles, each over some families and/or locations):
 the services check them (`oneplan.services.permissions.require`). The command line makes the
-local user's actor (`oneplan.services.users.service.local_actor`, see docs/security.md); the
+local user's actor (`oneplan.services.users.actors.local_actor`, see docs/security.md); the
 server will make one from the logged-in user.
 """
 

@@ -18,9 +18,10 @@ from oneplan.errors import Conflict, NotFound, PermissionDenied, Problem, Valida
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.permissions import Permission, require
+from oneplan.services.users.actors import actor_of
 from oneplan.services.users.credentials import SHOWN, new_token, token_digest, verify_password
 from oneplan.services.users.schemas import NewToken, TokenInfo
-from oneplan.services.users.service import actor_of, get_user
+from oneplan.services.users.service import get_user
 
 SUBJECT = "api_token"
 #: How long a token lives unless told otherwise, and the longest it may.
