@@ -5,6 +5,7 @@ contracts in pyproject.toml check the import graph itself; `make lint` runs them
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -66,3 +67,27 @@ def test_the_command_line_starts_without_the_planning_libraries() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == ""
+
+
+def test_listing_plans_and_the_audit_load_no_frame_library(tmp_path: Path) -> None:
+    """`plan list` and `audit` read a few rows: they must not pay for pandas, numpy or scipy."""
+    heavy = ["pandas", "numpy", "scipy", "statsforecast", "highspy"]
+    probe = (
+        "import sys\n"
+        "from oneplan.cli.main import app\n"
+        "for command in (['plan', 'list'], ['audit']):\n"
+        "    try:\n"
+        "        app(command)\n"
+        "    except SystemExit as end:\n"
+        "        assert not end.code, end.code\n"
+        f"print('loaded:', ','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "ONEPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'oneplan.db'}"}
+    oneplan_command = Path(sys.executable).with_name("oneplan")
+    # one audit event with a detail to show
+    subprocess.run([oneplan_command, "scenario", "create", "probe"], env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("loaded:"), done.stdout

@@ -3,11 +3,15 @@ solve failed or whose figures are not finite cannot be proposed, approved or rel
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from oneplan.datapack import read_package, validate_package
 from oneplan.db.session import unit_of_work
 from oneplan.errors import Conflict, ValidationFailed
 from oneplan.services.actor import Actor
@@ -112,3 +116,24 @@ def test_a_scenario_assumption_outside_the_plan_is_refused(
     assert "2027-01 to 2028-06" in str(caught.value) or field == "value"
     with unit_of_work(engine, write=False) as session:
         assert list_scenarios(session, ANN) == []
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("sales_history", "quantity", "1e308"),
+        ("sales_history", "revenue", "-2e12"),
+        ("item_costs", "material_cost", "1e13"),
+    ],
+)
+def test_a_package_number_too_large_to_be_real_is_refused(
+    tmp_path: Path, demo_csv: Path, table: str, column: str, value: str
+) -> None:
+    package = tmp_path / "package"
+    shutil.copytree(demo_csv, package)
+    frame = pd.read_csv(package / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, column] = value
+    frame.to_csv(package / f"{table}.csv", index=False)
+    _, problems = validate_package(read_package(package))
+    assert [(p.file, p.row, p.column) for p in problems] == [(f"{table}.csv", 2, column)]
+    assert "the maximum" in problems[0].message or "the minimum" in problems[0].message

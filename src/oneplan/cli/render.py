@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,10 +24,11 @@ def missing(value: Any) -> bool:
         return True
     if isinstance(value, float):
         return math.isnan(value)
+    pd = sys.modules.get("pandas")  # a pandas value (NaT, NA) means pandas is already loaded
+    if pd is None or isinstance(value, dict | list | tuple):
+        return False
     try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, dict | list | tuple) else False
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 

@@ -15,6 +15,7 @@ from oneplan.datapack.read_csv import BLOCK_BYTES
 from oneplan.datapack.safety import GIB, MIB, ReadLimits
 from oneplan.datapack.schema import ColumnSchema, PackageSchema, TableSchema, package_schema
 from oneplan.datapack.validate import FEW_MISSING_REFERENCES
+from oneplan.engines.frames import LARGEST_AMOUNT
 
 _LIMITS = ReadLimits()
 
@@ -61,7 +62,9 @@ row (and the column where there is one); the header row and each row must be sho
 - **text**: any characters except control characters (tab and line breaks are fine). A carriage
   return is read as a line break.
 - **number**: a decimal number such as `12`, `-3.5` or `1e6`; no thousands separators.
-  oneplan writes the shortest form that reads back exactly (`12`, not `12.0`).
+  oneplan writes the shortest form that reads back exactly (`12`, not `12.0`). Every number
+  lies between -10^12 and 10^12 (`1e12`): no real quantity, price or cost is larger, and a
+  typing slip such as `1e308` is refused with its row instead of planned.
 - **integer**: a whole number.
 - **date**: ISO `YYYY-MM-DD`. A monthly column (`period`, `valid_from`, ...) holds the first
   day of the month, e.g. `2027-03-01`; `2027-03` is accepted too. In a workbook, a date cell
@@ -112,8 +115,9 @@ updated, a row with a new key is added, so importing the same package twice chan
 second time, not even the rows' provenance. An import deletes nothing unless asked: a row that
 is in the database but not in the package stays, except in the snapshot tables named with
 `oneplan import PATH --replace TABLE` (open orders, inventory...: tables no other table refers
-to), whose rows the package does not hold are deleted in the same transaction and counted. Every stored row records the import that wrote it last
-and who created and last changed it, and when. Exporting, importing and exporting again gives
+to), whose rows the package does not hold are deleted in the same transaction and counted.
+Every stored row records the import that wrote it last and who created and last changed it,
+and when. Exporting, importing and exporting again gives
 identical CSV and Parquet files (rows sorted by key, columns in the order below).
 
 Uploaded files are opened with care: a file larger than {_LIMITS.max_file_bytes // GIB} GiB, a
@@ -178,7 +182,7 @@ def _constraints(col: ColumnSchema) -> str:
     if col.reference:
         parts.append(f"-> {col.reference[0]}.{col.reference[1]}")
     for bound, sign in ((col.min, ">="), (col.gt, ">"), (col.max, "<="), (col.lt, "<")):
-        if bound is not None:
+        if bound is not None and abs(bound) != LARGEST_AMOUNT:  # said once, for every number
             parts.append(f"{sign} {_number(bound)}")
     if col.max_length is not None:
         parts.append(f"at most {col.max_length} characters")

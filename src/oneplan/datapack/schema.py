@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 
 from oneplan.db.base import PROVENANCE_COLUMNS as PROVENANCE_COLUMNS  # never in a package
+from oneplan.engines.frames import LARGEST_AMOUNT
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -121,6 +122,11 @@ _BIG_INTEGER_RANGE = (-(2**63), 2**63 - 1)
 def _integer_bounds(column: sa.Column[Any]) -> tuple[float | None, float | None]:
     """The tighter of the declared bounds and what the column's SQL type holds."""
     low, high = _optional_float(column.info.get("min")), _optional_float(column.info.get("max"))
+    if _column_type(column) == "number":  # no real quantity, price or cost is larger
+        return (
+            -LARGEST_AMOUNT if low is None else max(low, -LARGEST_AMOUNT),
+            LARGEST_AMOUNT if high is None else min(high, LARGEST_AMOUNT),
+        )
     if _column_type(column) != "integer":
         return low, high
     span = _BIG_INTEGER_RANGE if isinstance(column.type, sa.BigInteger) else _INTEGER_RANGE

@@ -21,6 +21,12 @@ from oneplan.errors import InputError, Problem, ValidationFailed
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 
 
+#: The largest amount oneplan accepts anywhere (units, hours, money per unit or in total): far
+#: beyond any real plan, so that a typing slip or 1e308 is refused at the boundary instead of
+#: planned, and every sum of such amounts stays finite.
+LARGEST_AMOUNT = 1e12
+
+
 def parse_month(text: Any) -> pd.Timestamp | None:
     """``2027-03`` or ``2027-03-01``, as a person types a month, as the month's first day;
     anything else None.

@@ -17,7 +17,7 @@ import pandas as pd
 
 from oneplan.choices import OverrideKind, OverrideLevel, values
 from oneplan.engines.demand.hierarchy import ID_SEPARATOR
-from oneplan.engines.frames import did_you_mean, parse_month
+from oneplan.engines.frames import LARGEST_AMOUNT, did_you_mean, parse_month
 from oneplan.errors import Problem
 
 #: An override as the demand step reads it.
@@ -54,7 +54,7 @@ APPLIED_COLUMNS = [
 REASON_LENGTH = 500
 #: The largest month total an override may set, and the largest percent change: far above any
 #: real plan, so that a typing slip (or 1e308) is refused instead of planned.
-MAX_UNITS = 1e12
+MAX_UNITS = LARGEST_AMOUNT
 MAX_PERCENT = 10_000.0
 
 

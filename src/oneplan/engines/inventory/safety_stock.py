@@ -17,7 +17,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 from oneplan.engines.frames import month_starts, numeric, require_columns
 from oneplan.errors import InputError
@@ -212,6 +211,8 @@ def fill_rate_k(
     >>> round(float(fill_rate_k(np.array([0.98]), np.array([100.0]), np.array([50.0]))[0]), 3)
     1.36
     """
+    from scipy import optimize, stats  # a second to import: only solves pay for it
+
     with np.errstate(divide="ignore", invalid="ignore"):
         target = (1.0 - fill_rate) * cycle_demand / sigma_lt
     target = np.clip(np.nan_to_num(target, nan=0.0, posinf=10.0), 1e-12, 10.0)
@@ -311,6 +312,8 @@ def safety_stock(
     if service_measure == "fill_rate":
         z[service] = fill_rate_k(level[service], monthly[service], sigma_lt[service])
     else:
+        from scipy import stats  # a second to import: only solves pay for it
+
         z[service] = stats.norm.ppf(level[service])
     result[service] = z[service] * sigma_lt[service]
     note[service] = (f"{service_measure} service level; " + basis[service]).astype(object)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.engines.frames import (
+    LARGEST_AMOUNT,
     did_you_mean,
     month_starts,
     parameter_number,
@@ -74,7 +75,7 @@ COLUMNS = [
 ]
 #: The largest size of a change (percent; units, hours or money): far beyond any real plan,
 #: so that a typing slip is refused instead of planned.
-MAX_VALUE = {True: 10_000.0, False: 1e12}
+MAX_VALUE = {True: 10_000.0, False: LARGEST_AMOUNT}
 EFFECT_COLUMNS = ["position", "kind", "target_level", "target", "rows", "change", "measure"]
 DEMAND_COLUMNS = ["item", "location", "period", "quantity"]
 
