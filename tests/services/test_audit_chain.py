@@ -204,3 +204,12 @@ def test_the_migration_hashes_the_events_already_there(
         connection.execute(sa.text("UPDATE audit_events SET actor = 'bob' WHERE subject_id = '1'"))
     broken = check(engine).broken
     assert broken is not None and broken.kind == "edited"
+
+
+def test_a_time_in_another_zone_is_kept_in_utc_and_the_chain_holds(engine: sa.Engine) -> None:
+    from datetime import timedelta, timezone
+
+    paris = datetime(2027, 1, 5, 10, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+    with unit_of_work(engine) as session:
+        record(session, ANN, "plan.propose", "plan_version", 1, {}, at=paris)
+    assert check(engine).broken is None

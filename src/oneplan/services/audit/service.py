@@ -38,7 +38,8 @@ def record(
     """
     head = chain_head(session, lock=True)
     event = AuditEvent(
-        at=at or datetime.now(UTC),
+        # in UTC: SQLite keeps no zone, and the hash must read back the time it covered
+        at=(at or datetime.now(UTC)).astimezone(UTC),
         actor=actor.name,
         action=action,
         subject_type=subject_type,
