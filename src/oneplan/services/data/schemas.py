@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.choices import PackageFormat
+from oneplan.errors import Problem
 
 __all__ = ["ImportReport", "Left", "PackageFormat", "TableCount", "ValidationReport"]
 
@@ -20,13 +21,8 @@ class Left(BaseModel):
     column: str | None = None
     message: str
 
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}"
+    def __str__(self) -> str:  # located in the words a refused problem uses
+        return str(Problem(self.file, self.row, self.column, self.message))
 
 
 class TableCount(BaseModel):
