@@ -35,7 +35,7 @@ CONTRACT = {
     "overtime_limit_per_worker hiring_cost layoff_cost min_headcount max_headcount",
     "item_costs": "item location valid_from material_cost labour_cost overhead_cost holding_cost "
     "backlog_cost lost_sales_cost subcontract_cost subcontract_limit",
-    "prices": "item channel valid_from price",
+    "prices": "item channel valid_from price rebate",
     "inventory_policies": "item location method service_level days_of_supply safety_stock "
     "min_inventory max_inventory lead_time_periods max_backlog_periods ending_inventory",
     "budgets": "family period volume revenue margin",

@@ -108,15 +108,15 @@ def test_consensus_is_the_sum_of_its_layers_and_is_stored(planned: Planned) -> N
     np.testing.assert_allclose(backtest["error"], backtest["y"] - backtest["forecast"])
 
 
-def test_value_is_quantity_times_the_list_price_in_force(
-    planned: Planned, demo_frames: dict[str, pd.DataFrame]
+def test_value_is_quantity_times_the_net_price_in_force(
+    planned: Planned, demo_frames: dict[str, pd.DataFrame], demo_rebate: pd.Series
 ) -> None:
     consensus = planned.first.frames["consensus"]
     prices = demo_frames["prices"]
     listed = prices[prices["channel"] == "all"]
     for row in consensus.sample(60, random_state=1).itertuples():
         valid = listed[(listed["item"] == row.item) & (listed["valid_from"] <= row.period)]
-        price = valid.sort_values("valid_from")["price"].iloc[-1]
+        price = valid.sort_values("valid_from")["price"].iloc[-1] * (1 - demo_rebate[row.item])
         assert row.price == pytest.approx(price)
         assert row.value == pytest.approx(row.quantity * price)
     summary = planned.first.summary

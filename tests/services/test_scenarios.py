@@ -56,6 +56,7 @@ def compare(engine: sa.Engine, names: list[str]) -> Comparison:
 def test_parent_and_child_scenarios(
     planned: tuple[sa.Engine, pd.DataFrame],
     demo_frames: dict[str, pd.DataFrame],
+    demo_rebate: pd.Series,
     price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
     engine, consensus = planned
@@ -128,12 +129,13 @@ def test_parent_and_child_scenarios(
             costs.loc[costs["term"] != "revenue", "value"].sum()
         )
         # revenue: units shipped (demand and last month's backlog, less backlog and lost sales)
-        # at the list price in force
+        # at the list price in force, net of the rebate the item realised in the history
         ordered = run_plan.sort_values(["item", "location", "period"], ignore_index=True)
         owed = ordered.groupby(["item", "location"])["backlog"].shift(fill_value=0.0)
         shipped = (ordered["demand"] + owed - ordered["backlog"] - ordered["lost_sales"]).clip(0)
+        net = 1 - ordered["item"].map(demo_rebate).fillna(0.0).to_numpy()
         assert kpis.loc["revenue", column] == pytest.approx(
-            float((shipped * price_in_force(ordered, prices)).sum()), rel=1e-9
+            float((shipped * price_in_force(ordered, prices) * net).sum()), rel=1e-9
         )
         assert kpis.loc["service level on time", column] == pytest.approx(on_time_share(run_plan))
         unmet = run_plan["backlog"].sum() + run_plan["lost_sales"].sum()

@@ -278,7 +278,10 @@ class Price(Provenance, Base):
     __tablename__ = "prices"
     __table_args__ = package_table(
         "Selling prices per item and channel, valid from a month until the next row of the same "
-        "item and channel. Channel `all` is the list price."
+        "item and channel. Channel `all` is the list price. Prices are gross: the plan is valued "
+        "at price x (1 - rebate), where an empty rebate on a list price is the one the sales "
+        "history realised on it (the item's, else its family's); another channel's price without "
+        "a rebate is taken as what that channel pays."
     )
     item: Mapped[str] = ref("items.code", "Item", key=True)
     channel: Mapped[str] = mapped_column(
@@ -288,7 +291,14 @@ class Price(Provenance, Base):
         info={"default": "all", "example": "all"},
     )
     valid_from: Mapped[date] = month("First month the price applies", key=True)
-    price: Mapped[float] = number("Net selling price per unit")
+    price: Mapped[float] = number("Selling price per unit, before rebates and discounts")
+    rebate: Mapped[float | None] = number(
+        "Rebates and discounts expected on this price, as a share of it (empty: learnt from the "
+        "sales history)",
+        required=False,
+        lt=1.0,
+        example="0.06",
+    )
 
 
 class InventoryPolicy(Provenance, Base):

@@ -18,7 +18,7 @@ from utilsforecast.preprocessing import fill_gaps
 from oneplan.engines.demand.events import apply_uplift, clean_history, expand_events
 from oneplan.engines.demand.hierarchy import bottom_id, split_bottom_id
 from oneplan.engines.demand.lifecycle import apply_end_dates, launch_forecast
-from oneplan.engines.frames import month_starts, value_in_force
+from oneplan.engines.frames import month_starts, numeric, value_in_force
 from oneplan.errors import Problem, ValidationFailed
 
 LAYERS = ["baseline", "lifecycle_adjustment", "event_uplift", "override_adjustment"]
@@ -195,12 +195,16 @@ def hierarchy_keys(cells: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> pd.D
 
 
 def price_cells(consensus: pd.DataFrame, prices: pd.DataFrame) -> pd.Series:
-    """The list price (channel ``all``) valid in each row's month: the latest ``valid_from``
-    month on or before it (a price valid from mid-month prices its whole month, as the supply
-    and finance engines count it). Rows before an item's first price get NaN."""
-    listed = prices.loc[prices["channel"] == "all", ["item", "valid_from", "price"]]
-    priced = value_in_force(consensus, listed, ["item"], ["price"], table="prices")
-    return priced["price"]
+    """The list price (channel ``all``) valid in each row's month, net of the row's ``rebate``
+    (a share of the price) where prices carry one: the latest ``valid_from`` month on or before
+    it (a price valid from mid-month prices its whole month, as the supply and finance engines
+    count it). Rows before an item's first price get NaN."""
+    listed = prices.loc[prices["channel"] == "all"]
+    listed = listed[["item", "valid_from", "price"]].assign(
+        rebate=numeric(listed, "rebate", "prices", default=0.0)
+    )
+    priced = value_in_force(consensus, listed, ["item"], ["price", "rebate"], table="prices")
+    return priced["price"] * (1.0 - priced["rebate"].fillna(0.0))
 
 
 def rollup(consensus: pd.DataFrame, levels: Sequence[str] = ROLLUP_LEVELS) -> pd.DataFrame:

@@ -156,13 +156,21 @@ def _channel_revenue(
         item=prices["item"].astype(str),
         channel=prices["channel"].astype(str),
         price=numeric(prices, "price", "prices"),
+        rebate=numeric(prices, "rebate", "prices", default=0.0),
     )
-    own = value_in_force(split, table, ["item", "channel"], ["price"], table="prices")["price"]
+    terms = ["price", "rebate"]
+    own = value_in_force(split, table, ["item", "channel"], terms, table="prices")
     listed = value_in_force(
-        split.assign(channel=LIST_PRICE), table, ["item", "channel"], ["price"], table="prices"
-    )["price"]
-    split["price"] = own.fillna(listed)
+        split.assign(channel=LIST_PRICE), table, ["item", "channel"], terms, table="prices"
+    )
+    # A channel without its own price takes the list price with the list price's rebate.
+    has_own = own["price"].notna()
+    split["list_price"] = own["price"].where(has_own, listed["price"])
+    split["rebate"] = own["rebate"].where(has_own, listed["rebate"]).fillna(0.0)
+    split["price"] = split["list_price"] * (1.0 - split["rebate"])
+    split["gross_revenue"] = split["shipped_quantity"] * split["list_price"].fillna(0.0)
     split["revenue"] = split["shipped_quantity"] * split["price"].fillna(0.0)
+    split["rebates"] = split["gross_revenue"] - split["revenue"]
     return split
 
 
@@ -253,9 +261,10 @@ def financial_plan(
     lines = _master(lines, items, families)
 
     channel_lines = _channel_revenue(lines, wanted, prices)
-    revenue = channel_lines.groupby([*KEYS, "period"], as_index=False)["revenue"].sum()
+    money = ["gross_revenue", "rebates", "revenue"]
+    revenue = channel_lines.groupby([*KEYS, "period"], as_index=False)[money].sum()
     lines = lines.merge(revenue, on=[*KEYS, "period"], how="left")
-    lines["revenue"] = lines["revenue"].fillna(0.0)
+    lines[money] = lines[money].fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         lines["price"] = np.where(
             lines["shipped_quantity"] > 0, lines["revenue"] / lines["shipped_quantity"], np.nan

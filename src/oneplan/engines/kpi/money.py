@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from oneplan.engines.frames import month_starts, value_in_force
+from oneplan.engines.frames import month_starts, numeric, value_in_force
 
 
 def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
-    """Served units (demand less lost sales) times the price in force (channel ``all``).
+    """Served units (demand less lost sales) times the price in force (channel ``all``), net
+    of the price row's ``rebate`` (a share of the price) where prices carry one.
 
     Months before an item's first price take that first price, as the supply engine reads it.
 
@@ -18,6 +19,8 @@ def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
     ...     "valid_from": pd.to_datetime(["2027-01-01", "2027-02-01"])})
     >>> revenue_at_price(plan, prices)
     38.0
+    >>> revenue_at_price(plan, prices.assign(rebate=[0.5, 0.0]))
+    28.0
     """
     if not len(plan) or not len(prices):
         return 0.0
@@ -27,9 +30,13 @@ def revenue_at_price(plan: pd.DataFrame, prices: pd.DataFrame) -> float:
         item=plan["item"].astype(str), period=month_starts(plan["period"], table="supply_plan")
     )
     listed = prices.assign(item=prices["item"].astype(str))
-    price = value_in_force(rows, listed, ["item"], ["price"], before_first="first", table="prices")
+    listed["rebate"] = numeric(listed, "rebate", "prices", default=0.0)
+    terms = value_in_force(
+        rows, listed, ["item"], ["price", "rebate"], before_first="first", table="prices"
+    )
+    net = terms["price"].fillna(0.0) * (1.0 - terms["rebate"].fillna(0.0))
     served = plan["demand"] - plan["lost_sales"]
-    return float((served * price["price"].fillna(0.0)).sum())
+    return float((served * net).sum())
 
 
 def finance_summary(finance: dict[str, pd.DataFrame]) -> dict[str, float | None]:

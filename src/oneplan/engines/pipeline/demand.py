@@ -35,6 +35,7 @@ from oneplan.engines.demand.plan import (
     price_cells,
     rollup,
 )
+from oneplan.engines.finance import expected_rebates
 
 RECONCILIATION_METHODS = ("mint_ols", "top_down")
 #: Aggregate levels forecast for reconciliation; items alone would double the forecast's cost.
@@ -164,7 +165,9 @@ def demand_plan_frames(
     consensus = cells.rename(columns={"ds": "period"})
     consensus["override_adjustment"] = adjustment
     consensus["quantity"] = sum(consensus[layer] for layer in LAYERS)
-    consensus["price"] = price_cells(consensus, tables["prices"]).to_numpy()
+    # Valued net of the rebates expected on the list price, as the history and the budget are.
+    prices = expected_rebates(tables["prices"], tables.get("sales_history"), tables.get("items"))
+    consensus["price"] = price_cells(consensus, prices).to_numpy()
     consensus["value"] = consensus["quantity"] * consensus["price"]
     roll = rollup(consensus)
     consensus = consensus.sort_values(["item", "location", "period"], ignore_index=True)

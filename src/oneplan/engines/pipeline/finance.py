@@ -10,6 +10,7 @@ import pandas as pd
 from oneplan.engines.finance import (
     bridge,
     budget_variance,
+    expected_rebates,
     extend_long_range,
     financial_plan,
     rollup,
@@ -189,19 +190,23 @@ def finance_frames(
 ) -> dict[str, pd.DataFrame]:
     """Every frame of the finance step from the tables and the two plans.
 
-    A table the finance engine cannot use raises ``InputError`` naming it.
+    Prices are list prices; each takes its expected rebate (`expected_rebates`: the price
+    row's terms, else what ``sales_history`` realised). A table the finance engine cannot use
+    raises ``InputError`` naming it.
     """
     params = parameters(tables.get("parameters"))
     budgets = tables.get("budgets")
     if budgets is None:
         budgets = pd.DataFrame(columns=["family", "period", "volume", "revenue", "margin"])
     plan = supply["supply_plan"]
+    # Valued net of rebates, as the sales history and the budget are.
+    prices = expected_rebates(tables["prices"], tables.get("sales_history"), tables["items"])
     result = financial_plan(
         consensus,
         plan,
         tables["items"],
         tables["item_costs"],
-        tables["prices"],
+        prices,
         supply_costs=supply_costs(supply, tables.get("resources")),
         families=tables.get("families"),
         periods=plan["period"] if len(plan) else None,

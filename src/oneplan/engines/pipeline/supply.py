@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from oneplan.engines.finance import expected_rebates
 from oneplan.engines.frames import finite_or_none
 from oneplan.engines.inventory import project_inventory, safety_stock
 from oneplan.engines.kpi import PENALTY_TERMS, on_time_share, top_bottleneck
@@ -129,6 +130,10 @@ def plan_supply(
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     tables = {**tables, "demand": demand}
+    if (prices := tables.get("prices")) is not None and len(prices):
+        # A sale is worth its net price: the list price less the rebate expected on it.
+        rebated = expected_rebates(prices, tables.get("sales_history"), tables.get("items"))
+        tables["prices"] = rebated.drop(columns="rebate_source")
     problem = problem_from_tables(tables)
     policies = tables.get("inventory_policies")
     stock = pd.DataFrame(columns=[*KEYS, "safety_stock"])

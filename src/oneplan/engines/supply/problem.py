@@ -261,7 +261,9 @@ def problem_from_tables(tables: dict[str, pd.DataFrame], periods: object = None)
     if (pr := tables.get("prices")) is not None and len(pr):
         require_columns(pr, ["item", "channel", "valid_from", "price"], "prices")
         pr = pr[pr["channel"].astype(str) == "all"]
-        price = effective_dated(pr, "prices", ["item"], ["price"], nodes, months)["price"]
+        terms = effective_dated(pr, "prices", ["item"], ["price", "rebate"], nodes, months)
+        # A sale earns the list price net of its expected rebate (empty: none).
+        price = terms["price"] * (1.0 - np.nan_to_num(terms["rebate"]))
 
     res = capacities(tables, months)
     route = routings(tables, key, res["code"])

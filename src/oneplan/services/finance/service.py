@@ -36,7 +36,16 @@ from oneplan.services.versions.store import (
 
 KIND = "finance"
 #: The package tables the financial plan reads.
-FINANCE_TABLES = ["parameters", "items", "families", "item_costs", "prices", "budgets", "resources"]
+FINANCE_TABLES = [
+    "parameters",
+    "items",
+    "families",
+    "item_costs",
+    "prices",
+    "budgets",
+    "resources",
+    "sales_history",  # the rebates it realised value the plan net
+]
 
 
 @dataclass(frozen=True)

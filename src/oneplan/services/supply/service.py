@@ -52,6 +52,7 @@ PLAN_TABLES = [
     "prices",
     "inventory_policies",
     "demand",
+    "sales_history",  # the rebates it realised value a sale net
 ]
 DEMAND_COLUMNS = ["item", "location", "period", "quantity"]
 
