@@ -2,7 +2,8 @@
 
 Every figure is recomputed from the imported tables and the stored supply frames alone:
 revenue as shipped units x list price net of the rebate the sales history realised, roll-ups
-as sums of months, the budget bridge, the summary and the period costs against the supply plan's cost breakdown.
+as sums of months, the budget bridge, the summary and the period costs against the supply
+plan's cost breakdown.
 """
 
 from __future__ import annotations
