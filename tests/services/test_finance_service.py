@@ -285,3 +285,68 @@ def test_the_materiality_and_the_count_are_settings(
     prepare.run_supply(demo_db)
     decisions = run_finance(demo_db).frames["issues"]
     assert len(decisions) == 3
+
+
+def test_the_finance_step_values_the_scenario_adopted_as_the_plan(
+    engine: sa.Engine, prepare: Any, actor: Actor, tmp_path: Any
+) -> None:
+    """Once a scenario is adopted, finance (and the pack after it) value that plan, on the
+    scenario's own demand, prices and costs, and say so; before, the newest base plan."""
+    from datetime import date
+
+    from oneplan.services.report.service import load_report_inputs
+    from oneplan.services.scenario.schemas import Assumption
+    from oneplan.services.scenario.service import create_scenario, scenario_run
+    from oneplan.services.versions.lifecycle import adopt
+    from oneplan.services.versions.store import load_frames
+
+    prepare.plan(engine)
+    hoses = [
+        Assumption(
+            kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
+        ),
+        Assumption(
+            kind="price_change",
+            target_level="family",
+            target="HOS",
+            period_from=date(2027, 4, 1),
+            value=-5.0,
+            unit="percent",
+        ),
+        Assumption(
+            kind="cost_change", target_level="family", target="SPR", value=4.0, unit="percent"
+        ),
+    ]
+    with unit_of_work(engine) as session:
+        create_scenario(session, actor, "hoses push", assumptions=hoses)
+    scenario = run_phased(engine, scenario_run(actor, "hoses push"))
+
+    base = run_finance(engine)
+    with unit_of_work(engine, write=False) as session:
+        base_supply = session.scalar(
+            sa.select(sa.func.max(PlanVersion.id)).where(PlanVersion.kind == "supply")
+        )
+    assert base.summary["supply_version"] == base_supply
+    assert base.summary["valued_plan"] == (
+        f"base supply plan (version {base_supply}), the newest: no plan is released for 2027-01"
+    )
+
+    with unit_of_work(engine) as session:
+        adopt(session, actor, scenario.version_id, reason="the meeting chose the hose push")
+    valued = run_finance(engine)
+    assert valued.summary["supply_version"] == scenario.version_id
+    assert valued.summary["valued_plan"] == (
+        f"scenario 'hoses push' (version {scenario.version_id}), adopted as the plan of 2027-01"
+    )
+    # the same money as the scenario's own valuation: its demand, prices and costs
+    with unit_of_work(engine, write=False) as session:
+        own = load_frames(session, scenario.version_id, ["lines"])["lines"]
+    lines = valued.frames["lines"]
+    assert lines["revenue"].sum() == pytest.approx(own["revenue"].sum(), rel=1e-9)
+    assert lines["cogs"].sum() == pytest.approx(own["cogs"].sum(), rel=1e-9)
+    assert lines["revenue"].sum() != pytest.approx(base.frames["lines"]["revenue"].sum())
+    # the pack reads the plan that was valued
+    with unit_of_work(engine, write=False) as session:
+        pack = load_report_inputs(session, actor)
+    assert pack.versions["supply"] == scenario.version_id
+    assert pack.versions["finance"] == valued.version_id

@@ -27,7 +27,8 @@ def _label(period: Any, grain: str) -> str:
 
 @handle_errors
 def run() -> None:
-    """Value the newest demand and supply plans and store the financial plan."""
+    """Value the newest demand plan and the cycle's supply plan (the released or adopted one,
+    else the newest base plan) and store the financial plan."""
     from oneplan.runner import run_phased
     from oneplan.services.cycle.steps import finance_figures
     from oneplan.services.finance.service import finance_run

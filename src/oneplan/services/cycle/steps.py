@@ -159,6 +159,8 @@ def finance_figures(result: FinanceResult) -> list[Figure]:
         _money("revenue", s["revenue"], currency),
         _money("gross margin", s["gross_margin"], currency),
     ]
+    if s.get("valued_plan"):
+        figures.append(Figure(label="plan valued", value=s["valued_plan"], kind="text"))
     if s["margin_pct"] is not None:
         figures.append(Figure(label="margin %", value=s["margin_pct"], kind="percent"))
     figures.append(_money("working capital at end", s["working_capital_end"], currency))

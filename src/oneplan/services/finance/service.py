@@ -1,11 +1,13 @@
 """The finance step (pre-S&OP): the cycle's plan in money, against the budget.
 
 Reads the master data, prices, costs and budgets, the newest demand plan's consensus and the
-newest supply plan; `oneplan.engines.pipeline.finance` turns them into revenue, cost of goods,
-margin, working capital and cash per item x location x month, rolls them up, extends them to
-three years, compares them with the budget and ranks the issues to decide. One immutable plan
-version of kind ``finance`` is stored. Formulas: docs/financial-plan.md; what is stored and
-shown: docs/finance-step.md.
+supply plan that counts: the cycle's released plan (the base plan released, or a scenario
+adopted as the plan) when there is one, else the newest base supply plan.
+`oneplan.engines.pipeline.finance` turns them into revenue, cost of goods, margin, working
+capital and cash per item x location x month, rolls them up, extends them to three years,
+compares them with the budget and ranks the issues to decide. One immutable plan version of
+kind ``finance`` is stored. Formulas: docs/financial-plan.md; what is stored and shown:
+docs/finance-step.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from oneplan import __version__
@@ -25,6 +28,7 @@ from oneplan.errors import NotFound
 from oneplan.services.actor import Actor
 from oneplan.services.data.service import read_tables
 from oneplan.services.phases import PhasedRun
+from oneplan.services.versions.lifecycle import SUPPLY_PLANS
 from oneplan.services.versions.schemas import VersionInfo
 from oneplan.services.versions.store import (
     content_hash,
@@ -73,6 +77,8 @@ class FinanceInputs:
     supply_id: int
     supply_summary: dict[str, Any]
     seconds: dict[str, float]
+    valued_plan: str = ""
+    """Which supply plan is valued and why, in words (``finance show`` and the cycle say it)."""
 
 
 @dataclass(frozen=True)
@@ -93,14 +99,52 @@ def _newest(session: Session, kind: str, frame: str | None, step: str) -> PlanVe
     return version
 
 
+def plan_that_counts(session: Session, cycle: str) -> tuple[PlanVersion, str]:
+    """The supply plan to value for ``cycle`` and why, in words.
+
+    The cycle's released supply plan (the base plan released, or a scenario adopted as the
+    plan: a cycle has at most one) when there is one; else the newest base supply plan.
+    NotFound when no supply plan is stored.
+    """
+    released = session.scalars(
+        sa.select(PlanVersion)
+        .where(
+            PlanVersion.kind.in_(SUPPLY_PLANS),
+            PlanVersion.state == "released",
+            PlanVersion.cycle == cycle,
+        )
+        .order_by(PlanVersion.id.desc())
+        .limit(1)
+    ).first()
+    if released is not None:
+        if released.kind == "scenario":
+            return released, (
+                f"scenario {released.name!r} (version {released.id}), adopted as the plan of "
+                f"{cycle}"
+            )
+        return released, f"base supply plan (version {released.id}), released for {cycle}"
+    newest = _newest(session, "supply", None, "supply")
+    return newest, (
+        f"base supply plan (version {newest.id}), the newest: no plan is released for {cycle}"
+    )
+
+
 def load_finance_inputs(session: Session) -> FinanceInputs:
-    """The tables and the newest demand and supply plans; NotFound naming the step to run."""
+    """The tables, the newest demand plan and the supply plan that counts
+    (`plan_that_counts`); NotFound naming the step to run.
+
+    An adopted scenario is valued on what it planned: its own demand, and its prices and
+    standard costs where its assumptions changed them (the frames its run stored)."""
     clock = time.perf_counter()
     tables = read_tables(session, FINANCE_TABLES)
     demand = _newest(session, "demand", "consensus", "demand")
-    supply = _newest(session, "supply", None, "supply")
+    supply, valued_plan = plan_that_counts(session, demand.cycle)
     consensus = load_frames(session, demand.id, ["consensus"])["consensus"]
     supply_frames = load_frames(session, supply.id, list(SUPPLY_FRAMES))
+    if supply.kind == "scenario":
+        own = load_frames(session, supply.id, ["demand", "prices", "item_costs"])
+        consensus = own.get("demand", consensus)
+        tables = {**tables, **{k: own[k] for k in ("prices", "item_costs") if k in own}}
     return FinanceInputs(
         tables,
         consensus,
@@ -110,6 +154,7 @@ def load_finance_inputs(session: Session) -> FinanceInputs:
         supply.id,
         dict(supply.summary or {}),
         {"read tables and plans": time.perf_counter() - clock},
+        valued_plan,
     )
 
 
@@ -123,6 +168,7 @@ def compute_finance(inputs: FinanceInputs) -> FinancePlanned:
         "demand_version": inputs.demand_id,
         "supply_version": inputs.supply_id,
         "supply_demand_version": inputs.supply_summary.get("demand_version"),
+        "valued_plan": inputs.valued_plan,
     }
     seconds = {
         **inputs.seconds,

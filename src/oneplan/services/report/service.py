@@ -1,7 +1,8 @@
 """The report step: the executive S&OP pack from the cycle's newest plan versions.
 
 Reads the newest financial plan and the demand and supply versions it was built from (the
-newest of each kind when the financial plan does not name them), the comparison of every
+newest of each kind when the financial plan does not name them; the supply plan it valued may
+be a scenario adopted as the plan), the comparison of every
 scenario that has been run, the previous released or approved supply plan (with its financial
 plan when one was built from it), the item, family and resource names and the sales history,
 builds the pack and writes ``sop-pack-<cycle>.xlsx``, ``.html`` and ``.pdf``. Pages:
@@ -30,7 +31,7 @@ from oneplan.services.data.service import read_tables
 from oneplan.services.phases import ReadRun
 from oneplan.services.scenario.compare import compare_scenarios
 from oneplan.services.scenario.service import list_scenarios
-from oneplan.services.versions.lifecycle import SUPPLY_PLANS
+from oneplan.services.versions.lifecycle import SUPPLY_PLANS, family_kinds
 from oneplan.services.versions.store import load_frames
 
 #: Where the cycle's report step writes when it is given no folder.
@@ -66,12 +67,16 @@ class ReportInputs:
 
 
 def _version(session: Session, kind: str, version_id: Any = None) -> PlanVersion:
-    """The version with this id when it is of this kind, else the newest of the kind."""
-    query = sa.select(PlanVersion).where(PlanVersion.kind == kind)
+    """The version with this id when it is of this kind (a supply plan: the base plan or a
+    scenario run), else the newest of the kind."""
     if isinstance(version_id, int):
-        found = session.scalars(query.where(PlanVersion.id == version_id)).first()
+        kinds = family_kinds(kind)
+        found = session.scalars(
+            sa.select(PlanVersion).where(PlanVersion.kind.in_(kinds), PlanVersion.id == version_id)
+        ).first()
         if found is not None:
             return found
+    query = sa.select(PlanVersion).where(PlanVersion.kind == kind)
     version = session.scalars(query.order_by(PlanVersion.id.desc()).limit(1)).first()
     if version is None:
         raise NotFound(

@@ -344,6 +344,8 @@ def store_scenario_run(
     frames["prices"] = planned.tables.get(
         "prices", pd.DataFrame(columns=["item", "valid_from", "price"])
     )
+    if "item_costs" in planned.tables:  # the finance step values an adopted scenario on them
+        frames["item_costs"] = planned.tables["item_costs"]
     frames.update({k: planned.finance[k] for k in FINANCE_FRAMES if k in planned.finance})
     summary = {
         **supply.summary,
