@@ -65,6 +65,7 @@ def shipped(plan: pd.DataFrame) -> pd.Series:
 def test_scenario_run_values_its_plan(
     planned: tuple[sa.Engine, pd.DataFrame],
     demo_frames: dict[str, pd.DataFrame],
+    demo_rebate: pd.Series,
     price_in_force: Callable[[pd.DataFrame, pd.DataFrame], np.ndarray],
 ) -> None:
     engine, _ = planned
@@ -79,7 +80,8 @@ def test_scenario_run_values_its_plan(
         summary = dict(version.summary)
     assert {"lines", "budget_variance", "rollup_total"} <= frames.keys()
 
-    # revenue recomputed: shipped units times the list price, raised 5 % for hoses from June
+    # revenue recomputed: shipped units times the list price, raised 5 % for hoses from June,
+    # net of the rebate each item realised in the history
     prices = demo_frames["prices"].copy()
     hoses = set(demo_frames["items"].loc[demo_frames["items"]["family"] == "HOS", "code"])
     june = pd.Timestamp("2027-06-01")
@@ -88,7 +90,8 @@ def test_scenario_run_values_its_plan(
         [prices, raised.assign(valid_from=june, price=raised["price"] * 1.05)]
     ).reset_index(drop=True)
     plan = frames["supply_plan"].sort_values(KEYS).reset_index(drop=True)
-    expected = float((shipped(plan) * price_in_force(plan, prices)).sum())
+    net = 1 - plan["item"].map(demo_rebate).fillna(0.0)
+    expected = float((shipped(plan) * price_in_force(plan, prices) * net).sum())
     lines = frames["lines"]
     assert float(lines["revenue"].sum()) == pytest.approx(expected, rel=1e-9)
     assert float(lines["shipped_quantity"].sum()) == pytest.approx(float(shipped(plan).sum()))
@@ -109,7 +112,11 @@ def test_scenario_run_values_its_plan(
         base_plan = load_frames(session, get_version(session, kind="supply").id)["supply_plan"]
     base_plan = base_plan.sort_values(KEYS).reset_index(drop=True)
     base_revenue = float(
-        (shipped(base_plan) * price_in_force(base_plan, demo_frames["prices"])).sum()
+        (
+            shipped(base_plan)
+            * price_in_force(base_plan, demo_frames["prices"])
+            * (1 - base_plan["item"].map(demo_rebate).fillna(0.0))
+        ).sum()
     )
     assert kpis.loc["revenue", "base"] == pytest.approx(base_revenue, rel=1e-9)
     assert kpis.loc["revenue", "dearer hoses"] > kpis.loc["revenue", "base"]
