@@ -159,8 +159,6 @@ def finance_figures(result: FinanceResult) -> list[Figure]:
         _money("revenue", s["revenue"], currency),
         _money("gross margin", s["gross_margin"], currency),
     ]
-    if s.get("valued_plan"):
-        figures.append(Figure(label="plan valued", value=s["valued_plan"], kind="text"))
     if s["margin_pct"] is not None:
         figures.append(Figure(label="margin %", value=s["margin_pct"], kind="percent"))
     figures.append(_money("working capital at end", s["working_capital_end"], currency))
@@ -172,6 +170,8 @@ def finance_figures(result: FinanceResult) -> list[Figure]:
         figures.append(Figure(label="unvalued rows", value=s["gaps"], kind="count"))
     if s.get("issues"):
         figures.append(Figure(label="issues to decide", value=s["issues"], kind="count"))
+    if s.get("valued_plan"):
+        figures.append(Figure(label="plan valued", value=s["valued_plan"], kind="text"))
     return figures
 
 
