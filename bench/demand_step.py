@@ -57,7 +57,7 @@ def main() -> None:
         settings = Settings(database_url=f"sqlite:///{root / 'bench.db'}", user="bench")
         engine = create_db_engine(settings.database_url, settings)
         migrate.upgrade(engine)
-        actor = Actor(settings.user)
+        actor = Actor.administrator(settings.user)
         files = read_package_files(root / "package", settings)
         with unit_of_work(engine) as session:
             import_package(session, actor, files)

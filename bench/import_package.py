@@ -45,7 +45,10 @@ def import_once(url: str, package: Path, schema: str | None) -> dict[str, float]
     files = read_package_files(package, settings)
     with unit_of_work(engine) as session:
         report = import_package(
-            session, Actor(settings.user), files, lock_timeout_s=settings.sqlite_busy_timeout_s
+            session,
+            Actor.administrator(settings.user),
+            files,
+            lock_timeout_s=settings.sqlite_busy_timeout_s,
         )
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -37,7 +37,7 @@ from oneplan.services.versions.store import save_version
 
 T = TypeVar("T")
 KEYS = ["item", "location", "period"]
-ACTOR = Actor("bench")
+ACTOR = Actor.administrator("bench")
 MARCH = date(2027, 3, 1)
 JUNE = date(2027, 6, 1)
 HOSES_UP = Assumption(

@@ -78,7 +78,7 @@ def main() -> None:
             url = f"sqlite:///{Path(folder) / 'bench.db'}"
             settings = Settings(database_url=url, user="bench")
             engine = create_db_engine(url, settings)
-        actor = Actor(settings.user)
+        actor = Actor.administrator(settings.user)
         try:
             migrate.upgrade(engine)
             clock = time.perf_counter()

@@ -148,7 +148,7 @@ def demo_csv(
 @pytest.fixture
 def actor() -> Actor:
     """Who the tests act as."""
-    return Actor("tester")
+    return Actor.administrator("tester")
 
 
 @pytest.fixture(scope="session")

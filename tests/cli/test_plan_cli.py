@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 from typer.testing import CliRunner
 
+from oneplan.cli import audit
 from oneplan.cli.common import database
 from oneplan.cli.plan import register
 from oneplan.db.session import unit_of_work
@@ -17,6 +18,7 @@ from oneplan.services.versions.store import save_version
 runner = CliRunner()
 app = typer.Typer(no_args_is_help=True)
 register(app)
+audit.register(app)
 
 
 def stored_frame(production: list[float], items: list[str] | None = None) -> pd.DataFrame:
@@ -36,7 +38,7 @@ def stored_version(production: list[float], items: list[str] | None = None) -> i
     with unit_of_work(database()) as session:
         version = save_version(
             session,
-            Actor("maker"),
+            Actor.administrator("maker"),
             cycle="2027-01",
             kind="supply",
             name="manual",
@@ -111,7 +113,7 @@ def test_adopt_a_scenario_and_export_its_mps(tmp_path: Path) -> None:
     with unit_of_work(database()) as session:
         scenario = save_version(
             session,
-            Actor("maker"),
+            Actor.administrator("maker"),
             cycle="2027-01",
             kind="scenario",
             name="second shift",
@@ -141,7 +143,7 @@ def test_shares_show_as_percentages_and_their_change_in_points() -> None:
             ids.append(
                 save_version(
                     session,
-                    Actor("maker"),
+                    Actor.administrator("maker"),
                     cycle="2027-01",
                     kind="supply",
                     name="manual",

@@ -32,7 +32,7 @@ from oneplan.services.supply.service import supply_run
 from oneplan.services.versions.store import content_hash, load_frames
 
 HERE = Path(__file__).parent
-TESTER = Actor("tester")
+TESTER = Actor.administrator("tester")
 
 
 def run_the_cycle(engine: sa.Engine, package: Path, frames: dict[str, pd.DataFrame]) -> None:

@@ -19,7 +19,7 @@ from oneplan.services.demand.overrides import add_overrides
 from oneplan.services.versions.lifecycle import transition
 from oneplan.services.versions.store import save_version
 
-ANN = Actor("ann")
+ANN = Actor.administrator("ann")
 
 
 @pytest.mark.parametrize(

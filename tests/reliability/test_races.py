@@ -58,8 +58,8 @@ def test_two_scenarios_of_one_name_at_once_give_one_and_a_conflict(
     prepare.import_demo(engine)
     outcomes = in_turns(
         engine,
-        lambda s: create_scenario(s, Actor("ann"), "q3 push"),
-        lambda s: create_scenario(s, Actor("bob"), "q3 push"),
+        lambda s: create_scenario(s, Actor.administrator("ann"), "q3 push"),
+        lambda s: create_scenario(s, Actor.administrator("bob"), "q3 push"),
     )
     assert not isinstance(outcomes[0], Exception), outcomes
     assert isinstance(outcomes[1], Conflict), outcomes
@@ -69,15 +69,15 @@ def test_two_scenarios_of_one_name_at_once_give_one_and_a_conflict(
 def test_two_assumptions_added_at_once_both_land_in_order(engine: sa.Engine, prepare: Any) -> None:
     prepare.import_demo(engine)
     with unit_of_work(engine) as session:
-        create_scenario(session, Actor("ann"), "more")
+        create_scenario(session, Actor.administrator("ann"), "more")
     outcomes = in_turns(
         engine,
-        lambda s: add_assumption(s, Actor("ann"), "more", UP),
-        lambda s: add_assumption(s, Actor("bob"), "more", UP),
+        lambda s: add_assumption(s, Actor.administrator("ann"), "more", UP),
+        lambda s: add_assumption(s, Actor.administrator("bob"), "more", UP),
     )
     assert sorted(outcomes) == [1, 2], outcomes  # type: ignore[type-var]
     with unit_of_work(engine, write=False) as session:
-        shown = show_scenario(session, Actor("ann"), "more")
+        shown = show_scenario(session, Actor.administrator("ann"), "more")
     assert shown.assumptions["own_position"].tolist() == [1, 2]
 
 
@@ -91,7 +91,7 @@ def test_two_overrides_added_to_one_cycle_at_once_are_numbered_in_turn(
     change = OverrideIn(level="total", period="2027-03", kind="relative", value=5.0, reason="x")
     outcomes = in_turns(
         engine,
-        lambda s: add_override(s, Actor("ann"), change).sequence,
-        lambda s: add_override(s, Actor("bob"), change).sequence,
+        lambda s: add_override(s, Actor.administrator("ann"), change).sequence,
+        lambda s: add_override(s, Actor.administrator("bob"), change).sequence,
     )
     assert sorted(outcomes) == [1, 2], outcomes  # type: ignore[type-var]

@@ -32,7 +32,9 @@ def test_an_override_is_audited_and_a_refused_one_is_not(
     prepare.import_demo(engine)
     change = {"level": "total", "period": "2027-03", "kind": "relative", "value": 10.0}
     with unit_of_work(engine) as session:
-        stored = add_override(session, Actor("maria"), OverrideIn(**change, reason="trade fair"))
+        stored = add_override(
+            session, Actor.administrator("maria"), OverrideIn(**change, reason="trade fair")
+        )
     with pytest.raises(ValidationFailed), unit_of_work(engine) as session:
         add_override(session, actor, OverrideIn(**change, reason=""))
     with unit_of_work(engine, write=False) as session:

@@ -33,7 +33,7 @@ from oneplan.services.actor import Actor
 from oneplan.services.demand.accuracy import demand_accuracy
 from oneplan.services.versions.store import save_version
 
-TESTER = Actor("tester")
+TESTER = Actor.administrator("tester")
 
 BASELINE = {  # cycle: (first month, A's four months, B's four months)
     "2027-01": ("2027-01-01", [11.0, 9.0, 10.0, 10.0], [4.0, 5.0, 5.0, 5.0]),
@@ -142,7 +142,7 @@ def measured_db(engine: sa.Engine, tmp_path: Path, prepare: Any) -> sa.Engine:
         for cycle, scale in versions:
             save_version(
                 session,
-                Actor("planner"),
+                Actor.administrator("planner"),
                 cycle=cycle,
                 kind="demand",
                 name=f"Demand plan {cycle}",
@@ -236,7 +236,7 @@ def waiting_db(engine: sa.Engine, tmp_path: Path, prepare: Any) -> sa.Engine:
     with unit_of_work(engine) as session:
         save_version(
             session,
-            Actor("planner"),
+            Actor.administrator("planner"),
             cycle="2027-04",
             kind="demand",
             name="Demand plan 2027-04",

@@ -33,7 +33,7 @@ from oneplan.services.demand.service import DemandResult, demand_run, demand_ver
 from oneplan.services.supply.service import resolve_demand
 
 HORIZON = 8  # 2027-01 .. 2027-08: covers a phase-out, two launches and three future events
-PLANNER = Actor("planner")
+PLANNER = Actor.administrator("planner")
 LAYERS = ["baseline", "lifecycle_adjustment", "event_uplift", "override_adjustment"]
 
 

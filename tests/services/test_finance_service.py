@@ -34,7 +34,7 @@ KEYS = ["item", "location", "period"]
 
 
 def run_finance(engine: sa.Engine) -> FinanceResult:
-    return run_phased(engine, finance_run(Actor("tester")))
+    return run_phased(engine, finance_run(Actor.administrator("tester")))
 
 
 def net_revenue(

@@ -17,7 +17,7 @@ from oneplan.services.actor import Actor
 from oneplan.services.supply.mps import MpsExport, export_mps
 from oneplan.services.versions.store import save_version
 
-TESTER = Actor("tester")
+TESTER = Actor.administrator("tester")
 
 
 def mps(engine: sa.Engine, path: Path, **options: Any) -> MpsExport:

@@ -18,7 +18,7 @@ from oneplan.services.audit.service import events
 from oneplan.services.demand.overrides import add_override_months, add_overrides
 from oneplan.services.demand.schemas import OverrideIn
 
-PLANNER = Actor("planner")
+PLANNER = Actor.administrator("planner")
 
 
 def stored(engine: sa.Engine) -> pd.DataFrame:

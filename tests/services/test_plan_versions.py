@@ -29,7 +29,7 @@ from oneplan.services.versions.lifecycle import (
 from oneplan.services.versions.service import diff, list_versions, released_version, show_version
 from oneplan.services.versions.store import save_version
 
-TESTER = Actor("tester")
+TESTER = Actor.administrator("tester")
 
 MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
 
@@ -54,7 +54,7 @@ def new_version(
     with unit_of_work(engine) as session:
         version = save_version(
             session,
-            Actor("maker"),
+            Actor.administrator("maker"),
             cycle=cycle,
             kind=kind,
             name="by hand",
@@ -88,7 +88,7 @@ def test_legal_path_from_draft_to_released(engine: sa.Engine) -> None:
         ("release", "released", "cy"),
     ]:
         with unit_of_work(engine) as session:
-            transition(session, Actor(user), version_id, action)
+            transition(session, Actor.administrator(user), version_id, action)
         with unit_of_work(engine, write=False) as session:
             stored = session.get(PlanVersion, version_id)
             assert stored is not None
@@ -111,8 +111,8 @@ def test_legal_path_from_draft_to_released(engine: sa.Engine) -> None:
 
 def approve_path(engine: sa.Engine, version_id: int, user: str = "ann") -> None:
     with unit_of_work(engine) as session:
-        transition(session, Actor(user), version_id, "propose")
-        transition(session, Actor(user), version_id, "approve")
+        transition(session, Actor.administrator(user), version_id, "propose")
+        transition(session, Actor.administrator(user), version_id, "approve")
 
 
 def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> None:
@@ -121,7 +121,7 @@ def test_approving_a_second_version_supersedes_the_first(engine: sa.Engine) -> N
     demand = new_version(engine, kind="demand")
     approve_path(engine, first)
     with unit_of_work(engine) as session:
-        transition(session, Actor("ann"), first, "release")
+        transition(session, Actor.administrator("ann"), first, "release")
     for version_id in (other_cycle, demand):
         approve_path(engine, version_id)
     approve_path(engine, second, "bob")
@@ -168,10 +168,10 @@ def test_illegal_transitions_raise_conflict_and_change_nothing(
     version_id = new_version(engine)
     for step in path:
         with unit_of_work(engine) as session:
-            transition(session, Actor("ann"), version_id, step)
+            transition(session, Actor.administrator("ann"), version_id, step)
     before_states, before_trail = states(engine), trail(engine)
     with pytest.raises(Conflict, match=f"it is {current}"), unit_of_work(engine) as session:
-        transition(session, Actor("mallory"), version_id, action)
+        transition(session, Actor.administrator("mallory"), version_id, action)
     assert states(engine) == before_states
     assert trail(engine) == before_trail
 
@@ -179,23 +179,23 @@ def test_illegal_transitions_raise_conflict_and_change_nothing(
 def test_superseded_is_final_and_unknown_versions_are_not_found(engine: sa.Engine) -> None:
     version_id = new_version(engine)
     with unit_of_work(engine) as session:
-        supersede(session, Actor("ann"), version_id, reason="wrong data")
+        supersede(session, Actor.administrator("ann"), version_id, reason="wrong data")
     for action in TRANSITIONS:
         with pytest.raises(Conflict, match="superseded"), unit_of_work(engine) as session:
-            transition(session, Actor("ann"), version_id, action)
+            transition(session, Actor.administrator("ann"), version_id, action)
     with pytest.raises(Conflict, match="already superseded"), unit_of_work(engine) as session:
-        supersede(session, Actor("ann"), version_id)
+        supersede(session, Actor.administrator("ann"), version_id)
     with pytest.raises(NotFound), unit_of_work(engine) as session:
-        transition(session, Actor("ann"), version_id + 99, "propose")
+        transition(session, Actor.administrator("ann"), version_id + 99, "propose")
     with pytest.raises(ValueError, match="action"), unit_of_work(engine) as session:
-        transition(session, Actor("ann"), version_id, "bless")
+        transition(session, Actor.administrator("ann"), version_id, "bless")
     assert trail(engine)[-1] == ("ann", "plan.supersede", str(version_id), "superseded")
 
 
 def test_the_audit_event_rolls_back_with_the_change(engine: sa.Engine) -> None:
     version_id = new_version(engine)
     with pytest.raises(RuntimeError), unit_of_work(engine) as session:
-        transition(session, Actor("ann"), version_id, "propose")
+        transition(session, Actor.administrator("ann"), version_id, "propose")
         # the event is flushed inside the same transaction, visible before commit
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
         raise RuntimeError("the command failed after the transition")
@@ -204,8 +204,8 @@ def test_the_audit_event_rolls_back_with_the_change(engine: sa.Engine) -> None:
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
     with unit_of_work(engine) as session:
-        record(session, Actor("ann"), "import.done", "import", 7, {"rows": 3})
-        record(session, Actor("bob"), "demand.override", "demand_override", "12", {})
+        record(session, Actor.administrator("ann"), "import.done", "import", 7, {"rows": 3})
+        record(session, Actor.administrator("bob"), "demand.override", "demand_override", "12", {})
     with unit_of_work(engine, write=False) as session:
         assert [e.action for e in events(session, TESTER)] == ["import.done", "demand.override"]
         only = events(session, TESTER, subject_type="import", subject_id=7)
@@ -320,7 +320,7 @@ def test_export_mps_writes_the_released_supply_version(engine: sa.Engine, tmp_pa
     assert "no supply plan is released" in draft_only.note
     approve_path(engine, released)
     with unit_of_work(engine) as session:
-        transition(session, Actor("ann"), released, "release")
+        transition(session, Actor.administrator("ann"), released, "release")
     exported = mps(engine, tmp_path / "mps", grain="month")
     assert exported.version_id == released and exported.note is None
     assert exported.quantity == pytest.approx(supply_plan(1.0)["production"].sum())
@@ -331,12 +331,12 @@ def test_two_approvals_at_once_leave_one_plan_in_force(engine: sa.Engine) -> Non
     first, second = new_version(engine), new_version(engine)
     for version_id in (first, second):
         with unit_of_work(engine) as session:
-            transition(session, Actor("ann"), version_id, "propose")
+            transition(session, Actor.administrator("ann"), version_id, "propose")
     first_approved, release_first = threading.Event(), threading.Event()
 
     def approve_first() -> None:
         with unit_of_work(engine) as session:
-            transition(session, Actor("ann"), first, "approve")
+            transition(session, Actor.administrator("ann"), first, "approve")
             first_approved.set()
             release_first.wait(timeout=20)  # hold the transaction (and its locks) open
 
@@ -354,13 +354,13 @@ def test_two_approvals_at_once_leave_one_plan_in_force(engine: sa.Engine) -> Non
 
 def approve_as_bob(engine: sa.Engine, version_id: int) -> None:
     with unit_of_work(engine) as session:
-        transition(session, Actor("bob"), version_id, "approve")
+        transition(session, Actor.administrator("bob"), version_id, "approve")
 
 
 def release_path(engine: sa.Engine, version_id: int, user: str = "ann") -> None:
     approve_path(engine, version_id, user)
     with unit_of_work(engine) as session:
-        transition(session, Actor(user), version_id, "release")
+        transition(session, Actor.administrator(user), version_id, "release")
 
 
 def test_one_released_supply_plan_per_cycle_base_or_scenario(engine: sa.Engine) -> None:
@@ -390,9 +390,11 @@ def test_adopting_a_scenario_makes_it_the_plan_export_mps_writes(
     scenario = new_version(engine, kind="scenario", frames={"supply_plan": supply_plan(2.0)})
     rival = new_version(engine, kind="scenario", frames={"supply_plan": supply_plan(4.0)})
     with unit_of_work(engine) as session:
-        transition(session, Actor("ann"), rival, "propose")
+        transition(session, Actor.administrator("ann"), rival, "propose")
     with unit_of_work(engine) as session:
-        adopted = adopt(session, Actor("exec"), scenario, reason="the executive meeting chose it")
+        adopted = adopt(
+            session, Actor.administrator("exec"), scenario, reason="the executive meeting chose it"
+        )
     assert adopted.version.state == "released" and adopted.version.kind == "scenario"
     assert adopted.superseded == [base]
     # a scenario only put forward is not in force: it stays as it was
@@ -416,7 +418,7 @@ def test_adopting_a_scenario_makes_it_the_plan_export_mps_writes(
     assert exported.quantity == pytest.approx(supply_plan(2.0)["production"].sum())
     assert mps(engine, tmp_path / "by-id", version_id=rival).version_id == rival
     with unit_of_work(engine) as session:  # the meeting changes its mind: one plan still
-        assert adopt(session, Actor("exec"), rival).superseded == [scenario]
+        assert adopt(session, Actor.administrator("exec"), rival).superseded == [scenario]
     assert mps(engine, tmp_path / "again", grain="month").version_id == rival
 
 
@@ -427,7 +429,7 @@ def test_adopt_takes_a_scenario_version_that_can_go_forward(engine: sa.Engine) -
     failed = new_version(engine, kind="scenario", summary={"status": "infeasible"})
     withdrawn = new_version(engine, kind="scenario")
     with unit_of_work(engine) as session:
-        supersede(session, Actor("ann"), withdrawn, reason="wrong assumption")
+        supersede(session, Actor.administrator("ann"), withdrawn, reason="wrong assumption")
     before_states, before_trail = states(engine), trail(engine)
     for version_id, message in (
         (base, "supply plan: release it"),
@@ -435,7 +437,7 @@ def test_adopt_takes_a_scenario_version_that_can_go_forward(engine: sa.Engine) -
         (withdrawn, "superseded"),
     ):
         with pytest.raises(Conflict, match=message), unit_of_work(engine) as session:
-            adopt(session, Actor("exec"), version_id)
+            adopt(session, Actor.administrator("exec"), version_id)
     with pytest.raises(NotFound), unit_of_work(engine) as session:
-        adopt(session, Actor("exec"), withdrawn + 99)
+        adopt(session, Actor.administrator("exec"), withdrawn + 99)
     assert states(engine) == before_states and trail(engine) == before_trail

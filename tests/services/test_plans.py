@@ -23,7 +23,7 @@ def test_saved_frames_come_back_identical(engine: sa.Engine) -> None:
     with unit_of_work(engine) as session:
         version = save_version(
             session,
-            Actor("tester"),
+            Actor.administrator("tester"),
             cycle="2027-01",
             kind="supply",
             name="first",
@@ -62,7 +62,7 @@ def test_a_version_of_another_kind_is_named_as_such(engine: sa.Engine) -> None:
         frames = {"supply_plan": pd.DataFrame({"x": [1.0]})}
         supply = save_version(
             session,
-            Actor("tester"),
+            Actor.administrator("tester"),
             cycle="2027-01",
             kind="supply",
             name="a supply plan",

@@ -27,7 +27,7 @@ from oneplan.services.scenario.schemas import Assumption
 from oneplan.services.scenario.service import scenario_run
 from oneplan.services.versions.store import save_version
 
-TESTER = Actor("tester")
+TESTER = Actor.administrator("tester")
 
 
 def save_demand(prepare: Any, engine: sa.Engine, history: pd.DataFrame) -> int:
@@ -125,7 +125,7 @@ def test_a_version_without_a_frame_the_pack_shows_is_named(
         for kind in ("demand", "supply", "finance"):
             save_version(
                 session,
-                Actor("planner"),
+                Actor.administrator("planner"),
                 cycle="2027-01",
                 kind=kind,
                 name=kind,
@@ -159,7 +159,7 @@ def test_the_pack_compares_every_scenario_that_has_a_run(
         value=-100.0,
         unit="percent",
     )
-    ann = Actor("ann")
+    ann = Actor.administrator("ann")
     with unit_of_work(engine) as session:
         scenarios.create_scenario(session, ann, "press down", assumptions=[press_down])
         scenarios.create_scenario(session, ann, "never run")

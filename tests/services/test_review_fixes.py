@@ -22,7 +22,7 @@ from oneplan.services.supply.service import resolve_demand
 from oneplan.services.versions.lifecycle import supersede
 from oneplan.services.versions.store import save_version
 
-PLANNER = Actor("planner")
+PLANNER = Actor.administrator("planner")
 
 
 def run_demand(engine: sa.Engine, options: DemandOptions) -> DemandResult:
@@ -48,7 +48,7 @@ def test_overrides_can_be_added_while_the_demand_step_forecasts(
         seen.append(demo_db.pool.checkedout())  # type: ignore[attr-defined]
         # another planner writes at once (on SQLite it would wait for the lock)
         with unit_of_work(demo_db) as session:
-            add_override(session, Actor("other"), meanwhile)
+            add_override(session, Actor.administrator("other"), meanwhile)
         return real_forecast(*args, **kwargs)
 
     monkeypatch.setattr(demand_service, "statistical_forecast", forecasting)

@@ -47,7 +47,7 @@ HOSES_DEARER = Assumption(
     value=5.0,
     unit="percent",
 )
-ANN, TESTER = Actor("ann"), Actor("tester")
+ANN, TESTER = Actor.administrator("ann"), Actor.administrator("tester")
 
 
 def compare(engine: sa.Engine, names: list[str]) -> pd.DataFrame:

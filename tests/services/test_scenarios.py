@@ -41,7 +41,7 @@ PRESS_DOWN = Assumption(
 HOSES_UP = Assumption(
     kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
 )
-ANN, TESTER = Actor("ann"), Actor("tester")
+ANN, TESTER = Actor.administrator("ann"), Actor.administrator("tester")
 
 
 def run_scenario(engine: sa.Engine, name: str) -> ScenarioRun:
@@ -219,7 +219,7 @@ def test_bad_requests_change_nothing(engine: sa.Engine, prepare: Any) -> None:
     with unit_of_work(engine) as session:
         save_version(
             session,
-            Actor("planner"),
+            Actor.administrator("planner"),
             cycle="2027-01",
             kind="demand",
             name="tiny",

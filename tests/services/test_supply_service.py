@@ -61,7 +61,7 @@ def save_demand(engine: sa.Engine, frames: dict[str, pd.DataFrame], user: str) -
     with unit_of_work(engine) as session:
         version = save_version(
             session,
-            Actor(user),
+            Actor.administrator(user),
             cycle="2027-01",
             kind="demand",
             name="consensus by hand",
@@ -74,7 +74,7 @@ def save_demand(engine: sa.Engine, frames: dict[str, pd.DataFrame], user: str) -
 
 
 def run_supply(engine: sa.Engine) -> SupplyResult:
-    return run_phased(engine, supply_run(Actor("tester")))
+    return run_phased(engine, supply_run(Actor.administrator("tester")))
 
 
 @pytest.fixture

@@ -78,13 +78,28 @@ def settings() -> Settings:
     return get_settings()
 
 
-def local_actor() -> Actor:
-    """The command line's actor: the local user named by ``ONEPLAN_USER`` (default: the login
-    name). Whoever can open the database file is trusted (docs/architecture.md); this is the
-    only place oneplan reads the user from its settings."""
-    from oneplan.services.actor import Actor
+def local_user() -> str:
+    """The local user's name: ``ONEPLAN_USER`` (default: the login name). The only place
+    oneplan reads the user from its settings."""
+    return settings().user
 
-    return Actor(settings().user, roles=frozenset({"admin"}))
+
+def local_actor() -> Actor:
+    """The command line's actor: the local user (`local_user`). While the database has no
+    users, whoever can open it acts as an administrator; once it has, the local user must be
+    an active one and acts with its grants (docs/security.md, "The command line")."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.actor import Actor
+    from oneplan.services.users.actors import local_actor as actor_for
+
+    db = existing_database()
+    if db is None:
+        return Actor.administrator(local_user())
+    try:
+        with unit_of_work(db, write=False) as session:
+            return actor_for(session, local_user())
+    finally:
+        db.dispose()
 
 
 def existing_database() -> sa.Engine | None:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from oneplan import __version__
-from oneplan.cli import data, demand, finance, plan, report, scenario, supply
+from oneplan.cli import audit, data, demand, finance, plan, report, scenario, supply, users
 from oneplan.cli.common import console, database, handle_errors, local_actor, say, settings
 from oneplan.cli.render import figure, table
 
@@ -31,6 +31,8 @@ finance.register(app)
 plan.register(app)
 scenario.register(app)
 report.register(app)
+audit.register(app)
+users.register(app)
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Plan version commands: list, show, compare, move through approval; and the audit trail."""
+"""Plan version commands: list, show, compare, move through approval."""
 
 from __future__ import annotations
 
@@ -207,48 +207,8 @@ def supersede_command(
     say(f"plan version #{version.id} is now {version.state}")
 
 
-def _detail(detail: dict[str, Any]) -> str:
-    """``from -> to`` and the other facts, short enough for a table cell."""
-    rest = {k: v for k, v in detail.items() if k not in ("from", "to", "kind", "cycle")}
-    parts = [f"{detail['from']} -> {detail['to']}"] if "from" in detail and "to" in detail else []
-    # an override's value is a percent change or a number of units, as its kind says
-    unit = {"relative": "{:+g}%", "absolute": "{:,g} units"}.get(str(detail.get("kind")))
-    if unit is not None and isinstance(rest.get("value"), int | float):
-        rest["value"] = unit.format(rest["value"])
-    parts += [f"{k}={cell(v)}" for k, v in rest.items()]
-    return "; ".join(parts)
-
-
-@handle_errors
-def audit_command(
-    subject_type: Annotated[
-        str | None, typer.Option(help="Only this kind of subject, e.g. plan_version.")
-    ] = None,
-    subject_id: Annotated[str | None, typer.Option(help="Only this subject id.")] = None,
-    limit: Annotated[int, typer.Option(help="Newest events shown.", min=1)] = 50,
-) -> None:
-    """Show the audit trail: who did what, and when."""
-    from oneplan.db.session import unit_of_work
-    from oneplan.services.audit.service import events
-
-    with unit_of_work(database(), write=False) as session:
-        found = events(session, local_actor(), subject_type, subject_id, limit=limit)
-    rows = [
-        (
-            when(event.at),
-            event.actor,
-            event.action,
-            f"{event.subject_type} {event.subject_id}",
-            _detail(event.detail),
-        )
-        for event in found
-    ]
-    columns = ["at", "actor", "action", "subject", "detail"]
-    console.print(table(f"Audit trail ({len(found)} newest)", columns, rows, no_wrap=["action"]))
-
-
 def register(app: typer.Typer) -> None:
-    """Add the ``plan`` commands and ``audit`` to the ``oneplan`` command."""
+    """Add the ``plan`` commands to the ``oneplan`` command."""
     plan_app = typer.Typer(
         help="Plan versions: list, compare, propose, approve, release, adopt a scenario.",
         no_args_is_help=True,
@@ -262,4 +222,3 @@ def register(app: typer.Typer) -> None:
     plan_app.command("adopt")(adopt_command)
     plan_app.command("supersede")(supersede_command)
     app.add_typer(plan_app, name="plan")
-    app.command("audit")(audit_command)

@@ -441,3 +441,4 @@ from oneplan.db import audit as _audit  # noqa: E402, F401
 from oneplan.db import demand as _demand  # noqa: E402, F401
 from oneplan.db import plans as _plans  # noqa: E402, F401
 from oneplan.db import scenarios as _scenarios  # noqa: E402, F401
+from oneplan.db import users as _users  # noqa: E402, F401

@@ -1,8 +1,9 @@
 """Who is acting: every service takes an `Actor` explicitly, never a name from the environment.
 
-The command line makes one for the local user (whoever can open the database file is trusted,
-see docs/architecture.md); the server will make one from the logged-in user, with the roles and
-the scope of their grants.
+An actor carries the grants of the person (roles, each over some families and/or locations):
+the services check them (`oneplan.services.permissions.require`). The command line makes the
+local user's actor (`oneplan.services.users.actors.local_actor`, see docs/security.md); the
+server will make one from the logged-in user.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oneplan.errors import Problem, ValidationFailed
+from oneplan.services.permissions import Grant, Role
 
 #: The longest name the audit trail and every ``created_by`` column hold.
 NAME_LENGTH = 100
@@ -21,6 +23,8 @@ class Actor:
 
     >>> Actor("maria").name
     'maria'
+    >>> Actor.administrator("maria").roles
+    frozenset({<Role.admin: 'admin'>})
     >>> Actor("")
     Traceback (most recent call last):
     ...
@@ -29,7 +33,7 @@ class Actor:
     """
 
     name: str
-    roles: frozenset[str] = frozenset()
+    grants: frozenset[Grant] = frozenset()
 
     def __post_init__(self) -> None:
         name = self.name
@@ -42,3 +46,13 @@ class Actor:
             problem = "holds control characters"
         if problem is not None:
             raise ValidationFailed([Problem("user", None, "name", problem)])
+
+    @classmethod
+    def administrator(cls, name: str) -> Actor:
+        """An actor who may do everything everywhere: the local user of a database that has
+        no users yet (docs/security.md)."""
+        return cls(name, frozenset({Grant(Role.admin)}))
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.grants)

@@ -1,10 +1,13 @@
 """Who may do what: roles, the permissions each gives, and the scope of a grant.
 
 A person holds grants; a grant is a role, optionally limited to some product families and/or
-locations (a sales manager for hoses overrides hoses only; a plant's supply planner plans that
-plant). The services check a permission with `require` before they change anything, so the
-command line, the API and the pages obey the same rules. The command line's local user is an
-administrator (see docs/architecture.md, "Who is acting").
+locations (a sales manager for hoses overrides hoses only; a plant's supply planner changes and
+runs scenarios about that plant). The services check a permission with `require` before they
+change anything, so the command line, the API and the pages obey the same rules.
+
+A check names its *targets*: the (family, location) pairs the change reaches, None meaning "every
+one". A change to the whole company (a supply run, an approval, an import) has the one target
+``(None, None)``, which only a grant without scope covers. docs/security.md prints the matrix.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from oneplan.errors import PermissionDenied
 
@@ -44,7 +48,6 @@ class Permission(StrEnum):
     approve_plan = "approve_plan"
     release_plan = "release_plan"
     write_report = "write_report"
-    run_cycle = "run_cycle"
     manage_users = "manage_users"
 
 
@@ -69,6 +72,21 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+class Actor(Protocol):
+    """Who is checked: a name and grants (`oneplan.services.actor.Actor` is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def grants(self) -> frozenset[Grant]: ...
+
+
+#: What a change reaches: a (family, location) pair, None meaning every family or location.
+Target = tuple[str | None, str | None]
+#: The whole company: every family at every location.
+WHOLE: Target = (None, None)
+
+
 @dataclass(frozen=True)
 class Grant:
     """A role, over some families and locations (empty: all of them)."""
@@ -88,6 +106,21 @@ class Grant:
         if self.families and (family is None or family not in self.families):
             return False
         return not (self.locations and (location is None or location not in self.locations))
+
+    def __str__(self) -> str:
+        """The role and its scope, as messages and lists show it.
+
+        >>> str(Grant(Role.sales, families=frozenset({"HOS", "SPR"})))
+        'sales for families HOS, SPR'
+        >>> str(Grant(Role.admin))
+        'admin'
+        """
+        scope = [
+            f"{label} {', '.join(sorted(codes))}"
+            for label, codes in (("families", self.families), ("locations", self.locations))
+            if codes
+        ]
+        return f"{self.role.value} for {' and '.join(scope)}" if scope else self.role.value
 
 
 def allowed(
@@ -113,25 +146,74 @@ def allowed(
     )
 
 
-def require(
-    name: str,
-    grants: Iterable[Grant],
-    permission: Permission,
-    *,
-    family: str | None = None,
-    location: str | None = None,
-) -> None:
-    """Raise `PermissionDenied` naming the person and what they lack, unless allowed."""
-    if allowed(grants, permission, family=family, location=location):
-        return
-    where = " ".join(
-        part
-        for part in (
-            f"family {family}" if family else "",
-            f"location {location}" if location else "",
+def roles_with(permission: Permission) -> list[Role]:
+    """The roles that give ``permission``.
+
+    >>> [r.value for r in roles_with(Permission.approve_plan)]
+    ['admin', 'executive']
+    """
+    return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
+
+
+def matrix() -> str:
+    """The permission matrix as a Markdown table: a row per permission, a column per role.
+
+    >>> print(matrix().splitlines()[2])
+    | read | yes | yes | yes | yes | yes | yes | yes |
+    """
+    header = "| permission | " + " | ".join(role.value for role in Role) + " |"
+    rule = "|---|" + "---|" * len(Role)
+    rows = [
+        f"| {p.value} | "
+        + " | ".join("yes" if p in ROLE_PERMISSIONS[role] else "-" for role in Role)
+        + " |"
+        for p in Permission
+    ]
+    return "\n".join([header, rule, *rows])
+
+
+def require(actor: Actor, permission: Permission, targets: Iterable[Target] = (WHOLE,)) -> None:
+    """Raise `PermissionDenied` unless the actor's grants give ``permission`` over every target.
+
+    The message names the person, the grants they hold, the permission and the roles that give
+    it; nothing has been changed when it is raised.
+
+    >>> from oneplan.services.actor import Actor
+    >>> ann = Actor("ann", frozenset({Grant(Role.sales, families=frozenset({"HOS"}))}))
+    >>> require(ann, Permission.override_demand, [("HOS", None)])
+    >>> require(ann, Permission.override_demand, [("SPR", None)])
+    Traceback (most recent call last):
+    ...
+    oneplan.errors.PermissionDenied: ann (sales for families HOS) may not override demand for family SPR: that needs the permission override_demand, given by admin, demand_planner, sales
+    """  # noqa: E501
+    for family, location in targets:
+        if allowed(actor.grants, permission, family=family, location=location):
+            continue
+        where = " and ".join(
+            part
+            for part in (
+                f"family {family}" if family else "",
+                f"location {location}" if location else "",
+            )
+            if part
         )
-        if part
+        scope = f" for {where}" if where else ""
+        if not where and any(g.families or g.locations for g in actor.grants):
+            scope = " for the whole company"
+        raise _denied(actor, permission, scope)
+
+
+def require_some(actor: Actor, permission: Permission) -> None:
+    """Raise `PermissionDenied` unless some grant gives ``permission``, whatever its scope: the
+    check before the input is read; `require` checks the targets once they are known."""
+    if not any(permission in ROLE_PERMISSIONS[grant.role] for grant in actor.grants):
+        raise _denied(actor, permission, "")
+
+
+def _denied(actor: Actor, permission: Permission, scope: str) -> PermissionDenied:
+    held = "; ".join(sorted(str(g) for g in actor.grants)) or "no role"
+    givers = ", ".join(role.value for role in roles_with(permission))
+    return PermissionDenied(
+        f"{actor.name} ({held}) may not {permission.value.replace('_', ' ')}{scope}: that "
+        f"needs the permission {permission.value}, given by {givers}"
     )
-    scope = f" for {where}" if where else ""
-    action = permission.value.replace("_", " ")
-    raise PermissionDenied(f"{name} may not {action}{scope}")

@@ -20,3 +20,24 @@ class AuditEntry(BaseModel):
     subject_type: str
     subject_id: str
     detail: dict[str, Any]
+
+
+class ChainBreak(BaseModel):
+    """The first place where the audit chain does not hold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: int
+    kind: str  # "edited" or "deleted"
+    message: str
+
+
+class ChainCheck(BaseModel):
+    """What `verify_chain` found: how many events hold, the newest one's hash, the first break."""
+
+    model_config = ConfigDict(frozen=True)
+
+    events: int
+    last_event_id: int | None
+    last_hash: str
+    broken: ChainBreak | None = None

@@ -37,6 +37,7 @@ from oneplan.errors import Notice, Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.schemas import ImportReport, Left, TableCount, ValidationReport
+from oneplan.services.permissions import Permission, require
 
 # Any constant works: it only has to be the same for every oneplan process on the server.
 IMPORT_LOCK = 0x6F6E65706C616E
@@ -213,8 +214,10 @@ def import_package(
     Rows are upserted by key and never deleted, except in the tables named in ``replace``
     (snapshots such as ``inventory`` and ``customer_orders``): there the rows the package does
     not hold are deleted, in the same transaction, counted per table and in the audit event.
+    The actor needs ``import_data`` over the whole company.
     `check_replace` says which tables can be replaced.
     """
+    require(actor, Permission.import_data)
     schema = package_schema()
     replaced = check_replace(schema, files, replace)
     connection = session.connection()

@@ -22,6 +22,8 @@ from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
 from oneplan.services.demand.schemas import OverrideIn, OverrideOut
+from oneplan.services.permissions import Permission, require, require_some
+from oneplan.services.scope import targets_of
 
 
 def cycle_overrides(session: Session, cycle: str) -> pd.DataFrame:
@@ -49,8 +51,11 @@ def add_overrides(
     """Validate every override (level, member, period, kind, value, reason), then append them
     all after the cycle's last one; one problem anywhere and nothing is stored.
 
-    ``source`` and ``rows`` locate problems (a workbook and its rows, for example).
+    ``source`` and ``rows`` locate problems (a workbook and its rows, for example). The actor
+    needs ``override_demand`` over the family and location of every node changed: a sales
+    manager for hoses changes hoses only (`oneplan.services.scope`).
     """
+    require_some(actor, Permission.override_demand)
     tables = read_tables(session, ["parameters", "items", "families", "locations"])
     calendar = plan_calendar(tables["parameters"])
     cycle = cycle or f"{calendar.start:%Y-%m}"
@@ -66,6 +71,8 @@ def add_overrides(
         clean.append(checked)
     if problems:
         raise ValidationFailed(problems)
+    targets = [t for fields in clean for t in targets_of(tables, fields["level"], fields["member"])]
+    require(actor, Permission.override_demand, targets)
     if session.get_bind().dialect.name == "postgresql":
         # Two planners adding overrides to one cycle at once take turns for the numbering
         # (SQLite writers already do: a write transaction holds the database's write lock).

@@ -35,7 +35,13 @@ from oneplan.services.demand.overrides import cycle_overrides
 from oneplan.services.demand.schemas import DemandOptions
 from oneplan.services.phases import PhasedRun
 from oneplan.services.versions.schemas import VersionInfo
-from oneplan.services.versions.store import content_hash, get_version, load_frames, store_version
+from oneplan.services.versions.store import (
+    content_hash,
+    get_version,
+    load_frames,
+    require_store,
+    store_version,
+)
 
 KIND = "demand"
 DEMAND_TABLES = [
@@ -217,6 +223,7 @@ def demand_run(
     """The demand step in three phases. ``cycle`` (YYYY-MM) picks the overrides to apply; it
     defaults to plan_start's month. The forecast runs outside any transaction: it takes seconds
     to minutes, and nobody should wait for it to add an override."""
+    require_store(actor, KIND)  # before a forecast of minutes, not after it
     chosen = options or DemandOptions()
     return PhasedRun(
         load=lambda session: load_demand_inputs(session, chosen, cycle),

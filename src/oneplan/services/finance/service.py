@@ -35,6 +35,7 @@ from oneplan.services.versions.store import (
     get_version,
     load_frames,
     newest_version,
+    require_store,
     store_version,
 )
 
@@ -209,6 +210,7 @@ def store_finance(session: Session, actor: Actor, planned: FinancePlanned) -> Fi
 
 def finance_run(actor: Actor) -> PhasedRun[FinanceInputs, FinancePlanned, FinanceResult]:
     """The finance step in three phases; NotFound when no demand or no supply plan is stored."""
+    require_store(actor, KIND)
     return PhasedRun(
         load=load_finance_inputs,
         compute=compute_finance,

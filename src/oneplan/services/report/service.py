@@ -28,6 +28,7 @@ from oneplan.reports.pdf import write_pdf
 from oneplan.reports.workbook import write_xlsx
 from oneplan.services.actor import Actor
 from oneplan.services.data.service import read_tables
+from oneplan.services.permissions import Permission, require
 from oneplan.services.phases import ReadRun
 from oneplan.services.scenario.compare import compare_scenarios
 from oneplan.services.scenario.service import list_scenarios
@@ -117,6 +118,7 @@ def _previous_plan(
 
 def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
     """NotFound, naming the step to run, when a demand, supply or finance version is missing."""
+    require(actor, Permission.write_report)
     for kind in ("demand", "supply", "finance"):
         _version(session, kind)  # a clear message for the first missing step
     finance = _version(session, "finance")
@@ -179,6 +181,7 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> ReportResult:
 
 def report_run(actor: Actor, out_dir: Path = DEFAULT_FOLDER) -> ReadRun[ReportInputs, ReportResult]:
     """The report step: read the plans in one snapshot, then build and write the pack."""
+    require(actor, Permission.write_report)
     return ReadRun(
         load=lambda session: load_report_inputs(session, actor),
         compute=lambda inputs: write_report(inputs, out_dir),

@@ -38,8 +38,10 @@ from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
+from oneplan.services.permissions import Permission, Target, require, require_some
 from oneplan.services.phases import PhasedRun, ReadRun
 from oneplan.services.scenario.schemas import Assumption, ScenarioInfo, ScenarioRunInfo
+from oneplan.services.scope import SCOPE_TABLES, targets_of
 from oneplan.services.supply.schemas import SupplyOptions
 from oneplan.services.supply.service import PLAN_TABLES, DemandSource, resolve_demand
 from oneplan.services.versions.store import content_hash, store_version
@@ -69,6 +71,20 @@ def _check(session: Session, assumptions: Sequence[Assumption], first: int = 1) 
     if {"plan_start", "horizon_periods"} <= set(parameters["name"]):
         months = plan_calendar(parameters).months
     check_assumptions(_frame(assumptions, first), months)
+
+
+def assumption_targets(
+    session: Session, assumptions: Sequence[Assumption] | pd.DataFrame
+) -> list[Target]:
+    """What the assumptions reach (`oneplan.services.scope`): a scoped grant covers a scenario
+    whose every assumption is about its families or locations."""
+    tables = read_tables(session, SCOPE_TABLES)
+    pairs = (
+        zip(assumptions["target_level"], assumptions["target"], strict=True)
+        if isinstance(assumptions, pd.DataFrame)
+        else ((a.target_level, a.target) for a in assumptions)
+    )
+    return [t for level, target in pairs for t in targets_of(tables, str(level), str(target))]
 
 
 def get_scenario(session: Session, name: str, *, lock: bool = False) -> Scenario:
@@ -121,11 +137,13 @@ def create_scenario(
     assumptions: Sequence[Assumption] = (),
 ) -> ScenarioInfo:
     """A new scenario with its assumptions (positions 1, 2, ...); flushed, not committed."""
+    require_some(actor, Permission.edit_scenario)
     _check_name(name)
     if session.scalars(sa.select(Scenario.id).where(Scenario.name == name)).first() is not None:
         raise Conflict(f"a scenario named {name!r} exists already")
     parent_id = get_scenario(session, parent).id if parent is not None else None
     _check(session, assumptions)
+    require(actor, Permission.edit_scenario, assumption_targets(session, assumptions))
     scenario = Scenario(
         name=name,
         parent_id=parent_id,
@@ -143,6 +161,7 @@ def create_scenario(
 
 def add_assumption(session: Session, actor: Actor, name: str, assumption: Assumption) -> int:
     """Append one assumption to the scenario; returns its position."""
+    require_some(actor, Permission.edit_scenario)
     scenario = get_scenario(session, name, lock=True)
     last = session.scalar(
         sa.select(sa.func.max(ScenarioAssumption.position)).where(
@@ -151,6 +170,7 @@ def add_assumption(session: Session, actor: Actor, name: str, assumption: Assump
     )
     position = int(last or 0) + 1
     _check(session, [assumption], position)
+    require(actor, Permission.edit_scenario, assumption_targets(session, [assumption]))
     _add(session, scenario, [assumption], position)
     stated = {
         k: v.isoformat() if isinstance(v, date) else v for k, v in _stored(assumption).items()
@@ -163,8 +183,16 @@ def add_assumption(session: Session, actor: Actor, name: str, assumption: Assump
 def delete_scenario(session: Session, actor: Actor, name: str) -> None:
     """Delete a scenario and its assumptions; refused while another scenario branches from it.
 
-    Plan versions it produced are kept as records."""
+    Plan versions it produced are kept as records. A scoped grant deletes a scenario whose own
+    assumptions are all within its scope."""
+    require_some(actor, Permission.edit_scenario)
     scenario = get_scenario(session, name)
+    own = assumptions_of(session, scenario)
+    require(
+        actor,
+        Permission.edit_scenario,
+        assumption_targets(session, own[own["scenario"] == scenario.name]),
+    )
     children = session.scalars(sa.select(Scenario.name).where(Scenario.parent_id == scenario.id))
     names = sorted(children)
     if names:
@@ -324,7 +352,10 @@ def store_scenario_run(
 ) -> ScenarioRun:
     """Store a planned scenario as a new ``scenario`` version (or reuse the scenario's
     identical run before: `oneplan.services.versions.store.store_version`), with an audit
-    event."""
+    event. A scoped grant runs a scenario whose every assumption (its ancestors' too) is within
+    its scope."""
+    targets = assumption_targets(session, inputs.assumptions)
+    require(actor, Permission.run_scenario, targets)
     clock = time.perf_counter()
     assumptions, source, supply = inputs.assumptions, inputs.source, planned.supply
     effects = planned.effects.merge(
@@ -367,6 +398,7 @@ def store_scenario_run(
         summary=summary,
         input_hash=content_hash(hashed, run_settings),
         per_name=True,
+        targets=targets,
     )
     version = stored.version
     detail = {"version": version.id, "status": supply.summary["status"], "reused": stored.reused}
@@ -383,6 +415,7 @@ def scenario_run(
     """Run a scenario in three phases: apply its assumptions, plan supply and finance on the
     result (outside any transaction), store one version holding the supply frames, the changed
     demand, the assumption effects and the finance frames of `FINANCE_FRAMES`."""
+    require_some(actor, Permission.run_scenario)  # before the solve; the scope when stored
     chosen = options or SupplyOptions()
 
     def compute(

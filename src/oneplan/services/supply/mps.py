@@ -17,6 +17,7 @@ from oneplan.datapack import ColumnSchema, PackageSchema, TableSchema, write_pac
 from oneplan.engines.supply.mps import schedule_frames
 from oneplan.errors import InputError, NotFound
 from oneplan.services.actor import Actor
+from oneplan.services.permissions import Permission, require
 from oneplan.services.supply.service import KIND, supply_version
 from oneplan.services.versions.lifecycle import SUPPLY_PLANS
 from oneplan.services.versions.schemas import VersionInfo
@@ -115,6 +116,7 @@ def export_mps(
 
     ``fmt`` defaults to xlsx when ``path`` ends in ``.xlsx``, else csv (a folder).
     """
+    require(actor, Permission.export_mps)
     fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"expected csv or xlsx, not {fmt!r}", table="format")

@@ -33,6 +33,7 @@ from oneplan.services.versions.store import (
     get_version,
     load_frames,
     newest_version,
+    require_store,
     store_version,
 )
 
@@ -203,6 +204,7 @@ def supply_run(
 ) -> PhasedRun[SupplyInputs, tuple[SupplyInputs, SupplyResult], SupplyResult]:
     """The supply step in three phases; the solve runs outside any transaction, so other
     writers are not kept waiting while HiGHS works."""
+    require_store(actor, KIND)  # before the solve, not after it
     chosen = options or SupplyOptions()
     return PhasedRun(
         load=load_supply_inputs,

@@ -10,7 +10,8 @@ approved or released before, so each family and cycle has at most one plan in fo
 one kind, except the cycle's supply plans: the base plan (``supply``) and the scenario runs
 (``scenario``) are one family, so a cycle has one released supply plan, which the MPS export
 writes. `adopt` makes a scenario run that plan in one move. An approved or released version
-cannot be changed, only superseded. Every move stamps the version
+cannot be changed, only superseded. Once the database has users, a plan is approved (or adopted)
+by someone else than the person who made or proposed it. Every move stamps the version
 (``state_changed_at``/``state_changed_by``) and writes an audit event in the same transaction.
 """
 
@@ -25,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from oneplan.choices import PlanAction
 from oneplan.db.plans import PlanVersion
-from oneplan.errors import Conflict, InputError
+from oneplan.db.users import User
+from oneplan.errors import Conflict, InputError, PermissionDenied
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
+from oneplan.services.permissions import Permission, require
 from oneplan.services.versions.schemas import Transition, VersionInfo
 from oneplan.services.versions.store import get_version
 
@@ -36,6 +39,13 @@ IN_FORCE = ("approved", "released")
 FINAL = ("approved", "released", "superseded")
 #: The kinds that plan supply for a cycle: one family, with one plan in force per cycle.
 SUPPLY_PLANS = ("supply", "scenario")
+
+#: The permission each move needs.
+MOVED_BY: dict[PlanAction, Permission] = {
+    PlanAction.propose: Permission.propose_plan,
+    PlanAction.approve: Permission.approve_plan,
+    PlanAction.release: Permission.release_plan,
+}
 
 # action -> (state it starts from, state it leads to)
 TRANSITIONS: dict[PlanAction, tuple[str, str]] = {
@@ -135,6 +145,20 @@ def unusable(summary: dict[str, Any]) -> str | None:
     return None
 
 
+def _four_eyes(session: Session, actor: Actor, version: PlanVersion, move: str) -> None:
+    """Refuse to approve (or adopt) a plan one made or proposed oneself, once the database has
+    users; a one-person database (no users) has nobody else to ask."""
+    if session.scalar(sa.select(User.id).limit(1)) is None:
+        return
+    proposer = version.state_changed_by if version.state == "proposed" else None
+    if actor.name in (version.created_by, proposer):
+        role = "made" if actor.name == version.created_by else "proposed"
+        raise PermissionDenied(
+            f"{actor.name} may not {move} plan version {version.id}: they {role} it, and a "
+            "plan is approved by someone else than its author"
+        )
+
+
 def _article(state: str) -> str:
     return "an" if state[0] in "aeiou" else "a"
 
@@ -149,6 +173,7 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
         choices = ", ".join(TRANSITIONS)
         raise InputError(f"expected one of {choices}, not {action!r}", table="action")
     start, target = TRANSITIONS[PlanAction(action)]
+    require(actor, MOVED_BY[PlanAction(action)])
     version, family = _lock_family(session, version_id)
     if version.state != start:
         raise Conflict(
@@ -158,6 +183,8 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
     flaw = unusable(dict(version.summary or {}))
     if flaw is not None:
         raise Conflict(f"plan version {version.id} cannot be {target}: {flaw}")
+    if target == "approved":
+        _four_eyes(session, actor, version, "approve")
     now = datetime.now(UTC)
     _move(session, version, target, actor, now)
     superseded = (
@@ -191,8 +218,11 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     that was approved or released are superseded. One ``plan.adopt`` audit event records the
     move and the ``reason`` (the decision taken), and each superseded version its own
     ``plan.supersede``. Refused with ``Conflict`` (nothing changes) for a version that is not
-    a scenario run, is released or superseded already, or whose plan cannot go forward.
+    a scenario run, is released or superseded already, or whose plan cannot go forward. It
+    approves and releases in one move: the actor needs both permissions.
     """
+    require(actor, Permission.approve_plan)
+    require(actor, Permission.release_plan)
     version, family = _lock_family(session, version_id)
     if version.kind != "scenario":
         raise Conflict(
@@ -204,6 +234,7 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     flaw = unusable(dict(version.summary or {}))
     if flaw is not None:
         raise Conflict(f"plan version {version.id} cannot be adopted: {flaw}")
+    _four_eyes(session, actor, version, "adopt")
     now = datetime.now(UTC)
     _move(session, version, "released", actor, now, "plan.adopt", reason=reason)
     superseded = _supersede_others(session, actor, version, family, now)
@@ -212,8 +243,13 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
 
 
 def supersede(session: Session, actor: Actor, version_id: int, reason: str = "") -> VersionInfo:
-    """Withdraw a version by hand (any state but superseded); it is kept as a record."""
+    """Withdraw a version by hand (any state but superseded); it is kept as a record.
+
+    A draft or proposed version is withdrawn by those who propose plans; one in force
+    (approved or released) by those who approve them."""
     version, _ = _lock_family(session, version_id)
+    in_force = version.state in IN_FORCE
+    require(actor, Permission.approve_plan if in_force else Permission.propose_plan)
     if version.state == "superseded":
         raise Conflict(f"plan version {version.id} is already superseded")
     _move(session, version, "superseded", actor, datetime.now(UTC), reason=reason)

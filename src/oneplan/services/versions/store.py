@@ -10,7 +10,7 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -21,9 +21,24 @@ from sqlalchemy.orm import Session
 from oneplan.db.plans import PlanFrame, PlanVersion
 from oneplan.errors import InputError, NotFound
 from oneplan.services.actor import Actor
+from oneplan.services.permissions import WHOLE, Permission, Target, require
 
 if TYPE_CHECKING:  # pandas is loaded when frames are: listing versions starts fast
     import pandas as pd
+
+#: The permission that stores a plan version of each kind.
+STORED_BY: dict[str, Permission] = {
+    "demand": Permission.run_demand,
+    "supply": Permission.run_supply,
+    "finance": Permission.run_finance,
+    "scenario": Permission.run_scenario,
+}
+
+
+def require_store(actor: Actor, kind: str, targets: Sequence[Target] = (WHOLE,)) -> None:
+    """Refuse (`PermissionDenied`) an actor who may not store a version of ``kind``; a scenario
+    run reaches the ``targets`` of its assumptions, the other runs the whole company."""
+    require(actor, STORED_BY.get(kind, Permission.manage_users), targets)
 
 
 def frame_to_parquet(frame: pd.DataFrame) -> bytes:
@@ -64,11 +79,14 @@ def save_version(
     settings: Mapping[str, Any],
     summary: Mapping[str, Any],
     input_hash: str,
+    targets: Sequence[Target] = (WHOLE,),
 ) -> PlanVersion:
     """Write a new draft version with its frames; the caller's transaction commits it.
 
     A headline figure that is not a finite number is refused (``InputError`` naming it): the
-    JSON column cannot hold it on PostgreSQL, and no plan built on it should go forward."""
+    JSON column cannot hold it on PostgreSQL, and no plan built on it should go forward. An
+    actor who may not store this kind of version is refused (`require_store`)."""
+    require_store(actor, kind, targets)
     for figure, value in summary.items():
         if isinstance(value, float) and not math.isfinite(value):
             raise InputError(f"is {value}, not a finite number", table="summary", column=figure)
@@ -136,11 +154,13 @@ def store_version(
     summary: Mapping[str, Any],
     input_hash: str,
     per_name: bool = False,
+    targets: Sequence[Target] = (WHOLE,),
 ) -> StoredVersion:
     """Store a run's result: reuse the version an identical run stored (`reusable_version`;
     ``per_name`` when versions of the kind are kept per name, as scenario runs are), else
     write a new draft with `save_version`. Equal inputs give equal numbers (the content hash
     covers every input, setting and engine version), so a copy would add nothing."""
+    require_store(actor, kind, targets)
     found = reusable_version(
         session, kind=kind, cycle=cycle, input_hash=input_hash, name=name if per_name else None
     )
@@ -156,6 +176,7 @@ def store_version(
         settings=settings,
         summary=summary,
         input_hash=input_hash,
+        targets=targets,
     )
     return StoredVersion(version)
 

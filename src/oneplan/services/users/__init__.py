@@ -1,0 +1,1 @@
+"""The people who use oneplan: users, their passwords, grants and API tokens."""
