@@ -64,3 +64,17 @@ class OverrideOut(BaseModel):
     reason: str
     author: str
     created_at: datetime
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    version: int = 1
+
+
+class OverridePage(BaseModel):
+    """One page of overrides, and how many there are in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[OverrideOut]
+    total: int
+    limit: int
+    offset: int

@@ -15,7 +15,15 @@ if TYPE_CHECKING:  # frames are loaded only where a diff is made: listings start
 
     from oneplan.engines.diff import FrameDiff
 
-__all__ = ["PlanAction", "PlanDiff", "PlanKind", "PlanState", "Transition", "VersionInfo"]
+__all__ = [
+    "PlanAction",
+    "PlanDiff",
+    "PlanKind",
+    "PlanState",
+    "Transition",
+    "VersionInfo",
+    "VersionPage",
+]
 
 
 class VersionInfo(BaseModel):
@@ -37,6 +45,19 @@ class VersionInfo(BaseModel):
     state_changed_by: str | None = None
     frame_rows: dict[str, int] = {}
     """Row count of each stored frame, by name (filled by `show_version` only)."""
+    version: int = 1
+    """Raised by every state move: a move names the version it was asked on."""
+
+
+class VersionPage(BaseModel):
+    """One page of plan versions, newest first, and how many match in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[VersionInfo]
+    total: int
+    limit: int
+    offset: int
 
 
 class Transition(BaseModel):
