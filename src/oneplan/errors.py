@@ -11,6 +11,7 @@ the table, row and column an engine knew reach the person who has to fix the inp
     ├── PermissionDenied         the actor may not do this
     │   └── NotAuthenticated     nobody (known) is asking: no session, a wrong password
     ├── TooManyAttempts          too many failed log-ins: wait before trying again
+    ├── VersionRequired          a change that must name the version it was made on did not
     └── ValidationFailed         the input has problems; nothing changed (carries every Problem)
         └── InputError           one problem in a frame or argument handed to an engine
 """
@@ -53,6 +54,11 @@ class PermissionDenied(OneplanError):
 
 class NotAuthenticated(PermissionDenied):
     """Nobody known is asking: no session or token, an ended one, or a wrong password."""
+
+
+class VersionRequired(OneplanError):
+    """A change that must name the version of the thing it was made on (HTTP If-Match) did
+    not: nothing was changed."""
 
 
 class TooManyAttempts(OneplanError):
@@ -150,6 +156,7 @@ EXIT_CODES: dict[type[OneplanError], int] = {
     Conflict: 4,
     PermissionDenied: 5,
     TooManyAttempts: 5,
+    VersionRequired: 2,
 }
 #: HTTP status per kind; 500 for anything else.
 HTTP_STATUSES: dict[type[OneplanError], int] = {
@@ -160,6 +167,7 @@ HTTP_STATUSES: dict[type[OneplanError], int] = {
     PermissionDenied: 403,
     NotAuthenticated: 401,
     TooManyAttempts: 429,
+    VersionRequired: 428,
 }
 
 

@@ -48,6 +48,13 @@ class OverrideIn(BaseModel):
     reason: str = Field(description="Why the plan changes (required).")
 
 
+class OverrideRequest(OverrideIn):
+    """One override, or the same one for each month from ``period`` through ``to``."""
+
+    to: str | None = Field(None, description="Last month of a range, YYYY-MM; none: one month.")
+    cycle: str | None = Field(None, description="S&OP cycle, YYYY-MM; none: the plan's first.")
+
+
 class OverrideOut(BaseModel):
     """An override as stored: numbered within its cycle, with its author and time."""
 

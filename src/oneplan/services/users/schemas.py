@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from oneplan.services.permissions import Role
+from oneplan.services.permissions import Grant, Role
 
 
 class GrantInfo(BaseModel):
@@ -57,3 +57,36 @@ class NewToken(BaseModel):
 
     token: str
     info: TokenInfo
+
+
+class GrantRequest(BaseModel):
+    """A grant to give: a role over some families and/or locations (empty: all of them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    families: list[str] = []
+    locations: list[str] = []
+
+    def grant(self) -> Grant:
+        return Grant(self.role, frozenset(self.families), frozenset(self.locations))
+
+
+class NewUser(BaseModel):
+    """A user to create; no password: API tokens only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    password: str | None = Field(None, description="12 to 256 characters; empty: tokens only.")
+    full_name: str = ""
+    grants: list[GrantRequest] = []
+
+
+class NewTokenRequest(BaseModel):
+    """A personal API token to make."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str = Field(description="What the token is for, e.g. 'excel on my laptop'.")
+    days: int = Field(90, description="Days it stays valid (1 to 366).")

@@ -54,6 +54,12 @@ def user_info(user: User) -> UserInfo:
     )
 
 
+def show_user(session: Session, actor: Actor, name: str) -> UserInfo:
+    """One user, with their grants and version."""
+    require_some(actor, Permission.read)
+    return user_info(get_user(session, name))
+
+
 def list_users(session: Session, actor: Actor) -> list[UserInfo]:
     """Every user, by name."""
     require_some(actor, Permission.read)

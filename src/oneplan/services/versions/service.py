@@ -16,9 +16,7 @@ from oneplan.services.versions.schemas import PlanDiff, VersionInfo, VersionPage
 from oneplan.services.versions.store import get_version, load_frames
 
 
-def _matching(
-    kind: str | None, state: str | None, cycle: str | None
-) -> sa.Select[PlanVersion]:
+def _matching(kind: str | None, state: str | None, cycle: str | None) -> sa.Select[PlanVersion]:
     query = sa.select(PlanVersion)
     if kind is not None:
         query = query.where(PlanVersion.kind == kind)
