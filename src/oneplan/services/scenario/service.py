@@ -40,7 +40,12 @@ from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
 from oneplan.services.permissions import Permission, Target, require, require_some
 from oneplan.services.phases import PhasedRun, ReadRun
-from oneplan.services.scenario.schemas import Assumption, ScenarioInfo, ScenarioRunInfo
+from oneplan.services.scenario.schemas import (
+    Assumption,
+    ScenarioInfo,
+    ScenarioRunInfo,
+    ScenarioView,
+)
 from oneplan.services.scope import SCOPE_TABLES, targets_of
 from oneplan.services.supply.schemas import SupplyOptions
 from oneplan.services.supply.service import PLAN_TABLES, DemandSource, resolve_demand
@@ -166,7 +171,10 @@ def _check_version(
 ) -> None:
     what = f"scenario {scenario.name!r}"
     check_version(
-        what, scenario.version, expected, lambda: show_scenario(session, actor, scenario.name)
+        what,
+        scenario.version,
+        expected,
+        lambda: ScenarioView.of(show_scenario(session, actor, scenario.name)),
     )
 
 
