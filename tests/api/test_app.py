@@ -118,3 +118,20 @@ def test_ready_needs_the_schema_at_its_head(
         assert answer.status_code == 503
         assert "oneplan db upgrade" in answer.json()["detail"]
         assert client.get("/health").status_code == 200
+
+
+def test_an_unexpected_error_is_a_bare_500_problem(
+    engine: sa.Engine, api_settings: Settings
+) -> None:
+    app = create_app(api_settings, engine)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("connection string postgres://secret@db")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/boom")
+    assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert "secret" not in answer.text
+    assert answer.json()["detail"].startswith("the server met an error")
