@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from oneplan.choices import AccuracyLevel, OverrideKind, OverrideLevel, Reconciliation, RollupLevel
+from oneplan.services.moments import Moment
 
 __all__ = [
     "AccuracyLevel",
@@ -70,8 +71,8 @@ class OverrideOut(BaseModel):
     value: float
     reason: str
     author: str
-    created_at: datetime
-    withdrawn_at: datetime | None = None
+    created_at: Moment
+    withdrawn_at: Moment | None = None
     withdrawn_by: str | None = None
     version: int = 1
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oneplan.choices import ASSUMPTION_LEVELS, ASSUMPTION_SYNTAX, ASSUMPTION_UNITS, AssumptionKind
 from oneplan.errors import Problem, ValidationFailed
+from oneplan.services.moments import Moment
 
 __all__ = [
     "ASSUMPTION_LEVELS",
@@ -89,7 +90,7 @@ class ScenarioRunInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     version_id: int
-    created_at: datetime
+    created_at: Moment
     summary: dict[str, Any]
 
 
@@ -102,7 +103,7 @@ class ScenarioInfo(BaseModel):
     name: str
     parent: str | None
     description: str
-    created_at: datetime
+    created_at: Moment
     created_by: str
     assumptions: pd.DataFrame
     runs: list[ScenarioRunInfo]
@@ -127,7 +128,7 @@ class ScenarioView(BaseModel):
     name: str
     parent: str | None
     description: str
-    created_at: datetime
+    created_at: Moment
     created_by: str
     assumptions: list[AssumptionInfo]
     runs: list[ScenarioRunInfo]

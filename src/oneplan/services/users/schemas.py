@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from oneplan.services.moments import Moment
 from oneplan.services.permissions import Grant, Role
 
 
@@ -31,7 +30,7 @@ class UserInfo(BaseModel):
     active: bool
     has_password: bool
     grants: list[GrantInfo]
-    created_at: datetime
+    created_at: Moment
     created_by: str
     version: int
 
@@ -44,10 +43,10 @@ class TokenInfo(BaseModel):
     id: int
     label: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: Moment
+    expires_at: Moment
+    revoked_at: Moment | None
+    last_used_at: Moment | None
 
 
 class NewToken(BaseModel):
@@ -88,5 +87,9 @@ class NewTokenRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    label: str = Field(description="What the token is for, e.g. 'excel on my laptop'.")
-    days: int = Field(90, description="Days it stays valid (1 to 366).")
+    label: str = Field(
+        min_length=1,
+        max_length=100,
+        description="What the token is for, e.g. 'excel on my laptop'.",
+    )
+    days: int = Field(90, ge=1, le=366, description="Days it stays valid.")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.choices import PlanAction, PlanKind, PlanState
+from oneplan.services.moments import Moment
 
 if TYPE_CHECKING:  # frames are loaded only where a diff is made: listings start fast
     import pandas as pd
@@ -39,9 +39,9 @@ class VersionInfo(BaseModel):
     content_hash: str
     settings: dict[str, Any]
     summary: dict[str, Any]
-    created_at: datetime
+    created_at: Moment
     created_by: str
-    state_changed_at: datetime | None = None
+    state_changed_at: Moment | None = None
     state_changed_by: str | None = None
     frame_rows: dict[str, int] = {}
     """Row count of each stored frame, by name (filled by `show_version` only)."""
