@@ -12,7 +12,7 @@ from oneplan.api.deps import CSRF_HEADER, SESSION_COOKIE
 from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.services.permissions import Role
-from oneplan.services.users.service import disable_user
+from oneplan.services.users.service import disable_user, revoke
 
 from .conftest import ADMIN, PASSWORD, People
 
@@ -186,3 +186,16 @@ def test_a_disabled_users_session_and_tokens_stop(
     assert api.get("/me").status_code == 401
     api.cookies.clear()
     assert api.get("/me", headers=people.as_("ann")).status_code == 401
+
+
+def test_someone_without_a_grant_logs_in_and_sees_only_themselves(
+    api: TestClient, people: People, engine: sa.Engine
+) -> None:
+    people.add("ann", Role.viewer, password=PASSWORD)
+    with unit_of_work(engine) as session:
+        revoke(session, ADMIN, "ann", Role.viewer)
+    answer, _ = people.log_in("ann")
+    assert answer.status_code == 200, answer.text
+    me = api.get("/me").json()
+    assert me["user"]["grants"] == [] and me["permissions"] == []
+    assert api.get("/plan-versions").status_code == 403

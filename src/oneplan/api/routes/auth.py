@@ -60,9 +60,9 @@ def _set_cookies(response: Response, started: Started, settings: Settings) -> No
 
 
 def _logged_in(session: SessionDep, started: Started) -> LoggedIn:
-    from oneplan.services.users.service import show_user
+    from oneplan.services.users.service import own_user
 
-    user = show_user(session, started.actor, started.actor.name)
+    user = own_user(session, started.actor)
     return LoggedIn(user=user, csrf_token=started.csrf_token, expires_at=started.expires_at)
 
 
@@ -76,14 +76,14 @@ def log_in(
 ) -> LoggedIn:
     """Start a session: a new session id in an HttpOnly, SameSite=Lax cookie (any id the
     browser held before ends), and the CSRF token for the changes that follow."""
-    from oneplan.services.users.service import show_user
+    from oneplan.services.users.service import own_user
     from oneplan.services.users.sessions import log_in, record_failure
 
     policy, address = policy_of(settings), client_address(request)
     try:
         with unit_of_work(engine) as session:
             started = log_in(session, body.name, body.password, address, policy)
-            user = show_user(session, started.actor, started.actor.name)
+            user = own_user(session, started.actor)
     except NotAuthenticated:
         with unit_of_work(engine) as session:  # the failure counts even though the rest rolled back
             record_failure(session, body.name, address, policy)
@@ -150,11 +150,11 @@ def change_password(
 @router.get("/me", tags=["me"])
 def me(session: SessionDep, actor: CurrentActor) -> Me:
     """Who is asking: the user, their grants, and what their roles allow."""
-    from oneplan.services.users.service import show_user
+    from oneplan.services.users.service import own_user
 
     allowed = {p for grant in actor.grants for p in ROLE_PERMISSIONS[grant.role]}
     return Me(
-        user=show_user(session, actor, actor.name),
+        user=own_user(session, actor),
         permissions=[p for p in Permission if p in allowed],
     )
 

@@ -60,6 +60,11 @@ def show_user(session: Session, actor: Actor, name: str) -> UserInfo:
     return user_info(get_user(session, name))
 
 
+def own_user(session: Session, actor: Actor) -> UserInfo:
+    """The acting person as a user, grants included: anyone may see themselves."""
+    return user_info(get_user(session, actor.name))
+
+
 def list_users(session: Session, actor: Actor) -> list[UserInfo]:
     """Every user, by name."""
     require_some(actor, Permission.read)
