@@ -32,6 +32,8 @@ from oneplan.errors import (
 )
 
 MEDIA_TYPE = "application/problem+json"
+#: What every kind of problem's ``type`` starts with.
+KINDS = "urn:oneplan:problem:"
 log = logging.getLogger("oneplan.api")
 
 
@@ -59,7 +61,7 @@ class ProblemDocument(BaseModel):
 def _kind(error: OneplanError) -> str:
     """``urn:oneplan:problem:not-found`` for `NotFound`: a stable name clients can test."""
     words = re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
-    return f"urn:oneplan:problem:{words}"
+    return f"{KINDS}{words}"
 
 
 def problem(

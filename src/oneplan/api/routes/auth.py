@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from oneplan.api.deps import (
     CSRF_COOKIE,
@@ -18,12 +20,13 @@ from oneplan.api.deps import (
     login_of,
     policy_of,
 )
+from oneplan.api.problems import KINDS, problem
 from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.errors import NotAuthenticated, PermissionDenied
 from oneplan.services.permissions import ROLE_PERMISSIONS, Permission
 from oneplan.services.users.schemas import NewToken, NewTokenRequest, TokenInfo, UserInfo
-from oneplan.services.users.sessions import Started
+from oneplan.services.users.sessions import LoginPolicy, Started
 
 router = APIRouter(tags=["auth"])
 
@@ -119,7 +122,14 @@ def log_out(request: Request, response: Response, session: SessionDep, actor: Cu
     response.delete_cookie(CSRF_COOKIE)
 
 
-@router.post("/auth/password")
+def _count_failure(engine: EngineDep, name: str, address: str, policy: LoginPolicy) -> None:
+    from oneplan.services.users.sessions import record_failure
+
+    with unit_of_work(engine) as session:
+        record_failure(session, name, address, policy)
+
+
+@router.post("/auth/password", response_model=LoggedIn, responses={403: {}, 429: {}})
 def change_password(
     body: PasswordChange,
     request: Request,
@@ -127,22 +137,29 @@ def change_password(
     session: SessionDep,
     actor: CurrentActor,
     settings: SettingsDep,
-) -> LoggedIn:
-    """Change one's own password (the current one is asked again). Every session of the user
-    ends, this one too; a new one starts for this browser."""
+    engine: EngineDep,
+) -> LoggedIn | JSONResponse:
+    """Change one's own password (the current one is asked again, and a wrong one counts as a
+    failed log-in). Every session of the user ends, this one too; a new one starts for this
+    browser."""
     from oneplan.services.users.service import get_user, set_password
-    from oneplan.services.users.sessions import start_session
+    from oneplan.services.users.sessions import check_throttle, start_session
     from oneplan.services.users.tokens import authenticate_password
 
+    policy, address = policy_of(settings), client_address(request)
+    check_throttle(session, actor.name, address, policy, datetime.now(UTC))
     try:
         authenticate_password(session, actor.name, body.current_password)
-    except PermissionDenied as refused:
-        raise PermissionDenied("the current password is wrong") from refused
+    except PermissionDenied:
+        # Counted once this request's transaction is over (SQLite has one writer at a time).
+        wrong = problem(
+            request, 403, "the current password is wrong", kind=f"{KINDS}permission-denied"
+        )
+        wrong.background = BackgroundTask(_count_failure, engine, actor.name, address, policy)
+        return wrong
     set_password(session, actor, actor.name, body.new_password)
     user = get_user(session, actor.name)
-    started = start_session(
-        session, user, client_address(request), policy_of(settings), datetime.now(UTC)
-    )
+    started = start_session(session, user, address, policy, datetime.now(UTC))
     _set_cookies(response, started, settings)
     return _logged_in(session, started)
 
