@@ -197,7 +197,11 @@ def build_model(
 
     _resources(m, integer_workforce)
 
-    ss_penalty = np.maximum(p.backlog_cost, p.holding_cost)
+    ss_penalty = np.maximum(p.backlog_cost, p.holding_cost).astype(float)
+    # Stock short of its safety stock at the horizon end is rebuilt the month after at the cost
+    # to make it; priced at a month's backlog cost alone, a plan runs its stock down in the last
+    # months because nothing inside the horizon needs it any more.
+    ss_penalty[:, -1] += np.nan_to_num(make_cost[:, -1]) if t_len else 0.0
     _soft(
         m,
         "safety_stock",
