@@ -4,9 +4,11 @@ heartbeat says the worker is alive, and wait a little when nothing is queued."""
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +30,8 @@ HEARTBEAT_EVERY = 10.0
 STALE_AFTER = 120.0
 #: Seconds an idle worker waits before it looks for a job again.
 POLL = 1.0
+#: Seconds between a worker's looks for stopped workers' jobs (a look is a write transaction).
+RECOVER_EVERY = 5.0
 
 
 def worker_name() -> str:
@@ -76,9 +80,12 @@ class Worker:
     name: str = field(default_factory=worker_name)
     heartbeat_every: float = HEARTBEAT_EVERY
     stale_after: float = STALE_AFTER
+    recover_every: float = RECOVER_EVERY
+    _recovered_at: float = field(default=-math.inf, init=False, repr=False)
 
     def recover(self) -> list[Recovered]:
         """Queue again or fail the jobs of workers that stopped answering (docs/jobs.md)."""
+        self._recovered_at = time.monotonic()
         with unit_of_work(self.engine) as session:
             recovered = recover_stale(session, timedelta(seconds=self.stale_after))
         for job in recovered:
@@ -90,9 +97,11 @@ class Worker:
             return claim_next(session, self.name)
 
     def run_once(self) -> tuple[int, JobState | None] | None:
-        """Recover, then claim and run the oldest queued job: its id and the state it ended in
-        (None: taken from this worker); None when no job was queued."""
-        self.recover()
+        """Recover (when the last look is ``recover_every`` seconds old), then claim and run the
+        oldest queued job: its id and the state it ended in (None: taken from this worker);
+        None when no job was queued."""
+        if time.monotonic() - self._recovered_at >= self.recover_every:
+            self.recover()
         job = self.claim()
         if job is None:
             return None
