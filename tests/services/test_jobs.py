@@ -342,3 +342,24 @@ def test_jobs_are_listed_newest_first_with_filters_and_pages(
     assert page(states=[JobState.succeeded]) == [ids[0]]
     assert page(limit=2, offset=2) == [ids[2], ids[1]]
     assert page(kind="supply") == []
+
+
+def test_a_job_runs_with_the_grants_its_owner_holds_when_it_starts(
+    engine: sa.Engine,
+) -> None:
+    from oneplan.services.users import service as users
+
+    root = Actor.administrator("root")
+    with unit_of_work(engine) as session:
+        users.create_user(session, root, "alice", password="x" * 12, grants=[Grant(Role.admin)])
+    alice = Actor("alice", frozenset({Grant(Role.admin)}))
+    sam = Actor("sam", frozenset({Grant(Role.supply_planner)}))
+    with unit_of_work(engine) as session:
+        users.create_user(session, alice, "sam", password="y" * 12, grants=list(sam.grants))
+    job = submit(engine, sam, "supply")
+    with unit_of_work(engine) as session:
+        users.revoke(session, alice, "sam", Role.supply_planner)
+    assert worker(engine).run_once() == (job.id, JobState.failed)
+    failed = show(engine, alice, job.id)
+    assert failed.error is not None and failed.error["kind"] == "PermissionDenied"
+    assert "sam (no role) may not run supply" in failed.error["message"]

@@ -146,9 +146,8 @@ def start_in_process_workers(
     engine: sa.Engine, n: int = 1, settings: Settings | None = None, poll: float = POLL
 ) -> WorkerPool:
     """Start ``n`` workers in daemon threads of this process (the server's, for example) and
-    return the handle that stops them.
-
-    >>> # pool = start_in_process_workers(engine, 2); ...; pool.stop()
+    return the handle that stops them: ``pool = start_in_process_workers(engine, 2)`` when the
+    server starts, ``pool.stop()`` when it stops.
     """
     stopping = threading.Event()
     chosen = settings or get_settings()
