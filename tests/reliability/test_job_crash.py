@@ -60,3 +60,30 @@ def test_a_worker_killed_mid_job_leaves_the_job_to_be_run_again(
         finished = show_job(session, actor, job.id)
     assert finished.attempts == 2 and finished.result is not None
     assert isinstance(finished.result["versions"]["demand"], int)
+
+
+def test_a_worker_told_to_stop_finishes_its_job_first(
+    engine: sa.Engine, prepare: Any, actor: Actor
+) -> None:
+    prepare.import_demo(engine)
+    with unit_of_work(engine) as session:
+        job = submit_job(session, actor, "demand", {"fresh": True}, settings=Settings())
+    url = engine.url.render_as_string(hide_password=False)
+    env = {**os.environ, "ONEPLAN_DATABASE_URL": url, "ONEPLAN_USER": actor.name}
+    worker = subprocess.Popen(
+        [str(ONEPLAN), "worker", "--poll", "0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline, phase = time.monotonic() + 120, None
+    while time.monotonic() < deadline and phase != "compute":
+        time.sleep(0.02)
+        with engine.connect() as connection:
+            phase = connection.execute(sa.select(Job.phase).where(Job.id == job.id)).scalar()
+    worker.send_signal(signal.SIGTERM)  # as a service manager stops it
+    output, _ = worker.communicate(timeout=120)
+    assert worker.returncode == 0, output.decode()
+    assert b"worker stopped" in output
+    with unit_of_work(engine, write=False) as session:
+        assert show_job(session, actor, job.id).state is JobState.succeeded

@@ -191,8 +191,9 @@ def worker_command(
         ),
     ] = 120.0,
 ) -> None:
-    """Run queued jobs until stopped (Ctrl-C stops after the current job's phase)."""
+    """Run queued jobs until stopped (Ctrl-C or SIGTERM: after the current job)."""
     import logging
+    import signal
     import threading
 
     from oneplan.worker import Worker
@@ -207,12 +208,31 @@ def worker_command(
         job_id, state = ran
         say(f"job #{job_id}: {state.value if state else 'taken over by another worker'}", "ran")
         return
-    say(f"worker {worker.name} waiting for jobs (Ctrl-C stops it)")
+    say(f"worker {worker.name} waiting for jobs (Ctrl-C stops it after the current job)")
     stop = threading.Event()
+    # the loop runs in a thread so that Ctrl-C or a service manager's SIGTERM only asks it to
+    # stop: the job it is running ends normally instead of waiting for its recovery
+    loop = threading.Thread(
+        target=worker.run, args=(stop, poll), name="oneplan-worker", daemon=True
+    )
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    loop.start()
     try:
-        worker.run(stop, poll)
+        while loop.is_alive():
+            loop.join(0.5)
+            if stop.is_set():
+                break
     except KeyboardInterrupt:
-        say("stopped; a job it was running is queued again or failed by the next worker")
+        stop.set()
+    if loop.is_alive():
+        say("stopping after the current job; Ctrl-C again stops at once", to=errors)
+        try:
+            while loop.is_alive():
+                loop.join(0.5)
+        except KeyboardInterrupt:
+            say("stopped at once: the next worker queues its job again or fails it", to=errors)
+            raise typer.Exit(130) from None
+    say("worker stopped")
 
 
 def register(app: typer.Typer) -> None:

@@ -95,7 +95,7 @@ KINDS: dict[str, JobKind] = {
             "finance",
             "Value the plan and compare it with the budget",
             NoParameters,
-            lambda params: [s for s in steps_to_run(["finance"])],
+            lambda params: steps_to_run(["finance"]),
         ),
         JobKind("scenario", "Run a scenario", ScenarioJob, _scenario),
         JobKind(
