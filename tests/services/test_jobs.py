@@ -146,30 +146,35 @@ def test_a_queued_job_cancelled_never_runs(engine: sa.Engine, actor: Actor) -> N
 
 @pytest.fixture
 def gated(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """A kind of two steps whose first load waits at a gate the test opens; it records the
-    phases that ran."""
+    """Kinds of two steps that wait at a gate the test opens: ``gated`` in its first step's
+    load, ``gated-late`` in its second step's compute. They record the phases that ran."""
     gate, reached, ran = threading.Event(), threading.Event(), []
 
-    def load(session: Any) -> str:
-        ran.append("load")
-        reached.set()
-        assert gate.wait(30)
-        return "read"
+    def phase(label: str, waits: bool) -> Any:
+        def run(*_: Any) -> str:
+            ran.append(label)
+            if waits:
+                reached.set()
+                assert gate.wait(30)
+            return label
 
-    def step(name: str) -> Step:
+        return run
+
+    def step(name: str, waits_in: str = "") -> Step:
         def build(actor: Actor, request: Any) -> PhasedRun[Any, Any, Any]:
             return PhasedRun(
-                load=load if name == "first" else (lambda s: ran.append(f"{name} load")),
-                compute=lambda inputs: ran.append(f"{name} compute"),
-                store=lambda session, output: ran.append(f"{name} store"),
+                load=phase(f"{name} load", waits_in == "load"),
+                compute=phase(f"{name} compute", waits_in == "compute"),
+                store=phase(f"{name} store", False),
             )
 
         return Step(name, f"the {name} step", build, lambda result: [])
 
-    kind = JobKind(
-        "gated", "waits at a gate", NoParameters, lambda p: [step("first"), step("second")]
-    )
-    monkeypatch.setitem(kinds.KINDS, "gated", kind)
+    for name, steps in (
+        ("gated", lambda p: [step("first", "load"), step("second")]),
+        ("gated-late", lambda p: [step("first"), step("second", "compute")]),
+    ):
+        monkeypatch.setitem(kinds.KINDS, name, JobKind(name, "waits", NoParameters, steps))
     return {"gate": gate, "reached": reached, "ran": ran}
 
 
@@ -189,7 +194,7 @@ def test_a_running_job_cancelled_stops_at_the_next_phase_boundary(
     gated["gate"].set()
     thread.join(30)
     assert ended == [(job.id, JobState.cancelled)]
-    assert gated["ran"] == ["load"]  # the load finished; nothing after it ran
+    assert gated["ran"] == ["first load"]  # the load finished; nothing after it ran
     stopped = show(engine, actor, job.id)
     assert stopped.state is JobState.cancelled and stopped.result == {"steps": [], "versions": {}}
 
@@ -317,7 +322,7 @@ def test_a_live_worker_keeps_its_job_by_its_heartbeat(
     thread.join(30)
     assert show(engine, actor, job.id).state is JobState.succeeded
     assert gated["ran"] == [
-        "load",
+        "first load",
         "first compute",
         "first store",
         "second load",
@@ -363,3 +368,29 @@ def test_a_job_runs_with_the_grants_its_owner_holds_when_it_starts(
     failed = show(engine, alice, job.id)
     assert failed.error is not None and failed.error["kind"] == "PermissionDenied"
     assert "sam (no role) may not run supply" in failed.error["message"]
+
+
+def test_a_cycle_cancelled_in_a_later_step_keeps_what_the_earlier_steps_stored(
+    engine: sa.Engine, actor: Actor, gated: dict[str, Any]
+) -> None:
+    job = submit(engine, actor, "gated-late")
+    ended: list[Any] = []
+    thread = threading.Thread(target=lambda: ended.append(worker(engine).run_once()))
+    thread.start()
+    assert gated["reached"].wait(30)
+    assert show(engine, actor, job.id).progress == pytest.approx(0.5 + 0.5 / 3)
+    with unit_of_work(engine) as session:
+        cancel_job(session, actor, job.id)
+    gated["gate"].set()
+    thread.join(30)
+    assert ended == [(job.id, JobState.cancelled)]
+    assert gated["ran"] == [
+        "first load",
+        "first compute",
+        "first store",
+        "second load",
+        "second compute",
+    ]
+    stopped = show(engine, actor, job.id)
+    assert [s["name"] for s in stopped.result["steps"]] == ["first"]  # type: ignore[index]
+    assert stopped.message == "cancelled after first; what was stored stays"
