@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 
 from oneplan import __version__
-from oneplan.cli import audit, data, demand, finance, plan, report, scenario, supply, users
+from oneplan.cli import (
+    audit,
+    data,
+    demand,
+    finance,
+    jobs,
+    plan,
+    report,
+    scenario,
+    supply,
+    users,
+)
 from oneplan.cli.common import console, database, handle_errors, local_actor, say, settings
 from oneplan.cli.render import figure, table
 
@@ -33,6 +44,7 @@ scenario.register(app)
 report.register(app)
 audit.register(app)
 users.register(app)
+jobs.register(app)
 
 
 @app.command()
