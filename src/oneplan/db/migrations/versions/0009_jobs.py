@@ -1,6 +1,6 @@
 """jobs and their log: the table the workers claim long runs from
 
-Revision ID: 0009j
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-05 07:32:12.364201
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009j"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
