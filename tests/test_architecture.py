@@ -91,3 +91,26 @@ def test_listing_plans_and_the_audit_load_no_frame_library(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("loaded:"), done.stdout
+
+
+def test_a_scenario_list_loads_no_forecasting_or_chart_library(tmp_path: Path) -> None:
+    """`scenario list` reads scenarios: importing one name of the demand engine (the hierarchy's
+    id separator, for scope) once loaded statsforecast and cost three seconds."""
+    heavy = ["statsforecast", "hierarchicalforecast", "matplotlib"]
+    probe = (
+        "import sys\n"
+        "from oneplan.cli.main import app\n"
+        "try:\n"
+        "    app(['scenario', 'list'])\n"
+        "except SystemExit as end:\n"
+        "    assert not end.code, end.code\n"
+        f"print('loaded:', ','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    env = {**os.environ, "ONEPLAN_DATABASE_URL": f"sqlite:///{tmp_path / 'oneplan.db'}"}
+    oneplan_command = Path(sys.executable).with_name("oneplan")
+    subprocess.run([oneplan_command, "scenario", "create", "probe"], env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("loaded:"), done.stdout

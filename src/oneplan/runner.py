@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from oneplan.db.session import unit_of_work
 from oneplan.services.actor import Actor
@@ -24,18 +25,44 @@ Output = TypeVar("Output")
 Stored = TypeVar("Stored")
 
 
+class PhaseWatch(Protocol):
+    """Told of each phase as it begins (a job worker reports progress and stops a cancelled
+    job there); raising stops the run before that phase."""
+
+    def entering(self, phase: str) -> None:
+        """Before ``load`` and ``compute``, outside any transaction."""
+
+    def storing(self, session: Session) -> None:
+        """Inside the store's write transaction, before the store: what it writes commits or
+        rolls back with the store."""
+
+
 @overload
-def run_phased(engine: sa.Engine, run: PhasedRun[Inputs, Output, Stored]) -> Stored: ...
+def run_phased(
+    engine: sa.Engine, run: PhasedRun[Inputs, Output, Stored], watch: PhaseWatch | None = None
+) -> Stored: ...
 @overload
-def run_phased(engine: sa.Engine, run: ReadRun[Inputs, Output]) -> Output: ...
-def run_phased(engine: sa.Engine, run: PhasedRun[Any, Any, Any] | ReadRun[Any, Any]) -> Any:
+def run_phased(
+    engine: sa.Engine, run: ReadRun[Inputs, Output], watch: PhaseWatch | None = None
+) -> Output: ...
+def run_phased(
+    engine: sa.Engine,
+    run: PhasedRun[Any, Any, Any] | ReadRun[Any, Any],
+    watch: PhaseWatch | None = None,
+) -> Any:
     """Run a service's phases, each in the transaction it needs."""
+    if watch is not None:
+        watch.entering("load")
     with unit_of_work(engine, write=False) as session:
         inputs = run.load(session)
+    if watch is not None:
+        watch.entering("compute")
     output = run.compute(inputs)
     if isinstance(run, ReadRun):
         return output
     with unit_of_work(engine, write=True) as session:
+        if watch is not None:
+            watch.storing(session)
         return run.store(session, output)
 
 

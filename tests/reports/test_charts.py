@@ -103,3 +103,19 @@ def test_scenario_chart_widens_with_each_scenario() -> None:
     assert _size(charts.scenario_chart(more))[0] > base_only[0]
     no_figures = frame[frame["kpi"] == "top bottleneck"]
     assert _size(charts.scenario_chart(no_figures)) == (660, 220)
+
+
+def test_the_scenario_chart_shows_margin_when_the_comparison_has_it() -> None:
+    """A scenario that sells more costs more: on margin it is green, not red."""
+    frame = pd.DataFrame(
+        {
+            "kpi": ["total cost", "gross margin", "service level on time"],
+            "base": [14.3e6, 10.7e6, 0.995],
+            "demand +10%": [15.8e6, 11.8e6, 0.994],
+        }
+    )
+    margin_only = frame[frame["kpi"] != "total cost"]
+    assert charts.scenario_chart(frame) == charts.scenario_chart(margin_only)
+    assert charts.scenario_chart(frame) != charts.scenario_chart(
+        frame[frame["kpi"] != "gross margin"]
+    )

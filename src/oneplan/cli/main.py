@@ -13,6 +13,7 @@ from oneplan.cli import (
     data,
     demand,
     finance,
+    jobs,
     plan,
     report,
     scenario,
@@ -44,6 +45,7 @@ scenario.register(app)
 report.register(app)
 audit.register(app)
 users.register(app)
+jobs.register(app)
 serve.register(app)
 
 

@@ -25,6 +25,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-01)?$")
 #: beyond any real plan, so that a typing slip or 1e308 is refused at the boundary instead of
 #: planned, and every sum of such amounts stays finite.
 LARGEST_AMOUNT = 1e12
+#: Joins an item and its location into one series id ("ITEM|LOCATION"): the demand hierarchy's
+#: bottom level and the scope of a grant read it; codes must not contain it.
+ID_SEPARATOR = "|"
 
 
 def parse_month(text: Any) -> pd.Timestamp | None:

@@ -211,38 +211,57 @@ def issues_chart(issues: pd.DataFrame, currency: str = "", top: int = 10) -> byt
     return png(drawing)
 
 
-def scenario_chart(scenarios: pd.DataFrame, currency: str = "") -> bytes:
-    """Total cost against the base plan and on-time service of each scenario, side by side.
+def change_colours(change: np.ndarray, *, more_is_better: bool) -> list[str]:
+    """A bar colour per plan's change against the first (the base, grey): green where the plan
+    is better off, red where worse, grey where unchanged.
 
-    scenarios: ``kpi`` then a column per plan (``base`` first), with the rows ``total cost``
-    and ``service level on time`` (a share); other rows are ignored. The cost panel shows each
-    plan's change against the base, so 13.6 M and 13.9 M do not look alike.
+    >>> change_colours(np.array([0.0, 5.0, -2.0, 0.0]), more_is_better=True) == [
+    ...     BUDGET_COLOUR, UP_COLOUR, DOWN_COLOUR, BUDGET_COLOUR]
+    True
+    >>> change_colours(np.array([0.0, 5.0]), more_is_better=False)[1] == DOWN_COLOUR
+    True
+    """
+    better = change > 0 if more_is_better else change < 0
+    return [
+        BUDGET_COLOUR if i == 0 or c == 0 else (UP_COLOUR if up else DOWN_COLOUR)
+        for i, (c, up) in enumerate(zip(change, better, strict=True))
+    ]
+
+
+def scenario_chart(scenarios: pd.DataFrame, currency: str = "") -> bytes:
+    """Gross margin (else total cost) against the base plan and on-time service of each
+    scenario, side by side.
+
+    scenarios: ``kpi`` then a column per plan (``base`` first), with the rows ``gross margin``
+    or ``total cost``, and ``service level on time`` (a share); other rows are ignored. The
+    money panel shows each plan's change against the base, so 13.6 M and 13.9 M do not look
+    alike, green where the plan is better off and red where worse: more margin is better, more
+    cost is worse. Margin comes first because cost rises with every unit sold, so a scenario
+    that sells more would look bad on cost alone.
 
     >>> frame = pd.DataFrame({"kpi": ["total cost", "service level on time"],
     ...     "base": [100.0, 0.9], "second shift": [120.0, 0.97]})
     >>> scenario_chart(frame)[:4] == b"\\x89PNG"
     True
     """
-    title = "Scenarios: total cost and service level"
     table = scenarios.set_index("kpi") if "kpi" in scenarios else scenarios
-    wanted = ["total cost", "service level on time"]
-    if not len(table.columns) or not table.index.isin(wanted).any():
+    figures = table.reindex(["gross margin", "total cost", "service level on time"])
+    figures = figures.apply(pd.to_numeric, errors="coerce").astype(float)
+    money = "gross margin" if figures.loc["gross margin"].notna().any() else "total cost"
+    title = f"Scenarios: {money} and service level"
+    if not len(table.columns) or figures.isna().all().all():
         return no_data(title)
-    figures = table.reindex(wanted).apply(pd.to_numeric, errors="coerce").astype(float)
     plans = [str(c) for c in figures.columns]
     colours = [BUDGET_COLOUR if p == "base" else PLAN_COLOUR for p in plans]
     drawing = figure(max(8.0, 1.2 * len(plans) + 4.0), 3.8)
     cost_axes, service_axes = drawing.subplots(1, 2)
     at = np.arange(len(plans))
-    cost = figures.loc["total cost"].to_numpy(float)
+    cost = figures.loc[money].to_numpy(float)
     service = figures.loc["service level on time"].to_numpy(float)
     base = cost[0] if np.isfinite(cost[0]) else 0.0
     change = np.nan_to_num(cost - base)
-    change_colours = [
-        BUDGET_COLOUR if i == 0 else (DOWN_COLOUR if c > 0 else UP_COLOUR)
-        for i, c in enumerate(change)
-    ]
-    bars = cost_axes.bar(at, change, 0.6, color=change_colours)
+    colours_of_change = change_colours(change, more_is_better=money == "gross margin")
+    bars = cost_axes.bar(at, change, 0.6, color=colours_of_change)
     cost_labels = [
         "-" if np.isnan(c) else (short(c) if i == 0 else f"{short(c)}\n({signed_short(d)})")
         for i, (c, d) in enumerate(zip(cost, change, strict=True))
@@ -253,7 +272,8 @@ def scenario_chart(scenarios: pd.DataFrame, currency: str = "") -> bytes:
         lambda value, _: tick(value) if value <= 0 else f"+{tick(value)}"
     )
     cost_axes.set_title(
-        "Total cost, change against base" + (f" ({currency})" if currency else ""), fontsize=10
+        f"{money.capitalize()}, change against base" + (f" ({currency})" if currency else ""),
+        fontsize=10,
     )
     bars = service_axes.bar(at, np.nan_to_num(service), 0.6, color=colours)
     service_labels = ["-" if np.isnan(s) else f"{s:.1%}" for s in service]

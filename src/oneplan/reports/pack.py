@@ -58,7 +58,7 @@ CHARTS = {
     "bridge": ("Revenue bridge", "Bridge"),
     "margin_bridge": ("Gross margin bridge", "Bridge"),
     "issues": ("Top issues", "Issues"),
-    "scenarios": ("Scenarios: total cost and service level", "Scenarios"),
+    "scenarios": ("Scenarios: gross margin and service level", "Scenarios"),
     "families": ("Demand by family against budget and last year", "Families"),
     "service": ("Inventory and service", "Inventory and service"),
 }

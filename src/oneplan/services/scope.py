@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from oneplan.engines.demand.hierarchy import ID_SEPARATOR
+from oneplan.engines.frames import ID_SEPARATOR
 from oneplan.services.permissions import WHOLE, Target
 
 #: The master-data tables `targets_of` looks codes up in.

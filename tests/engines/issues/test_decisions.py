@@ -84,7 +84,8 @@ def test_rows_become_one_decision_per_resource_and_family(issues: pd.DataFrame) 
     # The revenue gap (500) and the margin gap (150) price one shortfall: the larger counts.
     budget = got.loc["budget|F|"]
     assert budget["money"] == 500.0 and budget["rows"] == 2
-    assert budget["cause"] == "revenue 500 below budget, margin 150; largest effect: volume -300"
+    # the effect summed over both months, as the money is
+    assert budget["cause"] == "revenue 500 below budget, margin 150; largest effect: volume -500"
     opening = got.loc["opening|F|"]
     assert opening["decision"] == "expedite F stock for 2027-01 or accept lower service"
     assert (

@@ -391,3 +391,32 @@ def test_a_dip_under_safety_stock_at_the_horizon_end_is_marked_not_a_decision(
     assert "end of horizon" not in set(one["note"])  # A's dip starts two months before the end
     zero = issue_list(**{**plan, "inventory": inventory}, horizon_end_months=0)
     assert set(zero["note"]) == {""}
+
+
+def test_a_run_of_months_below_budget_names_its_largest_effect_over_the_run(
+    plan: dict[str, Any],
+) -> None:
+    """Three months in a row below budget are one issue: January alone is mostly volume, the
+    three months together mostly price, and the issue says price (the first month's cause
+    stood for the whole run before)."""
+    variance = pd.DataFrame(
+        {
+            "family": "F",
+            "period": ["2027-01", "2027-02", "2027-03", "2027-05"],
+            "budget_volume": 100.0,
+            "plan_volume": 90.0,
+            "revenue_variance": [-1000.0, -700.0, -700.0, -50.0],
+            "volume_effect": [-900.0, -100.0, -100.0, -10.0],
+            "mix_effect": [-100.0, 0.0, 0.0, 0.0],
+            "price_effect": [0.0, -600.0, -600.0, -40.0],
+            "margin_variance": [0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    gaps = issue_list(**{**plan, "variance": variance})
+    revenue = gaps[gaps["kind"] == "revenue_gap"].sort_values("period")
+    assert revenue["periods"].tolist() == [3, 1]
+    assert revenue["money"].tolist() == pytest.approx([2400.0, 50.0])
+    assert revenue["cause"].tolist() == [
+        "largest effect: price -1,200",
+        "largest effect: price -40",
+    ]

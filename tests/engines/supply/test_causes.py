@@ -161,3 +161,19 @@ def test_an_item_nobody_supplies_here_has_no_source() -> None:
     found = solve_supply(problem_from_tables(network(), MONTHS)).unmet_demand
     b = found[found["item"] == "B"].iloc[0]
     assert b["cause"] == "no supply source" and pd.isna(b["resource"])
+
+
+def test_a_minimum_binds_from_the_first_month_supply_can_reach_it() -> None:
+    """D must hold 15 of A; in January only its opening 10 (less demand) can be there, since
+    the lane from P takes a month. The plan breaks no limit for it (it used to relax January's
+    minimum at the relaxation penalty, which made up most of a large company's plan cost) and
+    holds the minimum from February."""
+    tables = network()
+    tables["inventory_policies"] = pd.DataFrame(
+        {"item": ["A"], "location": ["D"], "method": "fixed", "min_inventory": [15.0]}
+    )
+    plan = solve_supply(problem_from_tables(tables, MONTHS))
+    assert plan.status == "optimal"
+    assert plan.relaxations.empty
+    a = plan.plan[(plan.plan["item"] == "A") & (plan.plan["location"] == "D")]
+    assert a["end_inventory"].tolist()[1:] == pytest.approx([15.0, 15.0])

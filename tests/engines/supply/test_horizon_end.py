@@ -1,4 +1,4 @@
-"""Backlog still open at the horizon end is valued as lost, so the least-cost plan makes it.
+"""At the horizon end open orders and safety stock are valued as if the plan went on.
 
 One item on one press (1 hour a unit); demand 50 / 50 / 150 over three months; material 10,
 holding 1 and backlog 2 per unit per month. Valuing an open order at one month of backlog
@@ -109,3 +109,20 @@ def test_margin_adds_the_lost_sales_cost_to_the_price_never_earned() -> None:
     plan = solve_supply(problem_from_tables(tables, MONTHS), objective="margin")
     revenue = 25.0 * 210
     assert plan.objective_value == pytest.approx(revenue - (10 * 210 + 60 + 5 * 40))
+
+
+def test_safety_stock_is_kept_in_the_last_month_when_capacity_allows() -> None:
+    """A safety stock of 40 with ample capacity: the plan keeps it to the horizon's end.
+
+    Priced at a month's backlog cost (2) alone, the last month's 40 units were cheaper short
+    than made (10 each), and the plan ran its stock down to nothing in March."""
+    tables = press_tables(400.0, lost_sales_cost=30.0, price=None)
+    tables["inventory_policies"] = pd.DataFrame(
+        {"item": ["A"], "location": "P", "method": "fixed", "safety_stock": 40.0}
+    )
+    plan = solve_supply(problem_from_tables(tables, MONTHS))
+    assert plan.status == "optimal"
+    a = plan.plan
+    assert a["end_inventory"].tolist() == pytest.approx([40.0, 40.0, 40.0])
+    assert a["safety_stock_shortfall"].sum() == pytest.approx(0.0)
+    assert plan.total_cost == pytest.approx(10 * (250 + 40) + 1 * 40 * 3)

@@ -70,3 +70,17 @@ def test_demand_that_cannot_wait_nor_be_lost_breaks_a_limit_and_says_so() -> Non
     plan = solve_supply(problem_from_tables(tables(None, max_backlog_periods=0.0), MONTHS))
     assert plan.plan["lost_sales"].max() < 1e-9
     assert plan.relaxations["relaxed_by"].sum() == pytest.approx(30.0)
+
+
+def test_no_sale_is_lost_that_nobody_ordered() -> None:
+    """A minimum of 100 the press cannot reach in January (60 hours, 50 ordered): the plan
+    breaks the minimum and says so. It used to 'lose' sales beyond the orders while still
+    owing them all, at 30 a unit, to lift its stock to the minimum for free of capacity."""
+    found = tables(30.0, method="fixed", min_inventory=100.0)
+    plan = solve_supply(problem_from_tables(found, MONTHS[:1]))
+    a = plan.plan.iloc[0]
+    assert a["lost_sales"] + a["backlog"] <= a["demand"] + 1e-6
+    # A minimum is a hard limit: the 60 made stay on the shelf and the orders wait.
+    assert a["end_inventory"] == pytest.approx(60.0)
+    assert plan.relaxations["constraint"].tolist() == ["min_inventory"]
+    assert plan.relaxations["relaxed_by"].tolist() == pytest.approx([40.0])

@@ -129,14 +129,34 @@ def test_red_tomato_integer_workforce_cost_and_plan() -> None:
     plan = solve_supply(problem_from_tables(red_tomato_tables()), integer_workforce=True)
     assert plan.status == "optimal"
     assert round(plan.objective_value, 2) == 422_660.00
-    crew = plan.workforce
-    assert crew["workforce"].tolist() == pytest.approx([64] * 6)
-    assert crew["layoffs"].tolist() == pytest.approx([16, 0, 0, 0, 0, 0])
-    rows = plan.plan
-    assert rows["production"].tolist() == pytest.approx([2560] * 6)
-    assert rows["end_inventory"].tolist() == pytest.approx([1960, 1520, 880, 0, 140, 500])
-    assert rows["backlog"].tolist() == pytest.approx([0, 0, 0, 220, 0, 0])
-    assert rows["subcontract"].tolist() == pytest.approx([0, 0, 0, 140, 0, 0])
+    # Whole workers make a tie: keeping the 65th worker to March and subcontracting 120 tools
+    # less in April costs the same $422,660. Either optimum may come back from the solver.
+    published = {
+        "workforce": [64] * 6,
+        "layoffs": [16, 0, 0, 0, 0, 0],
+        "production": [2560] * 6,
+        "end_inventory": [1960, 1520, 880, 0, 140, 500],
+        "backlog": [0, 0, 0, 220, 0, 0],
+        "subcontract": [0, 0, 0, 140, 0, 0],
+    }
+    tied = {
+        "workforce": [65, 65, 65, 64, 64, 64],
+        "layoffs": [15, 0, 0, 1, 0, 0],
+        "production": [2600, 2600, 2600, 2560, 2560, 2560],
+        "end_inventory": [2000, 1600, 1000, 0, 140, 500],
+        "backlog": [0, 0, 0, 220, 0, 0],
+        "subcontract": [0, 0, 0, 20, 0, 0],
+    }
+    got = {
+        **{k: plan.workforce[k].tolist() for k in ("workforce", "layoffs")},
+        **{k: plan.plan[k].tolist() for k in ("production", "end_inventory", "backlog")},
+        "subcontract": plan.plan["subcontract"].tolist(),
+    }
+    flat = [float(v) for key in published for v in got[key]]
+    assert flat in (
+        pytest.approx([float(v) for key in published for v in published[key]]),
+        pytest.approx([float(v) for key in published for v in tied[key]]),
+    )
 
 
 def test_red_tomato_margin_at_forty_dollars() -> None:

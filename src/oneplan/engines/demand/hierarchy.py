@@ -17,10 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from oneplan.engines.frames import require_columns
+from oneplan.engines.frames import ID_SEPARATOR, require_columns
 from oneplan.errors import InputError
 
-ID_SEPARATOR = "|"
 # Aggregate levels, top first; each names the bottom columns that identify its nodes.
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "total": (),

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from oneplan.choices import OverrideKind, OverrideLevel, values
-from oneplan.engines.demand.hierarchy import ID_SEPARATOR
-from oneplan.engines.frames import LARGEST_AMOUNT, did_you_mean, parse_month
+from oneplan.engines.frames import ID_SEPARATOR, LARGEST_AMOUNT, did_you_mean, parse_month
 from oneplan.errors import Problem
 
 #: An override as the demand step reads it.

@@ -220,6 +220,20 @@ def _inventory_issues(stock: pd.DataFrame, prices: pd.DataFrame | None) -> list[
     ]
 
 
+def _gap_runs(variance: pd.DataFrame, below: pd.Series) -> pd.Series:
+    """A number per run of consecutive months of one family below budget (as `_merge_runs`
+    merges them); every other month is a run of its own."""
+    order = variance.assign(_below=below).sort_values(["family", "period"])
+    month = order["period"].dt.year * 12 + order["period"].dt.month
+    new = (
+        (order["family"] != order["family"].shift())
+        | (month.diff() != 1)
+        | ~order["_below"]
+        | ~order["_below"].shift(fill_value=False).astype(bool)
+    )
+    return pd.Series(new.cumsum().reindex(variance.index))
+
+
 def _budget_issues(variance: pd.DataFrame) -> list[pd.DataFrame]:
     """Revenue and margin below budget per family and month, with the largest effect named."""
     out = []
@@ -235,6 +249,9 @@ def _budget_issues(variance: pd.DataFrame) -> list[pd.DataFrame]:
         cause = pd.Series("plan below budget", index=variance.index, dtype=object)
         if effects and len(variance):
             values = variance[effects].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+            # Months in a row below budget become one issue: name the effect largest over the
+            # whole run, not the first month's.
+            values = values.groupby(_gap_runs(variance, gap > TOLERANCE)).transform("sum")
             names = values.idxmin(axis=1).str.removeprefix(prefix).str.removesuffix("_effect")
             cause = "largest effect: " + names + " " + _text(values.min(axis=1), "{:,.0f}")
         short = (variance["budget_volume"] - variance["plan_volume"]).clip(lower=0)

@@ -127,6 +127,36 @@ def unserved_at_end_cost(p: SupplyProblem, objective: Objective = "cost") -> np.
     return np.asarray(np.where(np.isnan(lost), fallback, lost), float)
 
 
+def first_supply_period(p: SupplyProblem) -> np.ndarray:
+    """Per node, the first period anything made, subcontracted or shipped can reach it: the
+    first period it may make or subcontract, else the earliest arrival over its lanes from a
+    node that can be supplied (n_periods: never within the horizon).
+
+    >>> import pandas as pd
+    >>> from oneplan.engines.supply.problem import problem_from_tables
+    >>> tables = {"demand": pd.DataFrame({"item": ["A"], "location": "D", "period": "2027-01",
+    ...     "quantity": 1.0}), "routings": pd.DataFrame({"item": ["A"], "location": "P",
+    ...     "resource": "M", "usage_per_unit": 1.0}), "resources": pd.DataFrame({"code": ["M"],
+    ...     "kind": "machine", "location": "P", "capacity_per_period": 10.0}),
+    ...     "lanes": pd.DataFrame({"from_location": ["P"], "to_location": "D",
+    ...     "lead_time_periods": [1], "cost_per_unit": 0.0})}
+    >>> p = problem_from_tables(tables, ["2027-01", "2027-02"])
+    >>> dict(zip(p.node_location, first_supply_period(p).tolist()))
+    {'D': 1, 'P': 0}
+    """
+    never = p.n_periods
+    can = p.producible[:, None] | (np.broadcast_to(p.subcontract_limit, (p.n_nodes, never)) > 0)
+    first = np.where(can.any(axis=1), np.argmax(can, axis=1), never).astype(np.int64)
+    for _ in range(p.n_nodes):  # one pass per echelon of the network, never per item
+        reach = first[p.arc_from] + p.arc_lead.astype(np.int64)
+        nearer = first.copy()
+        np.minimum.at(nearer, p.arc_to, reach)
+        if (nearer == first).all():
+            break
+        first = nearer
+    return np.minimum(first, never)
+
+
 def build_model(
     p: SupplyProblem,
     *,
@@ -170,6 +200,7 @@ def build_model(
     lost = b.add_columns(
         "lost_sales", grid, cost=lost_cost, upper=np.where(lost_allowed, p.demand, 0.0)
     )
+    _owed_or_lost(m, backlog, lost)
     arcs = p.arc_from.size
     arrival = t[None, :] + p.arc_lead[:, None]
     ship = b.add_columns(
@@ -197,7 +228,11 @@ def build_model(
 
     _resources(m, integer_workforce)
 
-    ss_penalty = np.maximum(p.backlog_cost, p.holding_cost)
+    ss_penalty = np.maximum(p.backlog_cost, p.holding_cost).astype(float)
+    # Stock short of its safety stock at the horizon end is rebuilt the month after at the cost
+    # to make it; priced at a month's backlog cost alone, a plan runs its stock down in the last
+    # months because nothing inside the horizon needs it any more.
+    ss_penalty[:, -1] += np.nan_to_num(make_cost[:, -1]) if t_len else 0.0
     _soft(
         m,
         "safety_stock",
@@ -208,8 +243,17 @@ def build_model(
         penalty=ss_penalty,
         relaxation=False,
     )
+    # A minimum binds from the first month supply can reach the stock point: before it only the
+    # opening stock can meet it, and no plan could do better than what the data allows.
+    reachable = t[None, :] >= first_supply_period(p)[:, None]
     _soft(
-        m, "min_inventory", inv, p.min_inventory > 0, p.min_inventory, lower=True, penalty=penalty
+        m,
+        "min_inventory",
+        inv,
+        (p.min_inventory > 0) & reachable,
+        p.min_inventory,
+        lower=True,
+        penalty=penalty,
     )
     _soft(
         m,
@@ -236,6 +280,26 @@ def build_model(
     if p.zero_ending_backlog:
         _soft(m, "ending_backlog", backlog, last, np.zeros(grid), lower=False, penalty=penalty)
     return m
+
+
+def _owed_or_lost(m: SupplyModel, backlog: Block, lost: Block) -> None:
+    """What a month ends owing or has lost is at most what was owed before it plus its demand:
+    backlog[t] + lost[t] - backlog[t-1] <= demand[t]. Without it a plan could "lose" sales
+    nobody ordered while still owing every order, and so raise its stock for free of the
+    capacity it lacks. Rows only for stock points with demand or an opening backlog."""
+    p, b = m.problem, m.builder
+    t_len = p.n_periods
+    nodes = np.flatnonzero((p.demand.sum(axis=1) > 0) | (p.start_backlog > 0))
+    if nodes.size == 0 or t_len == 0:
+        return
+    limit = p.demand[nodes].copy()
+    limit[:, 0] += p.start_backlog[nodes]
+    rows = b.add_rows("owed_or_lost", (nodes.size, t_len), upper=limit)
+    local = np.arange(rows.size)
+    for column in (backlog, lost):
+        b.add_terms(rows, local, column.index()[nodes].ravel(), 1.0)
+    earlier = (np.arange(nodes.size)[:, None] * t_len + np.arange(1, t_len)[None, :]).ravel()
+    b.add_terms(rows, earlier, backlog.index()[nodes][:, :-1].ravel(), -1.0)
 
 
 def _resources(m: SupplyModel, integer_workforce: bool) -> None:

@@ -2,7 +2,8 @@
 
 A step is a service run (`PhasedRun` or `ReadRun`) built for an actor and the cycle's request,
 and the figures it reports. The registry returns data; front ends render it and
-`oneplan.runner.run_cycle` runs it. The services never import this module.
+`oneplan.runner.run_cycle` runs it. Of the services, only the job kinds
+(`oneplan.services.jobs.kinds`) import it: a job runs these steps.
 """
 
 from __future__ import annotations

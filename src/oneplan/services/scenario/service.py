@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +27,6 @@ from oneplan.db.plans import PlanVersion
 from oneplan.db.scenarios import Scenario, ScenarioAssumption
 from oneplan.engines.frames import plan_calendar
 from oneplan.engines.kpi import finance_summary
-from oneplan.engines.pipeline.scenario import (
-    FINANCE_FRAMES,
-    ScenarioPlan,
-    attribute_kpis,
-    plan_scenario,
-)
 from oneplan.engines.scenario.assumptions import COLUMNS, check_assumptions
 from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.actor import Actor
@@ -51,6 +45,9 @@ from oneplan.services.supply.schemas import SupplyOptions
 from oneplan.services.supply.service import PLAN_TABLES, DemandSource, resolve_demand
 from oneplan.services.versioning import check_version
 from oneplan.services.versions.store import content_hash, store_version
+
+if TYPE_CHECKING:  # the pipeline loads the solver: imported where a scenario is planned
+    from oneplan.engines.pipeline.scenario import ScenarioPlan
 
 KIND = "scenario"
 #: Tables read besides the supply plan's: the assumptions' targets and the financial plan's.
@@ -359,6 +356,8 @@ def load_scenario_inputs(session: Session, name: str) -> ScenarioInputs:
 def _plan(
     inputs: ScenarioInputs, assumptions: pd.DataFrame, options: SupplyOptions
 ) -> ScenarioPlan:
+    from oneplan.engines.pipeline.scenario import plan_scenario
+
     return plan_scenario(
         inputs.tables,
         inputs.source.demand,
@@ -411,6 +410,8 @@ def store_scenario_run(
     )
     if "item_costs" in planned.tables:  # the finance step values an adopted scenario on them
         frames["item_costs"] = planned.tables["item_costs"]
+    from oneplan.engines.pipeline.scenario import FINANCE_FRAMES
+
     frames.update({k: planned.finance[k] for k in FINANCE_FRAMES if k in planned.finance})
     summary = {
         **supply.summary,
@@ -477,6 +478,8 @@ def explain_run(
     chosen = options or SupplyOptions()
 
     def compute(inputs: ScenarioInputs) -> pd.DataFrame:
+        from oneplan.engines.pipeline.scenario import attribute_kpis
+
         return attribute_kpis(
             inputs.tables,
             inputs.source.demand,

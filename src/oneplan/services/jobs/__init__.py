@@ -1,0 +1,1 @@
+"""Jobs: long runs asked for now and run by a worker, followed, cancellable and never lost."""
