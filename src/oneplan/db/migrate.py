@@ -6,6 +6,7 @@ it) reads the revision with one query, so commands start fast.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,9 @@ def current_revision(engine: sa.Engine) -> str | None:
 
 
 def head_revision() -> str:
-    """The newest migration's revision: the migration files are numbered as their revisions
-    (``0005_...py`` is revision ``0005``), each revising the one before."""
-    numbers = [p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py")]
-    return max(numbers)
+    """The newest migration's revision: the migration files are numbered in order (``0005_...py``),
+    each revising the one before; the revision is read from the newest file's
+    ``revision: str = "..."`` line, as a revision may carry a letter after its number."""
+    newest = max((MIGRATIONS / "versions").glob("[0-9]*_*.py"), key=lambda p: p.name)
+    found = re.search(r'^revision: str = "([^"]+)"', newest.read_text(), re.MULTILINE)
+    return found.group(1) if found else newest.name.split("_", 1)[0]
