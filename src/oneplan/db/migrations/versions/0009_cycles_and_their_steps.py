@@ -34,7 +34,8 @@ def upgrade() -> None:
             "snapshot_version_id",
             sa.Integer(),
             nullable=True,
-            comment="The plan released in this cycle, kept when the next cycle opens: what accuracy and adherence are measured against",
+            comment="The plan released in this cycle, kept when the next cycle opens: what "
+            "accuracy and adherence are measured against",
         ),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("opened_by", sa.String(length=100), nullable=False),
@@ -150,7 +151,8 @@ def upgrade() -> None:
             comment="Raised by every move: a stale move is refused",
         ),
         sa.CheckConstraint(
-            "name IN ('gather_data', 'demand_review', 'supply_review', 'pre_sop', 'executive_meeting', 'release')",
+            "name IN ('gather_data', 'demand_review', 'supply_review', 'pre_sop', "
+            "'executive_meeting', 'release')",
             name=op.f("ck_cycle_steps_name_valid"),
         ),
         sa.CheckConstraint(
