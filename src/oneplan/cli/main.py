@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from oneplan import __version__
-from oneplan.cli import audit, data, demand, finance, plan, report, scenario, supply, users
+from oneplan.cli import audit, cycle, data, demand, finance, plan, report, scenario, supply, users
 from oneplan.cli.common import console, database, handle_errors, local_actor, say, settings
 from oneplan.cli.render import figure, table
 
@@ -20,10 +20,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_markup_mode=None)
 cycle_app = typer.Typer(
-    help="The S&OP cycle and its steps.", no_args_is_help=True, rich_markup_mode=None
+    help="The S&OP cycle: open a month, sign its steps off, run the planning steps.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
+cycle.register(app, cycle_app)
 data.register(app)
 demand.register(app)
 supply.register(app)
@@ -68,7 +71,7 @@ def db_current() -> None:
 
 @cycle_app.command("steps")
 def cycle_steps() -> None:
-    """List the cycle's steps in order."""
+    """List the planning steps `cycle run` runs, in order."""
     from oneplan.services.cycle.steps import STEPS
 
     for step in STEPS:
