@@ -94,6 +94,10 @@ def test_a_stale_or_unknown_move_is_refused() -> None:
     assert run("cycle", "approve", "lunch")[0] == 2
     code, out = run("cycle", "reopen", "gather_data")
     assert code == 2 and "--reason" in out
+    code, out = run("cycle", "assign", "demand_review", "--user", "dora", "--due", "2027-03-10")
+    assert code == 0 and "submitted by dora, due 2027-03-10" in out
+    code, out = run("cycle", "assign", "gather_data", "--user", "")
+    assert code == 4 and "locked" in out
 
 
 def test_the_decision_log() -> None:

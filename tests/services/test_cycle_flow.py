@@ -21,14 +21,14 @@ from oneplan.services.actor import Actor
 from oneplan.services.audit.service import events
 from oneplan.services.audit.verify import verify_chain
 from oneplan.services.cycle.decisions import add_decision, close_decision, list_decisions
-from oneplan.services.cycle.service import (
+from oneplan.services.cycle.moves import (
     approve_step,
-    cycle_status,
-    open_cycle,
+    assign_step,
     reject_step,
     reopen_step,
     submit_step,
 )
+from oneplan.services.cycle.service import cycle_status, open_cycle
 from oneplan.services.permissions import Grant, Role
 from oneplan.services.users.service import create_user
 from oneplan.services.versions.store import save_version
@@ -338,6 +338,33 @@ def test_only_an_approver_reopens(engine: sa.Engine) -> None:
     with pytest.raises(PermissionDenied, match="may not reopen the gather data"):
         act(engine, reopen_step, DORA, "gather_data", "one more file")
     assert act(engine, reopen_step, SAM, "gather_data", "one more file")[0].state == "in_progress"
+
+
+def test_a_step_is_given_to_one_person_and_is_locked_once_signed_off(engine: sa.Engine) -> None:
+    dan = person("dan", Role.demand_planner)
+    with_users(engine, DORA, SAM, EXA, dan)
+    act(engine, open_cycle, DORA, "2027-03")
+    with pytest.raises(Conflict, match="sam does not hold the role demand_planner"):
+        act(engine, assign_step, DORA, "demand_review", owner_user="sam")
+    with pytest.raises(NotFound, match="no user 'nobody'"):
+        act(engine, assign_step, DORA, "demand_review", owner_user="nobody")
+    with pytest.raises(PermissionDenied, match="may not plan the steps"):
+        act(engine, assign_step, SAM, "demand_review", owner_user="dan")
+    moved = act(
+        engine, assign_step, DORA, "demand_review", owner_user="dan", due_on=date(2027, 3, 9)
+    )
+    assert (moved.owner_user, moved.due_on, moved.state) == ("dan", date(2027, 3, 9), "not_started")
+    act(engine, submit_step, DORA, "gather_data")
+    act(engine, approve_step, SAM, "gather_data")
+    with pytest.raises(PermissionDenied, match="it is dan's to submit"):
+        act(engine, submit_step, DORA, "demand_review")
+    act(engine, submit_step, dan, "demand_review")
+    act(engine, approve_step, EXA, "demand_review")
+    with pytest.raises(Conflict, match="is approved and locked"):
+        act(engine, assign_step, DORA, "demand_review", owner_user="")
+    with unit_of_work(engine, write=False) as session:
+        [event] = events(session, ADMIN, action="cycle.step.assign")
+    assert event.detail["owner_user"] == {"from": None, "to": "dan"}
 
 
 # --- the executive meeting's plan ------------------------------------------------------------

@@ -154,7 +154,7 @@ def submit_command(
     expect: Expect = None,
 ) -> None:
     """Submit a step for approval (its owner); the previous step must be approved."""
-    from oneplan.services.cycle.service import submit_step
+    from oneplan.services.cycle.moves import submit_step
 
     moved = _write(
         lambda session: submit_step(
@@ -172,7 +172,7 @@ def submit_command(
 @handle_errors
 def approve_command(step: Step, month: Month = None, expect: Expect = None) -> None:
     """Approve a submitted step (an approver, never its submitter); it is then locked."""
-    from oneplan.services.cycle.service import approve_step
+    from oneplan.services.cycle.moves import approve_step
 
     moved = _write(
         lambda session: approve_step(
@@ -185,7 +185,7 @@ def approve_command(step: Step, month: Month = None, expect: Expect = None) -> N
 @handle_errors
 def reject_command(step: Step, reason: Reason, month: Month = None, expect: Expect = None) -> None:
     """Send a submitted step back to its submitter with the reason."""
-    from oneplan.services.cycle.service import reject_step
+    from oneplan.services.cycle.moves import reject_step
 
     moved = _write(
         lambda session: reject_step(
@@ -198,7 +198,7 @@ def reject_command(step: Step, reason: Reason, month: Month = None, expect: Expe
 @handle_errors
 def reopen_command(step: Step, reason: Reason, month: Month = None, expect: Expect = None) -> None:
     """Unlock an approved step; the later steps that had started return to in progress."""
-    from oneplan.services.cycle.service import reopen_step
+    from oneplan.services.cycle.moves import reopen_step
 
     moved = _write(
         lambda session: reopen_step(
@@ -208,6 +208,37 @@ def reopen_command(step: Step, reason: Reason, month: Month = None, expect: Expe
     _step_line(moved[0])
     for later in moved[1:]:
         say(f"{later.title} returns to {later.state}")
+
+
+@handle_errors
+def assign_command(
+    step: Step,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help='The one person who submits it; "": anyone with the role.'),
+    ] = None,
+    due: Annotated[
+        datetime | None, typer.Option("--due", formats=["%Y-%m-%d"], help="New due date.")
+    ] = None,
+    month: Month = None,
+    expect: Expect = None,
+) -> None:
+    """Give a step to one person and/or move its due date (until it is signed off)."""
+    from oneplan.services.cycle.moves import assign_step
+
+    moved = _write(
+        lambda session: assign_step(
+            session,
+            local_actor(),
+            step,
+            owner_user=user,
+            due_on=None if due is None else due.date(),
+            month=month,
+            expected_version=expect,
+        )
+    )
+    who = moved.owner_user or f"anyone with the role {moved.owner_role}"
+    say(f"{moved.title} of {moved.month}: submitted by {who}, due {moved.due_on:%Y-%m-%d}", "ok:")
 
 
 @handle_errors
@@ -284,6 +315,7 @@ def register(app: typer.Typer, cycle_app: typer.Typer) -> None:
         "approve": approve_command,
         "reject": reject_command,
         "reopen": reopen_command,
+        "assign": assign_command,
     }
     for name, command in commands.items():
         cycle_app.command(name)(command)
