@@ -8,7 +8,10 @@ scores it on each held-out half, against the single statsforecast models and the
 AutoETS, DynamicOptimizedTheta and AutoCES read from the cache of ``bench/forecast_cache.py``.
 Seconds and CPU seconds (this process and its workers) are printed per set. M3 is never read.
 
-Run: ``PYTHONPATH=src:bench .venv/bin/python bench/forecast_heldout.py [--seed 0]``
+The engine's forecasts are kept under ``<cache>/engine``; ``--reuse`` scores them again without
+refitting (after more models were cached, say).
+
+Run: ``PYTHONPATH=src:bench .venv/bin/python bench/forecast_heldout.py [--seed 0] [--reuse]``
 """
 
 from __future__ import annotations
@@ -61,26 +64,37 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/fx-cache"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--reuse", action="store_true", help="score the forecasts kept by an earlier run again"
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     cached = {d.name: d for d in load(args.cache)}
     split = halves(list(cached.values()), args.seed)
+    singles = [k for k in SINGLES if all(k in d.test for d in cached.values())]
     parts: dict[str, dict[str, list[np.ndarray]]] = {}
     seconds: list[tuple[str, str, int, float, float]] = []
     for name, m, h, train, _test in competition_sets(1):
         data = cached[name]
-        methods = {k: data.test[k] for k in SINGLES if k in data.test}
+        methods = {k: data.test[k] for k in singles}
         methods["median(AutoETS,DOT,CES)"] = combine([data.test[k] for k in BAR_MEDIAN], "median")
         for label, options in ENGINE.items():
+            kept = args.cache / "engine" / f"{name} {label}.parquet".replace(" ", "_")
+            if args.reuse and kept.exists():
+                methods[label] = _matrix(pd.read_parquet(kept), data.ids, "forecast")
+                continue
             start, cpu = time.perf_counter(), cpu_seconds()
             result = forecast(
                 train, h, freq=FREQ[m], season_length=m, n_jobs=args.n_jobs, **options
             )
             wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
             seconds.append((name, label, len(data.ids), wall, cpu))
+            kept.parent.mkdir(exist_ok=True)
+            result.forecast.to_parquet(kept, index=False)
             methods[label] = _matrix(result.forecast, data.ids, "forecast")
             models = result.selection["model"].value_counts().head(2)
             print(f"{name} {label}: {wall:.1f} s; " + models.to_string().replace("\n", "; "))
+            print(f"  first reason: {result.selection['reason'].iloc[0]}")
         scored = {k: per_series(v, data.test_y, data.scale) for k, v in methods.items()}
         half_a, half_b = split[name]
         every = np.arange(len(data.ids))
