@@ -4,7 +4,7 @@ M1 (yearly, quarterly, monthly) and Tourism (yearly, quarterly, monthly) from th
 package, with the official horizons and seasonal periods. Every series weighs the same. The engine's
 choice is compared with each statsforecast model run directly with default settings and with the
 plain mean of AutoETS, AutoTheta and AutoCES. The test part is only used for scoring.
-The engine's rule was chosen on M1 alone, so only its Tourism figures here are held out;
+The engine's rule was chosen on halves of these same series, so nothing here is held out;
 ``bench/forecast_rules.py`` and ``bench/forecast_heldout.py`` give the figures that count.
 
 Run: ``.venv/bin/python bench/forecast_accuracy.py [--sample K] [--n-windows 1,2]

@@ -57,8 +57,8 @@ def models(m: int) -> dict[str, Any]:
     }
 
 
-# AutoARIMA is too slow for the engine's budget: only its test forecast is kept, for the bar.
-NO_BACKTEST = {"AutoARIMA", "AutoTheta"}
+# Too slow for the engine's budget: only their test forecasts are kept, for the bar.
+NO_BACKTEST = {"AutoARIMA", "AutoTheta", "AutoETS", "DampedETS"}
 
 
 def main() -> None:

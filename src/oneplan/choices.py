@@ -193,3 +193,34 @@ def values(choices: type[StrEnum]) -> list[str]:
     ['cost', 'margin']
     """
     return [member.value for member in choices]
+
+
+class CycleStep(StrEnum):
+    """The steps of an S&OP month, in the order they are signed off (docs/cycle.md)."""
+
+    gather_data = "gather_data"
+    demand_review = "demand_review"
+    supply_review = "supply_review"
+    pre_sop = "pre_sop"
+    executive_meeting = "executive_meeting"
+    release = "release"
+
+
+class StepState(StrEnum):
+    """Where a step of the cycle is: not_started -> in_progress -> submitted -> approved -> done;
+    a rejected step is back with its submitter."""
+
+    not_started = "not_started"
+    in_progress = "in_progress"
+    submitted = "submitted"
+    approved = "approved"
+    rejected = "rejected"
+    done = "done"
+
+
+class DecisionStatus(StrEnum):
+    """Where a decision of the executive meeting is: open until done or dropped."""
+
+    open = "open"
+    done = "done"
+    dropped = "dropped"

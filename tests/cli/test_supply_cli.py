@@ -93,7 +93,9 @@ def test_textbook_whole_workers_and_xlsx_output(red_tomato: Path, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "422,660.00 USD" in result.output
     sheets = pd.read_excel(out / "supply_plan.xlsx", sheet_name=None)
-    assert sheets["workforce_plan"]["workforce"].tolist() == pytest.approx([64.0] * 6)
+    # whole workers tie (see tests/engines/supply/test_textbook.py): either optimum, in full
+    crew = sheets["workforce_plan"]["workforce"].tolist()
+    assert crew in (pytest.approx([64.0] * 6), pytest.approx([65.0] * 3 + [64.0] * 3))
 
 
 def test_standalone_without_demand_names_the_table(red_tomato: Path) -> None:

@@ -95,3 +95,21 @@ def test_two_overrides_added_to_one_cycle_at_once_are_numbered_in_turn(
         lambda s: add_override(s, Actor.administrator("bob"), change).sequence,
     )
     assert sorted(outcomes) == [1, 2], outcomes  # type: ignore[type-var]
+
+
+def test_two_approvers_signing_one_step_off_at_once_give_one_approval(engine: sa.Engine) -> None:
+    from oneplan.services.cycle.moves import approve_step, submit_step
+    from oneplan.services.cycle.service import open_cycle
+
+    ann, bob, eve = (Actor.administrator(name) for name in ("ann", "bob", "eve"))
+    with unit_of_work(engine) as session:
+        open_cycle(session, ann, "2027-03")
+        submit_step(session, ann, "gather_data")
+    outcomes = in_turns(
+        engine,
+        lambda s: approve_step(s, bob, "gather_data").state,
+        lambda s: approve_step(s, eve, "gather_data").state,
+    )
+    assert outcomes[0] == "approved", outcomes
+    assert isinstance(outcomes[1], Conflict), outcomes
+    assert "it is approved" in str(outcomes[1])

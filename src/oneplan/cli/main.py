@@ -10,6 +10,7 @@ import typer
 from oneplan import __version__
 from oneplan.cli import (
     audit,
+    cycle,
     data,
     demand,
     finance,
@@ -32,10 +33,13 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True, rich_markup_mode=None)
 cycle_app = typer.Typer(
-    help="The S&OP cycle and its steps.", no_args_is_help=True, rich_markup_mode=None
+    help="The S&OP cycle: open a month, sign its steps off, run the planning steps.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(cycle_app, name="cycle")
+cycle.register(app, cycle_app)
 data.register(app)
 demand.register(app)
 supply.register(app)
@@ -82,7 +86,7 @@ def db_current() -> None:
 
 @cycle_app.command("steps")
 def cycle_steps() -> None:
-    """List the cycle's steps in order."""
+    """List the planning steps `cycle run` runs, in order."""
     from oneplan.services.cycle.steps import STEPS
 
     for step in STEPS:

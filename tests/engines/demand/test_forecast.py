@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from statsforecast.models import HistoricAverage, Naive
+from statsforecast import StatsForecast
+from statsforecast.models import HistoricAverage, Naive, RandomWalkWithDrift
 
 from oneplan.engines.demand import DemandForecaster, forecast
 from oneplan.engines.demand.candidates import MODEL_SETS, ModelSet
@@ -153,6 +154,42 @@ def test_a_series_no_candidate_can_fit_falls_back(monkeypatch: pytest.MonkeyPatc
     assert selection.loc["odd", "reason"].startswith("fallback (no finite forecast from Brittle)")
     odd = result.forecast[result.forecast["unique_id"] == "odd"]
     assert odd["forecast"].between(12.0, 13.0).all()
+
+
+def test_the_winning_combination_is_computed_and_falls_back_per_series(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def build(season_length: int) -> list[Any]:
+        return [_BrokenOnOddItems(), HistoricAverage(), RandomWalkWithDrift()]
+
+    monkeypatch.setitem(MODEL_SETS, "regular", ModelSet("regular", build, True, lambda m: 6))
+    rng = np.random.default_rng(4)
+    history = pd.concat(
+        [
+            _series("fine", np.r_[rng.normal(20, 3, 23).round(), 14.0]),
+            _series("odd", np.r_[rng.normal(20, 3, 23).round(), 13.0]),
+        ]
+    )
+    # a wide near tie: the combination of all three wins for the set
+    result = forecast(history, 2, season_length=1, near_tie=0.5)
+    selection = result.selection.set_index("unique_id")
+    assert selection.loc["fine", "model"] == "mean(Brittle+HistoricAverage+RWD)"
+    assert "on a near tie, the most models" in selection.loc["fine", "reason"]
+    assert selection.loc["odd", "model"] == "mean(HistoricAverage+RWD)"
+    assert selection.loc["odd", "fell_back"] and not selection.loc["fine", "fell_back"]
+    # recomputed apart: each model alone through statsforecast, then combined by hand
+    alone = StatsForecast(
+        models=[Naive(), HistoricAverage(), RandomWalkWithDrift()], freq="MS"
+    ).forecast(h=2, df=history)
+    by_hand = np.where(
+        alone["unique_id"] == "fine",
+        alone[["Naive", "HistoricAverage", "RWD"]].mean(axis=1),
+        alone[["HistoricAverage", "RWD"]].mean(axis=1),
+    )
+    np.testing.assert_allclose(result.forecast["forecast"], by_hand)
+    with pytest.raises(InputError, match=r"below 1, got 1\.5") as error:
+        forecast(history, 2, near_tie=1.5)
+    assert error.value.column == "near_tie"
 
 
 def test_estimator_stores_parameters_and_learned_state() -> None:

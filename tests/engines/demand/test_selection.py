@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from oneplan.engines.demand.selection import (
     Choice,
@@ -121,3 +122,50 @@ def test_per_series_choice_gives_each_series_its_own_best() -> None:
     # a: "good" is best on its own; b: "high" and "low" tie, the first in the set's order stands
     assert choice.members.tolist() == [[True, False, False], [False, True, False]]
     assert choice.per_series
+
+
+def _near_tie() -> pd.DataFrame:
+    # every model errs upwards: "good" by 1.0, "close" by 1.005, "far" by 5.0
+    y = np.array([10.0, 12.0, 11.0, 13.0])
+    frame = pd.DataFrame({"unique_id": ["a"] * 4 + ["b"] * 4, "y": np.r_[y, y]})
+    for name, error in (("good", 1.0), ("close", 1.005), ("far", 5.0)):
+        frame[name] = frame["y"] + error
+    return frame
+
+
+TIED = ["good", "close", "far"]
+
+
+def test_on_a_near_tie_the_combination_of_most_models_wins() -> None:
+    # median(good+close+far) is "close" on every row: 0.5 % behind "good" alone
+    choice = choose_models(_near_tie(), TIED, SERIES, np.ones(2), NO_FAILURES)
+    assert choice.combination.label(TIED) == "median(good+close+far)"
+    assert choice.pooled_score == pytest.approx(1.005)
+    assert choice.runner_up is not None and choice.runner_up.label(TIED) == "good"
+    assert choice.runner_up_score == pytest.approx(1.0)
+    assert choice.members.all() and choice.how.tolist() == ["median", "median"]
+
+
+def test_without_a_near_tie_the_lowest_score_wins_alone() -> None:
+    for near_tie in (0.0, 0.001):
+        choice = choose_models(
+            _near_tie(), TIED, SERIES, np.ones(2), NO_FAILURES, near_tie=near_tie
+        )
+        assert choice.combination.label(TIED) == "good"
+    single = choose_models(_near_tie(), TIED, SERIES, np.ones(2), NO_FAILURES, max_combination=1)
+    assert single.combination.label(TIED) == "good"
+
+
+def test_the_tied_combination_falls_back_per_series() -> None:
+    # "far" failed on series a only: a combines the two others by their mean, b keeps the median
+    failed = np.array([[False, False, True], [False, False, False]])
+    frame = _near_tie()
+    choice = choose_models(frame, TIED, SERIES, np.ones(2), failed)
+    assert choice.combination.label(TIED) == "median(good+close+far)"
+    assert choice.members.tolist() == [[True, True, False], [True, True, True]]
+    assert choice.how.tolist() == ["mean", "median"]
+    codes = pd.Categorical(frame["unique_id"], categories=SERIES).codes
+    combined = combine_columns(frame, TIED, choice, codes)
+    np.testing.assert_allclose(combined[:4], frame["y"][:4] + 1.0025)
+    np.testing.assert_allclose(combined[4:], frame["y"][4:] + 1.005)
+    np.testing.assert_allclose(choice.combined_score, [1.0025, 1.005])

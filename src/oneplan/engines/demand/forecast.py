@@ -33,6 +33,7 @@ from oneplan.engines.demand.candidates import (
 from oneplan.engines.demand.classify import classify_demand
 from oneplan.engines.demand.distributed import on_cluster
 from oneplan.engines.demand.selection import (
+    NEAR_TIE,
     BacktestPlan,
     assign_plans,
     backtest_ladder,
@@ -101,6 +102,7 @@ class DemandForecaster:
         n_jobs: int = 1,
         max_combination: int = 3,
         choose: str = "set",
+        near_tie: float = NEAR_TIE,
         max_history: int | None = None,
         new_item_periods: int = 6,
         phase_out_periods: int | None = None,
@@ -118,6 +120,7 @@ class DemandForecaster:
         self.n_jobs = n_jobs
         self.max_combination = max_combination
         self.choose = choose
+        self.near_tie = near_tie
         self.max_history = max_history
         self.new_item_periods = new_item_periods
         self.phase_out_periods = phase_out_periods
@@ -133,6 +136,9 @@ class DemandForecaster:
             if getattr(self, setting) < 1:
                 message = f"must be at least 1, got {getattr(self, setting)}"
                 raise InputError(message, table="arguments", column=setting)
+        if not 0 <= self.near_tie < 1:
+            message = f"must be at least 0 and below 1, got {self.near_tie}"
+            raise InputError(message, table="arguments", column="near_tie")
         if self.choose not in ("set", "series"):
             message = f"must be 'set' or 'series', got {self.choose!r}"
             raise InputError(message, table="arguments", column="choose")
@@ -245,6 +251,7 @@ class DemandForecaster:
             failed,
             max_combination=self.max_combination,
             per_series=self.choose == "series",
+            near_tie=self.near_tie,
         )
         usable = (~choice.failed).any(axis=1) & ~np.isin(ids, list(failures))
         for uid, bad in zip(ids[~usable], choice.failed[~usable], strict=True):
@@ -394,7 +401,9 @@ def forecast(
     """Forecast every series in ``history`` (``unique_id, ds, y``) ``horizon`` periods ahead.
 
     ``options`` go to :class:`DemandForecaster`: ``max_combination``, ``choose`` (``"set"``:
-    one winner per model set, ``"series"``: each series its own), ``max_history``,
+    one winner per model set, ``"series"``: each series its own), ``near_tie`` (relative
+    distance to the lowest backtest error within which the combination of most models wins),
+    ``max_history``,
     ``new_item_periods``, ``phase_out_periods``, ``thorough``, ``fast`` (the cheaper regular
     models), ``end`` (``"per_series"``: each series is forecast from its own last period;
     ``"global"``: every series is padded with zero demand to the latest period of all and

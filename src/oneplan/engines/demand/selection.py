@@ -86,7 +86,8 @@ class Choice:
     """Outcome of the backtest for one group of series, rows aligned with ``series``.
 
     ``combination`` won the pooled backtest (``pooled_score``; ``runner_up`` and its score the
-    next best); ``members`` says which models each series actually combines (the winners less any
+    best other candidate, which scores lower when the winner took a near tie, see
+    ``near_tie``); ``members`` says which models each series actually combines (the winners less any
     that failed on that series) and ``how`` whether as mean or median. ``scores`` holds each
     model's backtest MASE per series, ``combined_score`` that of the series' own combination;
     ``failed`` marks models that raised or gave no number for a series; ``per_series`` says
@@ -104,7 +105,14 @@ class Choice:
     combined_score: np.ndarray
     failed: np.ndarray
     per_series: bool = False
+    near_tie: float = 0.0
 
+
+# Candidates this close (relative) to the lowest pooled score count as tied with it; of those, the
+# one combining the most models wins. Chosen with the split-half protocol of
+# ``bench/forecast_rules.py`` (docs/forecasting.md): one model alone winning by a hair lost to
+# the combination it nearly tied with.
+NEAR_TIE = 0.01
 
 # One series whose backtest blew up must not decide the choice for all the others.
 _SCORE_CAP = 100.0
@@ -119,6 +127,7 @@ def choose_models(
     *,
     max_combination: int = 3,
     per_series: bool = False,
+    near_tie: float = NEAR_TIE,
 ) -> Choice:
     """Pick the combination of models with the lowest backtest MASE over the whole group.
 
@@ -129,8 +138,11 @@ def choose_models(
     of them: choosing once for many series is far less noisy than choosing per series, where a
     few backtest windows decide (see ``docs/forecasting.md`` for the measured difference). A
     series on which a winning model failed combines the others; one on which all failed takes
-    its own best model. ``per_series=True`` gives each series with a backtest the candidate best
-    on its own backtest instead.
+    its own best model. A candidate within ``near_tie`` (relative) of the lowest mean ties with
+    it, and of the tied ones the combination of the most models wins (then the lowest mean): a
+    single model ahead by a hair is noise, a combination is the safer bet.
+    ``per_series=True`` gives each series with a backtest the candidate best on its own backtest
+    instead.
     """
     codes = pd.Categorical(backtest["unique_id"], categories=series).codes
     n_series, n_models = len(series), len(model_names)
@@ -163,10 +175,16 @@ def choose_models(
             pooled[k] = float(np.mean(np.minimum(own[has_backtest, k], _SCORE_CAP)))
     # Without any backtest the candidates keep the set's order: its first model stands.
     ranking = np.argsort(pooled, kind="stable")
-    winner = candidates[int(ranking[0])]
-    runner_up = candidates[int(ranking[1])] if len(candidates) > 1 else None
+    chosen = int(ranking[0])
+    if np.isfinite(pooled[chosen]):
+        tied = np.flatnonzero(pooled <= pooled[chosen] * (1 + near_tie))
+        sizes = np.array([len(candidates[k].members) for k in tied])
+        chosen = int(tied[np.lexsort((pooled[tied], -sizes))[0]])
+    winner = candidates[chosen]
+    others = ranking[ranking != chosen]
+    runner_up = candidates[int(others[0])] if len(others) else None
 
-    pick = np.full(n_series, ranking[0])
+    pick = np.full(n_series, chosen)
     if per_series:
         pick = np.where(has_backtest, np.argmin(own, axis=1), pick)
     in_candidate = np.zeros((len(candidates), n_models), dtype=bool)
@@ -183,15 +201,16 @@ def choose_models(
     return Choice(
         series,
         winner,
-        float(pooled[ranking[0]]),
+        float(pooled[chosen]),
         runner_up,
-        float(pooled[ranking[1]]) if runner_up is not None else float("nan"),
+        float(pooled[others[0]]) if runner_up is not None else float("nan"),
         members,
         how,
         scores,
         combined_score,
         failed,
         per_series,
+        near_tie,
     )
 
 
@@ -279,10 +298,15 @@ def describe_choice(
     group = int((~np.isnan(choice.combined_score)).sum())
     won = choice.combination.label(model_names)
     if group and choice.runner_up is not None:
+        other = f"{choice.runner_up.label(model_names)} {choice.runner_up_score:.3f}"
         pooled = (
-            f"won the backtest of {group} series (mean MASE {choice.pooled_score:.3f} vs "
-            f"{choice.runner_up.label(model_names)} {choice.runner_up_score:.3f})"
+            f"won the backtest of {group} series (mean MASE {choice.pooled_score:.3f} vs {other})"
         )
+        if choice.runner_up_score < choice.pooled_score:
+            pooled = (
+                f"won the backtest of {group} series (mean MASE {choice.pooled_score:.3f}, "
+                f"within {choice.near_tie:.0%} of {other}: on a near tie, the most models)"
+            )
     else:
         pooled = "no backtest possible, first model of the set"
     rows = []

@@ -1,10 +1,14 @@
-"""What a step of the cycle reports: named figures with their kind, for any front end to show."""
+"""What a step of the cycle reports (named figures with their kind), and the cycle as people move
+through it: its steps, their sign-offs and the decisions of the executive meeting."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from oneplan.choices import CycleStep, DecisionStatus, StepState
 
 FigureKind = Literal["version", "count", "units", "money", "percent", "text", "file"]
 
@@ -30,3 +34,85 @@ class StepOutcome(BaseModel):
     title: str
     seconds: float
     figures: list[Figure]
+
+
+class StepInfo(BaseModel):
+    """One step of a cycle as people see it: owner, approvers, due date, state, who moved it.
+
+    ``version`` is raised by every move: give it back with a move to have the move refused
+    when someone else moved the step in the meantime."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    position: int
+    name: CycleStep
+    title: str
+    owner_role: str
+    owner_user: str | None
+    approver_roles: list[str]
+    due_on: date
+    overdue: bool
+    state: StepState
+    submitted_by: str | None
+    submitted_at: datetime | None
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+    plan_version_id: int | None
+    changed_by: str
+    changed_at: datetime
+    version: int
+
+
+class DecisionInfo(BaseModel):
+    """A decision of the executive meeting; ``agenda`` is the month whose agenda holds it."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    taken_in: str
+    agenda: str
+    text: str
+    owner: str
+    due_on: date | None
+    status: DecisionStatus
+    scenario: str | None
+    issue_rank: int | None
+    plan_version_id: int | None
+    note: str | None
+    created_at: datetime
+    created_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    version: int
+
+
+class CycleInfo(BaseModel):
+    """A cycle with its steps in order and its agenda of decisions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str
+    state: Literal["open", "closed"]
+    plan_version_id: int | None
+    snapshot_version_id: int | None
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+    steps: list[StepInfo]
+    agenda: list[DecisionInfo]
+
+
+class CycleOpened(BaseModel):
+    """What opening a cycle did: the cycle, the plan start it set, the snapshot it kept of the
+    cycle before and the open decisions it carried onto the agenda."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycle: CycleInfo
+    plan_start: str
+    previous_month: str | None
+    snapshot_version_id: int | None
+    carried_decisions: list[int]
