@@ -39,6 +39,27 @@ class Settings(BaseSettings):
     max_xlsx_uncompressed_bytes: int = Field(
         default=1024**3, gt=0, description="Largest total unpacked size of an xlsx workbook."
     )
+    # The server (`oneplan serve`, docs/api.md)
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes.")
+    secure_cookies: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only (behind TLS: true)."
+    )
+    session_hours: float = Field(default=12, gt=0, description="Longest life of a log-in.")
+    session_idle_minutes: float = Field(
+        default=120, gt=0, description="A log-in unused this long ends."
+    )
+    login_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed log-ins for one account before a wait."
+    )
+    login_failures_per_address: int = Field(
+        default=50, ge=1, description="Failed log-ins from one address before a wait."
+    )
+    login_window_minutes: float = Field(
+        default=15, gt=0, description="How long a failed log-in counts."
+    )
+    api_docs: bool = Field(default=True, description="Serve /docs and /redoc (offline assets).")
 
 
 @lru_cache

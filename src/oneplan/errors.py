@@ -7,7 +7,11 @@ the table, row and column an engine knew reach the person who has to fix the inp
     OneplanError                 anything oneplan raises on purpose; the message is for people
     ├── NotFound                 the thing asked for does not exist
     ├── Conflict                 the request clashes with the current state
+    │   └── Stale                an edit made on a state that has changed since it was read
     ├── PermissionDenied         the actor may not do this
+    │   └── NotAuthenticated     nobody (known) is asking: no session, a wrong password
+    ├── TooManyAttempts          too many failed log-ins: wait before trying again
+    ├── VersionRequired          a change that must name the version it was made on did not
     └── ValidationFailed         the input has problems; nothing changed (carries every Problem)
         └── InputError           one problem in a frame or argument handed to an engine
 """
@@ -30,8 +34,39 @@ class Conflict(OneplanError):
     """The request clashes with the current state (another import running, an approved plan)."""
 
 
+class Stale(Conflict):
+    """An edit names the version of the thing it was made on, and the thing has changed since:
+    nothing was changed. Carries the current state (``current``) for the person to look at.
+
+    >>> error = Stale("plan version 4 is at version 3, not 2", current={"state": "approved"})
+    >>> error.current
+    {'state': 'approved'}
+    """
+
+    def __init__(self, message: str, *, current: object = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class PermissionDenied(OneplanError):
     """The actor's roles or scope do not allow this."""
+
+
+class NotAuthenticated(PermissionDenied):
+    """Nobody known is asking: no session or token, an ended one, or a wrong password."""
+
+
+class VersionRequired(OneplanError):
+    """A change that must name the version of the thing it was made on (HTTP If-Match) did
+    not: nothing was changed."""
+
+
+class TooManyAttempts(OneplanError):
+    """Too many failed log-ins for an account or from an address; ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -120,13 +155,19 @@ EXIT_CODES: dict[type[OneplanError], int] = {
     NotFound: 3,
     Conflict: 4,
     PermissionDenied: 5,
+    TooManyAttempts: 5,
+    VersionRequired: 2,
 }
 #: HTTP status per kind; 500 for anything else.
 HTTP_STATUSES: dict[type[OneplanError], int] = {
     ValidationFailed: 422,
     NotFound: 404,
     Conflict: 409,
+    Stale: 412,
     PermissionDenied: 403,
+    NotAuthenticated: 401,
+    TooManyAttempts: 429,
+    VersionRequired: 428,
 }
 
 
@@ -149,7 +190,7 @@ def exit_code(error: BaseException) -> int:
 def http_status(error: BaseException) -> int:
     """The HTTP status for ``error``.
 
-    >>> http_status(Conflict("taken")), http_status(ValueError())
-    (409, 500)
+    >>> http_status(Conflict("taken")), http_status(Stale("moved")), http_status(ValueError())
+    (409, 412, 500)
     """
     return _lookup(error, HTTP_STATUSES, 500)

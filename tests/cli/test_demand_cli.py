@@ -19,6 +19,7 @@ from oneplan.db.session import unit_of_work
 from oneplan.engines.demand import forecast
 from oneplan.services.data.service import import_package, read_package_files
 from oneplan.services.demand.grid import GRID_SHEET, _write_workbook
+from oneplan.services.demand.overrides import list_overrides
 from oneplan.services.demand.service import demand_version
 
 runner = CliRunner()
@@ -198,6 +199,37 @@ def test_override_command_records_and_validates(database: Path) -> None:
     spr = (after["item"].str.startswith("SPR")) & (after["period"] == pd.Timestamp("2027-02-01"))
     assert after.loc[spr, "quantity"].sum() == pytest.approx(
         before.loc[spr, "quantity"].sum() * 1.2
+    )
+
+
+def test_an_override_is_listed_withdrawn_and_no_longer_applied(database: Path) -> None:
+    recorded = runner.invoke(
+        app,
+        ["demand", "override", "--level", "family", "--member", "SPR", "--period", "2027-04",
+         "--change-pct", "20", "--reason", "late spring"],
+    )  # fmt: skip
+    assert recorded.exit_code == 0, recorded.output
+    listed = runner.invoke(app, ["demand", "overrides"])
+    assert listed.exit_code == 0, listed.output
+    assert "late spring" in listed.output and "+20%" in listed.output
+    with unit_of_work(common.database(), write=False) as session:
+        found = list_overrides(session, common.local_actor()).items
+    number = str(next(o.id for o in found if o.reason == "late spring"))
+    before = runner.invoke(app, ["demand", "run", "--horizon", "4"])
+    assert before.exit_code == 0, before.output
+    with_override = _newest_consensus()
+    withdrawn = runner.invoke(app, ["demand", "withdraw", number, "--reason", "called off"])
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "withdrawn" in withdrawn.output
+    again = runner.invoke(app, ["demand", "withdraw", number])
+    assert again.exit_code == 4 and "withdrawn already" in again.output
+    assert "late spring" not in runner.invoke(app, ["demand", "overrides"]).output
+    assert "late spring" in runner.invoke(app, ["demand", "overrides", "--withdrawn"]).output
+    assert runner.invoke(app, ["demand", "run", "--horizon", "4"]).exit_code == 0
+    without = _newest_consensus()
+    spr = (without["item"].str.startswith("SPR")) & (without["period"] == pd.Timestamp("2027-04"))
+    assert without.loc[spr, "quantity"].sum() == pytest.approx(
+        with_override.loc[spr, "quantity"].sum() / 1.2
     )
 
 

@@ -202,6 +202,58 @@ def override(
 
 
 @handle_errors
+def overrides_command(
+    cycle: Annotated[str | None, typer.Option(help="Only this cycle, YYYY-MM.")] = None,
+    withdrawn: Annotated[
+        bool, typer.Option("--withdrawn", help="List the withdrawn overrides instead.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+) -> None:
+    """List the overrides that apply (or, with --withdrawn, those taken back), newest first."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.overrides import list_overrides
+
+    with unit_of_work(database(), write=False) as session:
+        page = list_overrides(session, local_actor(), cycle=cycle, withdrawn=withdrawn, limit=limit)
+    columns = ["id", "cycle", "#", "level", "member", "month", "change", "reason", "author"]
+    rows = [
+        (
+            str(o.id),
+            o.cycle,
+            str(o.sequence),
+            o.level.value,
+            o.member,
+            f"{o.period:%Y-%m}",
+            f"= {o.value:,.0f}" if o.kind.value == "absolute" else f"{o.value:+g}%",
+            o.reason,
+            o.withdrawn_by or o.author,
+        )
+        for o in page.items
+    ]
+    title = "Withdrawn overrides" if withdrawn else "Overrides that apply"
+    console.print(table(title, columns, rows, right=["id", "#"]))
+    say(f"{len(page.items)} of {page.total} shown")
+
+
+@handle_errors
+def withdraw(
+    override_id: Annotated[int, typer.Argument(help="Override id (`oneplan demand overrides`).")],
+    reason: Annotated[str, typer.Option(help="Why it is taken back.")] = "",
+) -> None:
+    """Withdraw an override: the next demand run no longer applies it; it is kept as a record."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.demand.overrides import withdraw_override
+
+    with unit_of_work(database()) as session:
+        found = withdraw_override(session, local_actor(), override_id, reason=reason)
+    say(
+        f"override {found.id} (#{found.sequence} of cycle {found.cycle}); run the demand step "
+        "to plan without it",
+        "withdrawn",
+    )
+
+
+@handle_errors
 def export(
     path: Annotated[Path, typer.Argument(help="The .xlsx workbook to write.")],
     version: Annotated[int | None, typer.Option(help="Version id; default: the newest.")] = None,
@@ -321,6 +373,8 @@ def register(app: typer.Typer) -> None:
     demand_app.command("run")(run)
     demand_app.command("show")(show)
     demand_app.command("override")(override)
+    demand_app.command("overrides")(overrides_command)
+    demand_app.command("withdraw")(withdraw)
     demand_app.command("export")(export)
     demand_app.command("import-grid")(import_grid_command)
     demand_app.command("accuracy")(accuracy)

@@ -18,6 +18,7 @@ from oneplan.cli import (
     plan,
     report,
     scenario,
+    serve,
     supply,
     users,
 )
@@ -49,6 +50,7 @@ report.register(app)
 audit.register(app)
 users.register(app)
 jobs.register(app)
+serve.register(app)
 
 
 @app.command()

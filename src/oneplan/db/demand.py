@@ -3,8 +3,9 @@
 An override names a node of the hierarchy (an item, a family, a region, one item at one location,
 the total...) and a month, and either sets the node's total (``absolute``) or changes it by a
 percentage (``relative``). The demand step applies a cycle's overrides in ``sequence`` order and
-splits each to item x location in proportion to the plan as it stands. Rows are never updated or
-deleted: forecast value added is measured from them.
+splits each to item x location in proportion to the plan as it stands. Rows are never deleted:
+forecast value added is measured from them; an override taken back is marked withdrawn and stops
+applying.
 """
 
 from __future__ import annotations
@@ -49,3 +50,12 @@ class DemandOverride(Base):
     author: Mapped[str] = mapped_column(sa.String(100), comment="Who changed it")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     sequence: Mapped[int] = mapped_column(comment="Order of application within the cycle")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), comment="When it stopped applying; kept as a record"
+    )
+    withdrawn_by: Mapped[str | None] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(
+        sa.Integer, server_default="1", comment="Raised by every change"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

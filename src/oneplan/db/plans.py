@@ -42,6 +42,13 @@ class PlanVersion(Base):
     created_by: Mapped[str] = mapped_column(sa.String(100))
     state_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     state_changed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(
+        sa.Integer,
+        server_default="1",
+        comment="Raised by every state move: an edit made on an older state is refused",
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class PlanFrame(Base):

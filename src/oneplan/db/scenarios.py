@@ -28,6 +28,14 @@ class Scenario(Base):
     description: Mapped[str] = mapped_column(sa.String(2000), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(sa.String(100))
+    version: Mapped[int] = mapped_column(
+        sa.Integer,
+        server_default="1",
+        comment="Raised by every change to the scenario or its assumptions",
+    )
+
+    # The services raise it themselves: adding an assumption changes no column of the row.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class ScenarioAssumption(Base):

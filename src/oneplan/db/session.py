@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from oneplan.config import Settings, get_settings
 from oneplan.errors import Conflict
@@ -87,8 +88,9 @@ def unit_of_work(engine: sa.Engine, *, write: bool = True) -> Iterator[Session]:
 
     ``write=False`` gives a read-only snapshot: every query in the block sees the database as
     it was at the first one (PostgreSQL: REPEATABLE READ, READ ONLY; SQLite: a WAL read
-    transaction). A writer that waits longer than the lock timeout, or loses a race on a unique
-    key, raises `Conflict` with nothing changed.
+    transaction). A writer that waits longer than the lock timeout, loses a race on a unique
+    key or updates a row someone changed since it was read, raises `Conflict` with nothing
+    changed.
     """
     factory = sessionmaker(bind=_bind(engine, write), expire_on_commit=False)
     try:
@@ -100,6 +102,12 @@ def unit_of_work(engine: sa.Engine, *, write: bool = True) -> Iterator[Session]:
         raise Conflict(
             "another change held the database for longer than the lock timeout; nothing was "
             "changed, try again when it is done"
+        ) from error
+    except StaleDataError as error:
+        # An update that found the row at another version than it read (`version_id_col`).
+        raise Conflict(
+            "someone else changed the same thing at the same moment; nothing was changed: "
+            "look at the current state and try again"
         ) from error
     except sa.exc.IntegrityError as error:
         if not _unique_clash(error):

@@ -80,3 +80,42 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A person logged in to the server: the browser holds the session id in a cookie, the
+    database only its SHA-256, as for API tokens (docs/security.md)."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_hash: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, comment="SHA-256 of the session id the cookie holds, hex"
+    )
+    csrf_hash: Mapped[str] = mapped_column(
+        sa.String(64), comment="SHA-256 of the token every change must carry in a header"
+    )
+    client: Mapped[str] = mapped_column(sa.String(100), comment="Address it logged in from")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), comment="Ends then however active it is"
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), comment="Log-out, password change or disabled user"
+    )
+
+
+class LoginFailure(Base):
+    """A failed log-in, counted per account and per address to slow down password guessing;
+    stored, so the count holds across the server's workers."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(
+        sa.String(200), comment="account:<name> or address:<client address>"
+    )
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

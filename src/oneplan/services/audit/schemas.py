@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from oneplan.services.moments import Moment
 
 
 class AuditEntry(BaseModel):
@@ -14,7 +15,7 @@ class AuditEntry(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
     id: int
-    at: datetime
+    at: Moment
     actor: str
     action: str
     subject_type: str

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from oneplan.db.audit import GENESIS, AuditChain, AuditEvent, hash_of
 from oneplan.services.actor import Actor
 from oneplan.services.audit.schemas import AuditEntry
+from oneplan.services.permissions import Permission, require_some
 
 
 def record(
@@ -84,6 +85,7 @@ def events(
 
     With ``limit``, the newest ``limit`` events (still oldest first).
     """
+    require_some(actor, Permission.read)
     query = sa.select(AuditEvent)
     if subject_type is not None:
         query = query.where(AuditEvent.subject_type == subject_type)

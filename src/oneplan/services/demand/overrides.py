@@ -1,7 +1,9 @@
 """Record demand overrides: validate every field against the master data, then append.
 
 An override that fails validation changes nothing; the error names the field. Overrides are
-only ever added: the demand step applies a cycle's overrides in ``sequence`` order.
+only ever added: the demand step applies a cycle's overrides in ``sequence`` order. One taken
+back is marked withdrawn (kept as a record: forecast value added is measured from them) and
+stops applying.
 """
 
 from __future__ import annotations
@@ -17,20 +19,23 @@ from sqlalchemy.orm import Session
 from oneplan.db.demand import DemandOverride
 from oneplan.engines.demand.overrides import OVERRIDE_COLUMNS, check_override, override_members
 from oneplan.engines.frames import parse_month, plan_calendar
-from oneplan.errors import Problem, ValidationFailed
+from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
-from oneplan.services.demand.schemas import OverrideIn, OverrideOut
+from oneplan.services.demand.schemas import OverrideIn, OverrideOut, OverridePage
 from oneplan.services.permissions import Permission, require, require_some
-from oneplan.services.scope import targets_of
+from oneplan.services.scope import SCOPE_TABLES, targets_of
+from oneplan.services.versioning import check_version
+
+SUBJECT = "demand_override"
 
 
 def cycle_overrides(session: Session, cycle: str) -> pd.DataFrame:
     """The cycle's overrides in application order, as a frame [id, sequence, level, ...]."""
     query = (
         sa.select(*(getattr(DemandOverride, c) for c in OVERRIDE_COLUMNS))
-        .where(DemandOverride.cycle == cycle)
+        .where(DemandOverride.cycle == cycle, DemandOverride.withdrawn_at.is_(None))
         .order_by(DemandOverride.sequence)
     )
     frame = pd.DataFrame(session.execute(query).all(), columns=OVERRIDE_COLUMNS)
@@ -103,7 +108,7 @@ def add_overrides(
             session,
             actor,
             "demand.override",
-            "demand_override",
+            SUBJECT,
             stored.id,
             {
                 "cycle": cycle,
@@ -168,3 +173,75 @@ def add_override(
     empty for total.
     """
     return add_overrides(session, actor, [override], cycle=cycle)[0]
+
+
+def list_overrides(
+    session: Session,
+    actor: Actor,
+    *,
+    cycle: str | None = None,
+    author: str | None = None,
+    withdrawn: bool | None = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> OverridePage:
+    """Overrides newest first, of one cycle and author if told; ``withdrawn`` False: those that
+    apply, True: those taken back, None: both."""
+    require_some(actor, Permission.read)
+    query = sa.select(DemandOverride)
+    if cycle is not None:
+        query = query.where(DemandOverride.cycle == cycle)
+    if author is not None:
+        query = query.where(DemandOverride.author == author)
+    if withdrawn is not None:
+        taken_back = DemandOverride.withdrawn_at.is_not(None)
+        query = query.where(taken_back if withdrawn else sa.not_(taken_back))
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(DemandOverride.id.desc()).limit(limit).offset(offset)
+    ).all()
+    items = [OverrideOut.model_validate(r) for r in rows]
+    return OverridePage(items=items, total=total, limit=limit, offset=offset)
+
+
+def get_override(session: Session, actor: Actor, override_id: int) -> OverrideOut:
+    """One override, applying or withdrawn."""
+    require_some(actor, Permission.read)
+    return OverrideOut.model_validate(_override(session, override_id))
+
+
+def _override(session: Session, override_id: int, *, lock: bool = False) -> DemandOverride:
+    query = sa.select(DemandOverride).where(DemandOverride.id == override_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.scalars(query).first()
+    if found is None:
+        raise NotFound(f"there is no demand override {override_id}")
+    return found
+
+
+def withdraw_override(
+    session: Session,
+    actor: Actor,
+    override_id: int,
+    *,
+    reason: str = "",
+    expected: int | None = None,
+) -> OverrideOut:
+    """Take an override back: it stops applying from the next demand run and is kept as a
+    record. The actor needs ``override_demand`` over the node it changed, as to make it;
+    ``expected``: the version the person read (`oneplan.services.versioning`)."""
+    require_some(actor, Permission.override_demand)
+    override = _override(session, override_id, lock=True)
+    what = f"demand override {override_id}"
+    check_version(what, override.version, expected, lambda: OverrideOut.model_validate(override))
+    tables = read_tables(session, SCOPE_TABLES)
+    require(actor, Permission.override_demand, targets_of(tables, override.level, override.member))
+    if override.withdrawn_at is not None:
+        raise Conflict(f"{what} was withdrawn already by {override.withdrawn_by}")
+    now = datetime.now(UTC)
+    override.withdrawn_at, override.withdrawn_by = now, actor.name
+    session.flush()
+    detail = {"cycle": override.cycle, "sequence": override.sequence, "reason": reason}
+    record(session, actor, "demand.withdraw", SUBJECT, override.id, detail, at=now)
+    return OverrideOut.model_validate(override)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from oneplan.choices import AccuracyLevel, OverrideKind, OverrideLevel, Reconciliation, RollupLevel
+from oneplan.services.moments import Moment
 
 __all__ = [
     "AccuracyLevel",
@@ -48,6 +49,13 @@ class OverrideIn(BaseModel):
     reason: str = Field(description="Why the plan changes (required).")
 
 
+class OverrideRequest(OverrideIn):
+    """One override, or the same one for each month from ``period`` through ``to``."""
+
+    to: str | None = Field(None, description="Last month of a range, YYYY-MM; none: one month.")
+    cycle: str | None = Field(None, description="S&OP cycle, YYYY-MM; none: the plan's first.")
+
+
 class OverrideOut(BaseModel):
     """An override as stored: numbered within its cycle, with its author and time."""
 
@@ -63,4 +71,18 @@ class OverrideOut(BaseModel):
     value: float
     reason: str
     author: str
-    created_at: datetime
+    created_at: Moment
+    withdrawn_at: Moment | None = None
+    withdrawn_by: str | None = None
+    version: int = 1
+
+
+class OverridePage(BaseModel):
+    """One page of overrides, and how many there are in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[OverrideOut]
+    total: int
+    limit: int
+    offset: int

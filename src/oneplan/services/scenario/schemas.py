@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,8 +10,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oneplan.choices import ASSUMPTION_LEVELS, ASSUMPTION_SYNTAX, ASSUMPTION_UNITS, AssumptionKind
 from oneplan.errors import Problem, ValidationFailed
+from oneplan.services.moments import Moment
 
-__all__ = ["ASSUMPTION_LEVELS", "ASSUMPTION_UNITS", "Assumption", "AssumptionKind", "ScenarioInfo"]
+__all__ = [
+    "ASSUMPTION_LEVELS",
+    "ASSUMPTION_UNITS",
+    "Assumption",
+    "AssumptionInfo",
+    "AssumptionKind",
+    "NewScenario",
+    "ScenarioInfo",
+    "ScenarioView",
+]
 
 
 class Assumption(BaseModel):
@@ -80,7 +90,7 @@ class ScenarioRunInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     version_id: int
-    created_at: datetime
+    created_at: Moment
     summary: dict[str, Any]
 
 
@@ -93,7 +103,54 @@ class ScenarioInfo(BaseModel):
     name: str
     parent: str | None
     description: str
-    created_at: datetime
+    created_at: Moment
     created_by: str
     assumptions: pd.DataFrame
     runs: list[ScenarioRunInfo]
+    version: int = 1
+
+
+class AssumptionInfo(Assumption):
+    """An assumption as it applies in a scenario: its place among every assumption (ancestors'
+    first), the scenario that holds it and its place there."""
+
+    position: int
+    scenario: str
+    own_position: int
+
+
+class ScenarioView(BaseModel):
+    """A scenario as the API returns it: `ScenarioInfo` with its assumptions as a list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    parent: str | None
+    description: str
+    created_at: Moment
+    created_by: str
+    assumptions: list[AssumptionInfo]
+    runs: list[ScenarioRunInfo]
+    version: int
+
+    @classmethod
+    def of(cls, info: ScenarioInfo) -> ScenarioView:
+        records = info.assumptions.astype(object).to_dict("records")
+        rows = [
+            AssumptionInfo.model_validate({k: None if pd.isna(v) else v for k, v in r.items()})
+            for r in records  # a handful of assumptions; NaT (the whole horizon) -> None
+        ]
+        fields = info.model_dump(exclude={"assumptions"})
+        return cls(**fields, assumptions=rows)
+
+
+class NewScenario(BaseModel):
+    """A scenario to create: its name, the scenario it branches from and its assumptions."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    parent: str | None = None
+    description: str = ""
+    assumptions: list[Assumption] = []

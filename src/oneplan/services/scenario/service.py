@@ -34,14 +34,20 @@ from oneplan.services.audit.service import record
 from oneplan.services.data.service import read_tables
 from oneplan.services.permissions import Permission, Target, require, require_some
 from oneplan.services.phases import PhasedRun, ReadRun
-from oneplan.services.scenario.schemas import Assumption, ScenarioInfo, ScenarioRunInfo
+from oneplan.services.scenario.schemas import (
+    Assumption,
+    ScenarioInfo,
+    ScenarioRunInfo,
+    ScenarioView,
+)
 from oneplan.services.scope import SCOPE_TABLES, targets_of
 from oneplan.services.supply.schemas import SupplyOptions
 from oneplan.services.supply.service import PLAN_TABLES, DemandSource, resolve_demand
+from oneplan.services.versioning import check_version
+from oneplan.services.versions.store import content_hash, store_version
 
 if TYPE_CHECKING:  # the pipeline loads the solver: imported where a scenario is planned
     from oneplan.engines.pipeline.scenario import ScenarioPlan
-from oneplan.services.versions.store import content_hash, store_version
 
 KIND = "scenario"
 #: Tables read besides the supply plan's: the assumptions' targets and the financial plan's.
@@ -147,6 +153,7 @@ def create_scenario(
         description=description,
         created_at=datetime.now(UTC),
         created_by=actor.name,
+        version=1,
     )
     session.add(scenario)
     session.flush()
@@ -156,10 +163,31 @@ def create_scenario(
     return show_scenario(session, actor, name)
 
 
-def add_assumption(session: Session, actor: Actor, name: str, assumption: Assumption) -> int:
-    """Append one assumption to the scenario; returns its position."""
+def _check_version(
+    session: Session, actor: Actor, scenario: Scenario, expected: int | None
+) -> None:
+    what = f"scenario {scenario.name!r}"
+    check_version(
+        what,
+        scenario.version,
+        expected,
+        lambda: ScenarioView.of(show_scenario(session, actor, scenario.name)),
+    )
+
+
+def add_assumption(
+    session: Session,
+    actor: Actor,
+    name: str,
+    assumption: Assumption,
+    *,
+    expected: int | None = None,
+) -> int:
+    """Append one assumption to the scenario; returns its position. ``expected``: the
+    scenario's version the person read (`oneplan.services.versioning`)."""
     require_some(actor, Permission.edit_scenario)
     scenario = get_scenario(session, name, lock=True)
+    _check_version(session, actor, scenario, expected)
     last = session.scalar(
         sa.select(sa.func.max(ScenarioAssumption.position)).where(
             ScenarioAssumption.scenario_id == scenario.id
@@ -169,6 +197,8 @@ def add_assumption(session: Session, actor: Actor, name: str, assumption: Assump
     _check(session, [assumption], position)
     require(actor, Permission.edit_scenario, assumption_targets(session, [assumption]))
     _add(session, scenario, [assumption], position)
+    scenario.version += 1
+    session.flush()
     stated = {
         k: v.isoformat() if isinstance(v, date) else v for k, v in _stored(assumption).items()
     }
@@ -177,13 +207,16 @@ def add_assumption(session: Session, actor: Actor, name: str, assumption: Assump
     return position
 
 
-def delete_scenario(session: Session, actor: Actor, name: str) -> None:
+def delete_scenario(
+    session: Session, actor: Actor, name: str, *, expected: int | None = None
+) -> None:
     """Delete a scenario and its assumptions; refused while another scenario branches from it.
 
     Plan versions it produced are kept as records. A scoped grant deletes a scenario whose own
     assumptions are all within its scope."""
     require_some(actor, Permission.edit_scenario)
-    scenario = get_scenario(session, name)
+    scenario = get_scenario(session, name, lock=True)
+    _check_version(session, actor, scenario, expected)
     own = assumptions_of(session, scenario)
     require(
         actor,
@@ -267,6 +300,7 @@ def show_scenario(session: Session, actor: Actor, name: str) -> ScenarioInfo:
         created_by=scenario.created_by,
         assumptions=assumptions_of(session, scenario),
         runs=runs,
+        version=scenario.version,
     )
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict
-
-from oneplan.services.permissions import Role
+from oneplan.services.moments import Moment
+from oneplan.services.permissions import Grant, Role
 
 
 class GrantInfo(BaseModel):
@@ -31,7 +30,7 @@ class UserInfo(BaseModel):
     active: bool
     has_password: bool
     grants: list[GrantInfo]
-    created_at: datetime
+    created_at: Moment
     created_by: str
     version: int
 
@@ -44,10 +43,10 @@ class TokenInfo(BaseModel):
     id: int
     label: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: Moment
+    expires_at: Moment
+    revoked_at: Moment | None
+    last_used_at: Moment | None
 
 
 class NewToken(BaseModel):
@@ -57,3 +56,40 @@ class NewToken(BaseModel):
 
     token: str
     info: TokenInfo
+
+
+class GrantRequest(BaseModel):
+    """A grant to give: a role over some families and/or locations (empty: all of them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: Role
+    families: list[str] = []
+    locations: list[str] = []
+
+    def grant(self) -> Grant:
+        return Grant(self.role, frozenset(self.families), frozenset(self.locations))
+
+
+class NewUser(BaseModel):
+    """A user to create; no password: API tokens only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    password: str | None = Field(None, description="12 to 256 characters; empty: tokens only.")
+    full_name: str = ""
+    grants: list[GrantRequest] = []
+
+
+class NewTokenRequest(BaseModel):
+    """A personal API token to make."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str = Field(
+        min_length=1,
+        max_length=100,
+        description="What the token is for, e.g. 'excel on my laptop'.",
+    )
+    days: int = Field(90, ge=1, le=366, description="Days it stays valid.")

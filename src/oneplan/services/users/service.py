@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from oneplan.db.users import User, UserGrant
+from oneplan.db.users import LoginSession, User, UserGrant
 from oneplan.engines.frames import did_you_mean
 from oneplan.errors import Conflict, NotFound, Problem, ValidationFailed
 from oneplan.services.actor import Actor
@@ -24,6 +24,7 @@ from oneplan.services.permissions import Grant, Permission, Role, require, requi
 from oneplan.services.users.actors import has_users
 from oneplan.services.users.credentials import check_password, hash_password
 from oneplan.services.users.schemas import GrantInfo, UserInfo
+from oneplan.services.versioning import check_version
 
 SUBJECT = "user"
 
@@ -51,6 +52,17 @@ def user_info(user: User) -> UserInfo:
         created_by=user.created_by,
         version=user.version,
     )
+
+
+def show_user(session: Session, actor: Actor, name: str) -> UserInfo:
+    """One user, with their grants and version."""
+    require_some(actor, Permission.read)
+    return user_info(get_user(session, name))
+
+
+def own_user(session: Session, actor: Actor) -> UserInfo:
+    """The acting person as a user, grants included: anyone may see themselves."""
+    return user_info(get_user(session, actor.name))
 
 
 def list_users(session: Session, actor: Actor) -> list[UserInfo]:
@@ -114,14 +126,16 @@ def disable_user(session: Session, actor: Actor, name: str) -> UserInfo:
         raise Conflict(f"user {name!r} is disabled already")
     _keep_an_administrator(session, user, without=list(user.grants))
     user.active = False
-    _touch(user, actor)
+    now = _touch(user, actor)
+    end_sessions(session, user.id, at=now)
     session.flush()
     record(session, actor, "user.disable", SUBJECT, user.name, {"from": "active", "to": "disabled"})
     return user_info(user)
 
 
 def set_password(session: Session, actor: Actor, name: str, password: str) -> UserInfo:
-    """Set a user's password: one's own, or anyone's with ``manage_users``."""
+    """Set a user's password: one's own, or anyone's with ``manage_users``. Every log-in
+    session of the user ends: whoever knew the old password is out."""
     if actor.name != name:
         require(actor, Permission.manage_users)
     user = get_user(session, name, lock=True)
@@ -129,15 +143,24 @@ def set_password(session: Session, actor: Actor, name: str, password: str) -> Us
     user.password_hash = hash_password(password)
     now = _touch(user, actor)
     user.password_changed_at = now
+    end_sessions(session, user.id, at=now)
     session.flush()
     record(session, actor, "user.password", SUBJECT, user.name, {"changed": True}, at=now)
     return user_info(user)
 
 
-def grant(session: Session, actor: Actor, name: str, given: Grant) -> UserInfo:
-    """Give a user a role over some families and/or locations; giving one they hold is refused."""
+def _check_version(user: User, expected: int | None) -> None:
+    check_version(f"user {user.name!r}", user.version, expected, lambda: user_info(user))
+
+
+def grant(
+    session: Session, actor: Actor, name: str, given: Grant, *, expected: int | None = None
+) -> UserInfo:
+    """Give a user a role over some families and/or locations; giving one they hold is refused.
+    ``expected``: the user's version the person read (`oneplan.services.versioning`)."""
     require(actor, Permission.manage_users)
     user = get_user(session, name, lock=True)
+    _check_version(user, expected)
     if any(_same(row, given) for row in user.grants):
         raise Conflict(f"user {name!r} holds {given} already")
     _check_scopes(session, [given])
@@ -156,11 +179,13 @@ def revoke(
     *,
     families: Iterable[str] | None = None,
     locations: Iterable[str] | None = None,
+    expected: int | None = None,
 ) -> UserInfo:
     """Take a role from a user: every grant of it, or (with ``families`` or ``locations``)
     the one grant of exactly that scope."""
     require(actor, Permission.manage_users)
     user = get_user(session, name, lock=True)
+    _check_version(user, expected)
     exact = families is not None or locations is not None
     wanted = Grant(role, frozenset(families or ()), frozenset(locations or ()))
     taken = [g for g in user.grants if (_same(g, wanted) if exact else g.role == role)]
@@ -174,6 +199,17 @@ def revoke(
     detail = {"grants": [str(_grant_of(g)) for g in taken]}
     record(session, actor, "user.revoke", SUBJECT, user.name, detail, at=now)
     return user_info(user)
+
+
+def end_sessions(session: Session, user_id: int, *, at: datetime, keep: int | None = None) -> int:
+    """End the user's open log-in sessions (but ``keep``, the id of one to keep); how many."""
+    query = sa.update(LoginSession).where(
+        LoginSession.user_id == user_id, LoginSession.ended_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(LoginSession.id != keep)
+    ended = session.execute(query.values(ended_at=at))
+    return int(getattr(ended, "rowcount", 0) or 0)
 
 
 def _touch(user: User, actor: Actor) -> datetime:

@@ -31,6 +31,7 @@ from oneplan.errors import Conflict, InputError, PermissionDenied
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.permissions import Permission, require
+from oneplan.services.versioning import check_version
 from oneplan.services.versions.schemas import Transition, VersionInfo
 from oneplan.services.versions.store import get_version
 
@@ -163,11 +164,19 @@ def _article(state: str) -> str:
     return "an" if state[0] in "aeiou" else "a"
 
 
-def transition(session: Session, actor: Actor, version_id: int, action: str) -> Transition:
+def _check_version(version: PlanVersion, expected: int | None) -> None:
+    what = f"plan version {version.id}"
+    check_version(what, version.version, expected, lambda: VersionInfo.model_validate(version))
+
+
+def transition(
+    session: Session, actor: Actor, version_id: int, action: str, *, expected: int | None = None
+) -> Transition:
     """Apply ``propose``, ``approve`` or ``release`` to a version; the caller commits.
 
-    Raises ``NotFound`` for an unknown version and ``Conflict`` (naming the current state) for a
-    move the version's state does not allow; nothing changes then.
+    Raises ``NotFound`` for an unknown version, ``Stale`` when ``expected`` (the version the
+    person read) is not the version's current one, and ``Conflict`` (naming the current state)
+    for a move the version's state does not allow; nothing changes then.
     """
     if action not in TRANSITIONS:
         choices = ", ".join(TRANSITIONS)
@@ -175,6 +184,7 @@ def transition(session: Session, actor: Actor, version_id: int, action: str) -> 
     start, target = TRANSITIONS[PlanAction(action)]
     require(actor, MOVED_BY[PlanAction(action)])
     version, family = _lock_family(session, version_id)
+    _check_version(version, expected)
     if version.state != start:
         raise Conflict(
             f"cannot {action} plan version {version.id}: it is {version.state}, "
@@ -210,7 +220,14 @@ def _supersede_others(
     return superseded
 
 
-def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> Transition:
+def adopt(
+    session: Session,
+    actor: Actor,
+    version_id: int,
+    reason: str = "",
+    *,
+    expected: int | None = None,
+) -> Transition:
     """Adopt a scenario run as the cycle's supply plan, in one move; the caller commits.
 
     The scenario version (draft, proposed or approved) becomes ``released``: the supply plan
@@ -224,6 +241,7 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     require(actor, Permission.approve_plan)
     require(actor, Permission.release_plan)
     version, family = _lock_family(session, version_id)
+    _check_version(version, expected)
     if version.kind != "scenario":
         raise Conflict(
             f"plan version {version.id} is a {version.kind} plan: release it with `plan "
@@ -242,12 +260,20 @@ def adopt(session: Session, actor: Actor, version_id: int, reason: str = "") -> 
     return Transition(version=VersionInfo.model_validate(version), superseded=superseded)
 
 
-def supersede(session: Session, actor: Actor, version_id: int, reason: str = "") -> VersionInfo:
+def supersede(
+    session: Session,
+    actor: Actor,
+    version_id: int,
+    reason: str = "",
+    *,
+    expected: int | None = None,
+) -> VersionInfo:
     """Withdraw a version by hand (any state but superseded); it is kept as a record.
 
     A draft or proposed version is withdrawn by those who propose plans; one in force
     (approved or released) by those who approve them."""
     version, _ = _lock_family(session, version_id)
+    _check_version(version, expected)
     in_force = version.state in IN_FORCE
     require(actor, Permission.approve_plan if in_force else Permission.propose_plan)
     if version.state == "superseded":

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from oneplan.choices import PlanAction, PlanKind, PlanState
+from oneplan.services.moments import Moment
 
 if TYPE_CHECKING:  # frames are loaded only where a diff is made: listings start fast
     import pandas as pd
 
     from oneplan.engines.diff import FrameDiff
 
-__all__ = ["PlanAction", "PlanDiff", "PlanKind", "PlanState", "Transition", "VersionInfo"]
+__all__ = [
+    "PlanAction",
+    "PlanDiff",
+    "PlanKind",
+    "PlanState",
+    "Transition",
+    "VersionInfo",
+    "VersionPage",
+]
 
 
 class VersionInfo(BaseModel):
@@ -31,12 +39,25 @@ class VersionInfo(BaseModel):
     content_hash: str
     settings: dict[str, Any]
     summary: dict[str, Any]
-    created_at: datetime
+    created_at: Moment
     created_by: str
-    state_changed_at: datetime | None = None
+    state_changed_at: Moment | None = None
     state_changed_by: str | None = None
     frame_rows: dict[str, int] = {}
     """Row count of each stored frame, by name (filled by `show_version` only)."""
+    version: int = 1
+    """Raised by every state move: a move names the version it was asked on."""
+
+
+class VersionPage(BaseModel):
+    """One page of plan versions, newest first, and how many match in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[VersionInfo]
+    total: int
+    limit: int
+    offset: int
 
 
 class Transition(BaseModel):

@@ -10,9 +10,21 @@ from sqlalchemy.orm import Session
 from oneplan.db.plans import PlanFrame, PlanVersion
 from oneplan.errors import Conflict, NotFound
 from oneplan.services.actor import Actor
+from oneplan.services.permissions import Permission, require_some
 from oneplan.services.versions.lifecycle import SUPPLY_PLANS
-from oneplan.services.versions.schemas import PlanDiff, VersionInfo
+from oneplan.services.versions.schemas import PlanDiff, VersionInfo, VersionPage
 from oneplan.services.versions.store import get_version, load_frames
+
+
+def _matching(kind: str | None, state: str | None, cycle: str | None) -> sa.Select[PlanVersion]:
+    query = sa.select(PlanVersion)
+    if kind is not None:
+        query = query.where(PlanVersion.kind == kind)
+    if state is not None:
+        query = query.where(PlanVersion.state == state)
+    if cycle is not None:
+        query = query.where(PlanVersion.cycle == cycle)
+    return query
 
 
 def list_versions(
@@ -24,15 +36,28 @@ def list_versions(
     cycle: str | None = None,
 ) -> list[VersionInfo]:
     """Versions, newest first, optionally of one kind, state and cycle."""
-    query = sa.select(PlanVersion)
-    if kind is not None:
-        query = query.where(PlanVersion.kind == kind)
-    if state is not None:
-        query = query.where(PlanVersion.state == state)
-    if cycle is not None:
-        query = query.where(PlanVersion.cycle == cycle)
-    found = session.scalars(query.order_by(PlanVersion.id.desc()))
+    found = session.scalars(_matching(kind, state, cycle).order_by(PlanVersion.id.desc()))
     return [VersionInfo.model_validate(v) for v in found]
+
+
+def page_versions(
+    session: Session,
+    actor: Actor,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    cycle: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> VersionPage:
+    """One page of `list_versions` (``limit`` versions after the first ``offset``) and the
+    number of versions that match."""
+    require_some(actor, Permission.read)
+    query = _matching(kind, state, cycle)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    found = session.scalars(query.order_by(PlanVersion.id.desc()).limit(limit).offset(offset))
+    items = [VersionInfo.model_validate(v) for v in found]
+    return VersionPage(items=items, total=total, limit=limit, offset=offset)
 
 
 def show_version(session: Session, actor: Actor, version_id: int) -> VersionInfo:

@@ -1,0 +1,63 @@
+"""The app factory: `create_app(settings)` builds the API over one database engine.
+
+``oneplan serve`` runs `app_from_environment` (a factory uvicorn calls in each worker), which
+reads the settings from the environment like every command does.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from oneplan import __version__
+from oneplan.api import docs, problems
+from oneplan.api.headers import SecurityHeaders
+from oneplan.api.routes import audit, auth, health, overrides, plans, scenarios, users
+from oneplan.config import Settings, get_settings
+
+DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
+audit trail of one S&OP database, with the rules the command line obeys. Log in with
+`POST /auth/login` (a session cookie; changes also send `X-CSRF-Token`) or send a personal API
+token as `Authorization: Bearer op_...`. Errors are RFC 9457 problem documents. docs/api.md
+has a walk-through."""
+
+
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operation id is its function's name: stable, and what clients call."""
+    return route.name
+
+
+def create_app(settings: Settings, engine: sa.Engine | None = None) -> FastAPI:
+    """The API over ``engine`` (default: the settings' database)."""
+    from oneplan.db.session import create_db_engine
+
+    app = FastAPI(
+        title="oneplan",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        responses={
+            "default": {
+                "model": problems.ProblemDocument,
+                "description": "An error, as an RFC 9457 problem document",
+                "content": {problems.MEDIA_TYPE: {}},
+            }
+        },
+    )
+    app.state.settings = settings
+    app.state.engine = engine or create_db_engine(settings.database_url, settings)
+    problems.install(app)
+    if settings.api_docs:
+        docs.install(app)
+    for module in (health, auth, plans, overrides, scenarios, audit, users):
+        app.include_router(module.router)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the configured database (``oneplan serve``)."""
+    return create_app(get_settings())

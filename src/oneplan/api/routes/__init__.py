@@ -1,0 +1,1 @@
+"""The API's routes, one module per domain: parse, call the service, return its schema."""
