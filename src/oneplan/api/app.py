@@ -6,6 +6,7 @@ reads the settings from the environment like every command does.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -47,7 +48,7 @@ def worker_lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextMan
             yield
         finally:
             # a job still running is recovered by the next worker once its heartbeat is stale
-            pool.stop(timeout=10.0)
+            await asyncio.to_thread(pool.stop, 10.0)
 
     return lifespan
 
