@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Server processes.")
+    server_worker_threads: int = Field(
+        default=1, ge=0, le=32, description="Job workers in each server process (0: none)."
+    )
     secure_cookies: bool = Field(
         default=False, description="Send the session cookie over HTTPS only (behind TLS: true)."
     )

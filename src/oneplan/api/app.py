@@ -6,6 +6,10 @@ reads the settings from the environment like every command does.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -13,7 +17,7 @@ from fastapi.routing import APIRoute
 from oneplan import __version__
 from oneplan.api import docs, problems
 from oneplan.api.headers import SecurityHeaders
-from oneplan.api.routes import audit, auth, health, overrides, plans, scenarios, users
+from oneplan.api.routes import audit, auth, health, jobs, overrides, plans, scenarios, users
 from oneplan.config import Settings, get_settings
 
 DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
@@ -28,11 +32,36 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings, engine: sa.Engine | None = None) -> FastAPI:
-    """The API over ``engine`` (default: the settings' database)."""
+def worker_lifespan(threads: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Run ``threads`` job workers in this process while the app serves (none for 0): started
+    when it starts, asked to stop after their current job when it stops."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if threads < 1:
+            yield
+            return
+        from oneplan.worker import start_in_process_workers
+
+        pool = start_in_process_workers(app.state.engine, threads, app.state.settings)
+        try:
+            yield
+        finally:
+            # a job still running is recovered by the next worker once its heartbeat is stale
+            await asyncio.to_thread(pool.stop, 10.0)
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings, engine: sa.Engine | None = None, *, worker_threads: int = 0
+) -> FastAPI:
+    """The API over ``engine`` (default: the settings' database), with ``worker_threads`` job
+    workers in the process (the server's `server_worker_threads`; none by default)."""
     from oneplan.db.session import create_db_engine
 
     app = FastAPI(
+        lifespan=worker_lifespan(worker_threads),
         title="oneplan",
         version=__version__,
         description=DESCRIPTION,
@@ -52,12 +81,13 @@ def create_app(settings: Settings, engine: sa.Engine | None = None) -> FastAPI:
     problems.install(app)
     if settings.api_docs:
         docs.install(app)
-    for module in (health, auth, plans, overrides, scenarios, audit, users):
+    for module in (health, auth, plans, overrides, scenarios, audit, users, jobs):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """The app over the configured database (``oneplan serve``)."""
-    return create_app(get_settings())
+    """The app over the configured database (``oneplan serve``), with its job workers."""
+    settings = get_settings()
+    return create_app(settings, worker_threads=settings.server_worker_threads)

@@ -26,7 +26,8 @@ def serve(
         int | None, typer.Option(help="Server processes (ONEPLAN_WORKERS, 1).")
     ] = None,
 ) -> None:
-    """Serve the API until stopped (Ctrl-C): log in, plans, overrides, scenarios, users."""
+    """Serve the API until stopped (Ctrl-C): log in, plans, overrides, scenarios, users, jobs
+    (run by ONEPLAN_SERVER_WORKER_THREADS workers in each process, 1 by default)."""
     import uvicorn
 
     configured = settings()
