@@ -34,7 +34,8 @@ class Opening(BaseModel):
     month: str | None = Field(
         default=None,
         pattern=r"^\d{4}-\d{2}$",
-        description="The month to open (default: the month after the newest cycle, or this one)",
+        description="The month to open (default: the month after the newest cycle; for the first, "
+        "the month of the plan_start parameter)",
     )
 
 
