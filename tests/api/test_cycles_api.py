@@ -4,11 +4,15 @@ release that closes the month, and the decision log; on SQLite and PostgreSQL.""
 
 from __future__ import annotations
 
+import threading
+
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from oneplan.api.app import create_app
+from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.services.actor import Actor
 from oneplan.services.permissions import Grant, Role
@@ -151,6 +155,40 @@ def test_a_move_needs_the_etag_of_the_step_it_was_made_on(api: TestClient, staff
     unknown = api.post(f"{CYCLE}/steps/lunch/submit", headers={**read, "If-Match": "*"})
     assert unknown.status_code == 422
     assert api.get("/cycles/2031-01", headers=staff.as_("vic")).status_code == 404
+
+
+def test_two_sign_offs_at_once_one_wins(
+    api: TestClient, staff: People, engine: sa.Engine, api_settings: Settings
+) -> None:
+    """Two executives approve the same submitted step at the same moment, each on the version
+    they read: one sign-off is stored, the other refused (409 or 412), never both."""
+    api.post("/cycles", json={"month": MONTH}, headers=staff.as_("dora"))
+    move(api, staff, "dora", "gather_data", "submit")
+    move(api, staff, "sam", "gather_data", "approve")
+    move(api, staff, "dora", "demand_review", "submit")
+    etag = api.get(f"{CYCLE}/steps/demand_review", headers=staff.as_("exa")).headers["ETag"]
+    start = threading.Barrier(2)
+    answers: dict[str, int] = {}
+
+    def approve(who: str) -> None:
+        with TestClient(create_app(api_settings, engine)) as client:
+            headers = {**staff.as_(who), "If-Match": etag}
+            start.wait()
+            answer = client.post(f"{CYCLE}/steps/demand_review/approve", headers=headers)
+            answers[who] = answer.status_code
+
+    threads = [threading.Thread(target=approve, args=(who,)) for who in ("exa", "eve")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers.values())[0] == 200
+    assert sorted(answers.values())[1] in (409, 412)
+    with engine.connect() as connection:
+        approvals = connection.execute(
+            sa.text("SELECT count(*) FROM audit_events WHERE action = 'cycle.step.approve'")
+        ).scalar()
+    assert approvals == 2  # gather data, and the demand review once
 
 
 def test_a_viewer_reads_the_month_and_moves_nothing(api: TestClient, staff: People) -> None:
