@@ -51,7 +51,15 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
     assert len(paths) > 20
     for template, operations in paths.items():
         path = template.format(
-            version_id=1, override_id=1, name="x", role="viewer", token_id=1, job_id=1
+            version_id=1,
+            override_id=1,
+            name="x",
+            role="viewer",
+            token_id=1,
+            month="2027-03",
+            step="release",
+            decision_id=1,
+            job_id=1,
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})
