@@ -13,11 +13,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from oneplan.api.deps import CurrentActor, IfMatch, SessionDep, etag
 from oneplan.choices import CycleStep, DecisionStatus
-from oneplan.errors import NotFound, Stale
 from oneplan.services.cycle.schemas import CycleInfo, CycleOpened, DecisionInfo, StepInfo
 
 router = APIRouter(tags=["cycles"])
@@ -111,24 +109,6 @@ def show_cycle_step(
     return found
 
 
-def _step_as_read(session: Session, month: str, step: CycleStep, expected: int | None) -> None:
-    """Refuse with the step as it is now (412) when it moved since the If-Match version;
-    the rows stay locked until the request's transaction ends."""
-    from oneplan.services.cycle.service import get_cycle, locked_steps, step_info
-
-    if expected is None:  # If-Match: * moves whatever the step's version
-        return
-    row = next(
-        s for s in locked_steps(session, get_cycle(session, month, lock=True)) if s.name == step
-    )
-    if row.version != expected:
-        raise Stale(
-            f"the {step.value} step of {month} was moved by {row.changed_by} since you read "
-            f"it (version {expected}, now {row.version}, {row.state}): nothing was changed",
-            current=step_info(row),
-        )
-
-
 def _tagged(found: StepInfo, response: Response) -> StepInfo:
     response.headers["ETag"] = etag(found.version)
     return found
@@ -148,7 +128,6 @@ def submit_cycle_step(
     executive meeting names the supply plan it decides on."""
     from oneplan.services.cycle.moves import submit_step
 
-    _step_as_read(session, month, step, expected)
     version_id = body.plan_version_id if body is not None else None
     found = submit_step(
         session, actor, step, month=month, plan_version_id=version_id, expected_version=expected
@@ -170,7 +149,6 @@ def approve_cycle_step(
     cycle."""
     from oneplan.services.cycle.moves import approve_step
 
-    _step_as_read(session, month, step, expected)
     found = approve_step(session, actor, step, month=month, expected_version=expected)
     return _tagged(found, response)
 
@@ -188,7 +166,6 @@ def reject_cycle_step(
     """An approver sends the submitted step back to its submitter with a reason."""
     from oneplan.services.cycle.moves import reject_step
 
-    _step_as_read(session, month, step, expected)
     found = reject_step(session, actor, step, body.reason, month=month, expected_version=expected)
     return _tagged(found, response)
 
@@ -207,7 +184,6 @@ def reopen_cycle_step(
     to in progress. The ETag is the reopened step's."""
     from oneplan.services.cycle.moves import reopen_step
 
-    _step_as_read(session, month, step, expected)
     moved = reopen_step(session, actor, step, body.reason, month=month, expected_version=expected)
     response.headers["ETag"] = etag(moved[0].version)
     return moved
@@ -226,7 +202,6 @@ def assign_cycle_step(
     """Name the person who submits the step and/or move its due date."""
     from oneplan.services.cycle.moves import assign_step
 
-    _step_as_read(session, month, step, expected)
     found = assign_step(
         session,
         actor,
@@ -277,27 +252,6 @@ def add_cycle_decision(
     return found
 
 
-def _decision_as_read(session: Session, decision_id: int, expected: int | None) -> None:
-    """Refuse with the decision as it is now (412) when it changed since the If-Match version."""
-    import sqlalchemy as sa
-
-    from oneplan.db.cycles import Decision
-
-    if expected is None:
-        return
-    found = session.scalars(
-        sa.select(Decision).where(Decision.id == decision_id).with_for_update()
-    ).one_or_none()
-    if found is None:
-        raise NotFound(f"there is no decision {decision_id}")
-    if found.version != expected:
-        raise Stale(
-            f"decision {decision_id} was changed since you read it (version {expected}, now "
-            f"{found.version}): nothing was changed",
-            current=DecisionInfo.model_validate(found),
-        )
-
-
 @router.post("/decisions/{decision_id}/close", responses={**MOVES, 404: {}}, tags=["cycles"])
 def close_cycle_decision(
     decision_id: int,
@@ -311,7 +265,6 @@ def close_cycle_decision(
     by the decision's owner."""
     from oneplan.services.cycle.decisions import close_decision
 
-    _decision_as_read(session, decision_id, expected)
     closing = body or Closing()
     found = close_decision(
         session, actor, decision_id, closing.status, closing.note, expected_version=expected

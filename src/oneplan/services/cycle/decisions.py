@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from oneplan.choices import DecisionStatus
 from oneplan.db.cycles import Decision
 from oneplan.db.scenarios import Scenario
-from oneplan.errors import Conflict, InputError, NotFound
+from oneplan.errors import Conflict, InputError, NotFound, Stale
 from oneplan.services.actor import NAME_LENGTH, Actor
 from oneplan.services.audit.service import record
 from oneplan.services.cycle.calendar import parse_month
@@ -139,9 +139,10 @@ def close_decision(
     if not holds(actor, WRITERS) and actor.name != decision.owner:
         raise refuse(actor, f"close decision {decision_id} (owned by {decision.owner})", WRITERS)
     if expected_version is not None and decision.version != expected_version:
-        raise Conflict(
+        raise Stale(
             f"decision {decision_id} was changed since you read it (version "
-            f"{expected_version}, now {decision.version}): look again and retry"
+            f"{expected_version}, now {decision.version}): look again and retry",
+            current=DecisionInfo.model_validate(decision),
         )
     if decision.status != DecisionStatus.open:
         raise Conflict(f"decision {decision_id} is {decision.status} already")

@@ -15,14 +15,14 @@ stamps the step, writes an audit event in the caller's transaction and only flus
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from oneplan.choices import CycleStep, StepState
 from oneplan.db.cycles import Cycle, CycleStepRow
-from oneplan.errors import Conflict, InputError, PermissionDenied
+from oneplan.errors import Conflict, InputError, PermissionDenied, Stale
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.cycle.calendar import RULES
@@ -83,10 +83,11 @@ def _step(
     steps = locked_steps(session, cycle)
     row = next(s for s in steps if s.name == name)
     if expected_version is not None and row.version != expected_version:
-        raise Conflict(
+        raise Stale(
             f"the {RULES[name].title} of {cycle.month} was moved by {row.changed_by} since you "
             f"read it (version {expected_version}, now {row.version}, {row.state}): nothing "
-            "was changed, look at the current state and try again"
+            "was changed, look at the current state and try again",
+            current=step_info(row),
         )
     if cycle.state != "open":
         raise Conflict(f"cycle {cycle.month} is closed: its record stays as it was released")
@@ -202,6 +203,25 @@ def _put_forward(session: Session, actor: Actor, cycle: Cycle, version_id: int |
     return version.id
 
 
+def _submitted_step(
+    session: Session,
+    actor: Actor,
+    step: str,
+    month: str | None,
+    expected_version: int | None,
+    verb: Literal["approve", "reject"],
+) -> tuple[Cycle, list[CycleStepRow], CycleStepRow]:
+    """The submitted step an approver is about to ``verb``, once the actor may decide on it."""
+    cycle, steps, row = _step(session, step, month, expected_version)
+    if row.state != StepState.submitted:
+        raise Conflict(
+            f"cannot {verb} the {RULES[CycleStep(row.name)].title} of {cycle.month}: it is "
+            f"{row.state}, only a submitted step is {verb.removesuffix('e')}ed"
+        )
+    _may_decide(session, actor, row, verb)
+    return cycle, steps, row
+
+
 def approve_step(
     session: Session,
     actor: Actor,
@@ -215,14 +235,7 @@ def approve_step(
     Approving the executive meeting approves its plan version; approving the release releases
     it, marks every step done and closes the cycle. The caller commits.
     """
-    cycle, steps, row = _step(session, step, month, expected_version)
-    title = RULES[CycleStep(row.name)].title
-    if row.state != StepState.submitted:
-        raise Conflict(
-            f"cannot approve the {title} of {cycle.month}: it is {row.state}, only "
-            "a submitted step is approved"
-        )
-    _may_decide(session, actor, row, "approve")
+    cycle, steps, row = _submitted_step(session, actor, step, month, expected_version, "approve")
     now = datetime.now(UTC)
     detail: dict[str, Any] = {}
     if row.name == CycleStep.executive_meeting:
@@ -292,14 +305,7 @@ def reject_step(
     """An approver sends the submitted step back to its submitter with a reason; the step is
     ``rejected`` (worked on again, like in progress) until it is submitted again."""
     reason = _reason(reason)
-    cycle, _, row = _step(session, step, month, expected_version)
-    title = RULES[CycleStep(row.name)].title
-    if row.state != StepState.submitted:
-        raise Conflict(
-            f"cannot reject the {title} of {cycle.month}: it is {row.state}, only "
-            "a submitted step is rejected"
-        )
-    _may_decide(session, actor, row, "reject")
+    *_, row = _submitted_step(session, actor, step, month, expected_version, "reject")
     now = datetime.now(UTC)
     row.decided_by, row.decided_at, row.reason = actor.name, now, reason
     detail = {"reason": reason, "returned_to": row.submitted_by}
