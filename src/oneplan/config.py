@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         default=15, gt=0, description="How long a failed log-in counts."
     )
     api_docs: bool = Field(default=True, description="Serve /docs and /redoc (offline assets).")
+    web_pages: bool = Field(
+        default=True, description="Serve the web application under /app beside the API."
+    )
 
 
 @lru_cache

@@ -1,7 +1,8 @@
 """Security headers on every response, as a plain ASGI middleware (no body buffering).
 
 The API answers JSON only: nothing may frame it, run script from it or sniff its types, and no
-cache keeps what a logged-in person saw. The interactive docs (``/docs``, ``/redoc``) need their
+cache keeps what a logged-in person saw. The web pages under ``/app`` run the server's own
+script and nothing from elsewhere. The interactive docs (``/docs``, ``/redoc``) need their
 own script and styles, served by the server itself, so they get a policy that allows exactly
 that and nothing from elsewhere.
 """
@@ -25,6 +26,15 @@ COMMON = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 DOCS_PATHS = ("/docs", "/redoc", "/docs-assets/")
+#: The web pages (Vue and Quasar, served by the server itself) compile their templates in the
+#: browser and talk back over a WebSocket of the same origin: nothing from elsewhere.
+WEB_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+WEB_PATHS = ("/app/", "/app")
 
 
 class SecurityHeaders:
@@ -37,19 +47,23 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
-        policy = DOCS_POLICY if docs else API_POLICY
+        path = str(scope.get("path", ""))
+        docs = path.startswith(DOCS_PATHS)
+        policy = DOCS_POLICY if docs else WEB_POLICY if path.startswith(WEB_PATHS) else API_POLICY
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                added = [*COMMON, (b"content-security-policy", policy.encode())]
+                added = dict(COMMON)
+                added[b"content-security-policy"] = policy.encode()
+                if policy is WEB_POLICY:  # forms post with their Origin, which the server checks
+                    added[b"referrer-policy"] = b"same-origin"
                 if not docs:
-                    added.append((b"cache-control", b"no-store"))
+                    added[b"cache-control"] = b"no-store"
                 if self.hsts:
-                    added.append((b"strict-transport-security", b"max-age=31536000"))
-                headers += [(name, value) for name, value in added if name not in present]
+                    added[b"strict-transport-security"] = b"max-age=31536000"
+                headers += [(name, value) for name, value in added.items() if name not in present]
                 message["headers"] = headers
             await send(message)
 

@@ -13,7 +13,7 @@ import typer
 
 from oneplan.cli.common import database, handle_errors, say, settings
 
-APP_FACTORY = "oneplan.api.app:app_from_environment"
+APP_FACTORY = "oneplan.web.app:app_from_environment"
 
 
 @handle_errors
@@ -35,7 +35,9 @@ def serve(
     host = host or configured.host
     port = port or configured.port
     workers = workers or configured.workers
-    say(f"oneplan API on http://{host}:{port} (docs at /docs); Ctrl-C stops it", "serving:")
+    say(
+        f"oneplan on http://{host}:{port}/app (API docs at /docs); Ctrl-C stops it", "serving:"
+    )
     uvicorn.run(
         APP_FACTORY,
         factory=True,

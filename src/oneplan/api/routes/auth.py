@@ -55,7 +55,7 @@ class Me(BaseModel):
     permissions: list[Permission]
 
 
-def _set_cookies(response: Response, started: Started, settings: Settings) -> None:
+def set_session_cookies(response: Response, started: Started, settings: Settings) -> None:
     seconds = int((started.expires_at - datetime.now(UTC)).total_seconds())
     common = {"max_age": seconds, "secure": settings.secure_cookies, "samesite": "lax"}
     response.set_cookie(SESSION_COOKIE, started.session_id, httponly=True, **common)  # type: ignore[arg-type]
@@ -91,12 +91,12 @@ def log_in(
         with unit_of_work(engine) as session:  # the failure counts even though the rest rolled back
             record_failure(session, body.name, address, policy)
         raise
-    _end_previous(request, engine, settings)
-    _set_cookies(response, started, settings)
+    end_previous_session(request, engine, settings)
+    set_session_cookies(response, started, settings)
     return LoggedIn(user=user, csrf_token=started.csrf_token, expires_at=started.expires_at)
 
 
-def _end_previous(request: Request, engine: EngineDep, settings: Settings) -> None:
+def end_previous_session(request: Request, engine: EngineDep, settings: Settings) -> None:
     """End the session the browser came with, if any: a log-in always starts afresh."""
     from oneplan.services.users.sessions import log_out, resolve_session
 
@@ -160,7 +160,7 @@ def change_password(
     set_password(session, actor, actor.name, body.new_password)
     user = get_user(session, actor.name)
     started = start_session(session, user, address, policy, datetime.now(UTC))
-    _set_cookies(response, started, settings)
+    set_session_cookies(response, started, settings)
     return _logged_in(session, started)
 
 

@@ -1,0 +1,78 @@
+"""The home and cycle pages: who sees which steps, and the sign-offs they may make."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from tests.web.conftest import ADMIN, Browsers
+
+from oneplan.db.session import unit_of_work
+from oneplan.services.cycle.service import open_cycle
+from oneplan.services.permissions import Role
+
+pytestmark = pytest.mark.anyio
+
+
+def _open(engine: sa.Engine) -> str:
+    with unit_of_work(engine) as session:
+        return open_cycle(session, ADMIN, "2027-03").cycle.month
+
+
+async def test_a_visitor_not_logged_in_is_sent_to_the_log_in_form(web: Browsers) -> None:
+    answer = await web.stranger().http_client.get("/cycle?month=2027-03")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/app/login?next=/cycle?month=2027-03"
+
+
+async def test_home_lists_my_steps_and_what_waits_for_my_approval(
+    web: Browsers, engine: sa.Engine
+) -> None:
+    _open(engine)
+    planner = web.person("dana", Role.demand_planner)
+    await planner.open("/")
+    await planner.should_see("S&OP cycle 2027-03")
+    with planner.scope(marker="my-steps"):
+        await planner.should_see("Demand review")
+        await planner.should_not_see("Supply review")
+    await planner.should_see("Nothing waits for you.")
+
+
+async def test_a_step_is_submitted_and_approved_by_someone_else(
+    web: Browsers, engine: sa.Engine
+) -> None:
+    _open(engine)
+    admin = web.person("ada", Role.admin)
+    await admin.open("/cycle")
+    await admin.should_see("Gather data")
+    admin.find(marker="submit-gather_data").click()
+    await admin.should_see("Gather data: submitted")
+    await admin.should_not_see(marker="approve-gather_data")  # four eyes: not one's own
+    other = web.person("bert", Role.admin)
+    await other.open("/cycle")
+    other.find(marker="approve-gather_data").click()
+    await other.should_see("Gather data: approved")
+
+
+async def test_a_stale_approval_shows_the_step_as_it_is_now(
+    web: Browsers, engine: sa.Engine
+) -> None:
+    _open(engine)
+    submitter, first, second = (web.person(n, Role.admin) for n in ("ada", "bert", "cleo"))
+    await submitter.open("/cycle")
+    submitter.find(marker="submit-gather_data").click()
+    await submitter.should_see("Gather data: submitted")
+    await first.open("/cycle")
+    await second.open("/cycle")
+    first.find(marker="approve-gather_data").click()
+    await first.should_see("Gather data: approved")
+    second.find(marker="approve-gather_data").click()
+    await second.should_see("Someone changed this meanwhile")
+    await second.should_not_see(marker="approve-gather_data")
+
+
+async def test_a_viewer_sees_the_cycle_but_no_sign_off(web: Browsers, engine: sa.Engine) -> None:
+    _open(engine)
+    viewer = web.person("vic", Role.viewer)
+    await viewer.open("/cycle")
+    await viewer.should_see("Gather data")
+    await viewer.should_not_see(marker="submit-gather_data")
