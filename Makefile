@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint typecheck lock docs clean
+.PHONY: install demo test lint typecheck lock docs clean browser screenshots
 
 $(BIN)/oneplan: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,20 @@ demo: install
 	$(BIN)/oneplan demo-data demo-company
 	$(BIN)/oneplan cycle run demo-company
 
-## Lint, type-check and run the whole test suite (SQLite and the PostgreSQL server).
-test: install lint typecheck
+## Lint, type-check and run the whole test suite (SQLite, the PostgreSQL server, Chromium).
+test: install browser lint typecheck
 	$(BIN)/pytest -n 2 --dist loadfile
+
+## Debian's Chromium for the browser tests (Playwright cannot download browsers offline).
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Refresh docs/screenshots from the browser journey (the pages as each role sees them).
+screenshots: install browser
+	mkdir -p docs/screenshots
+	ONEPLAN_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -q tests/browser
 
 lint: install
 	$(BIN)/ruff check src tests bench

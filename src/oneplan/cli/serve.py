@@ -35,9 +35,7 @@ def serve(
     host = host or configured.host
     port = port or configured.port
     workers = workers or configured.workers
-    say(
-        f"oneplan on http://{host}:{port}/app (API docs at /docs); Ctrl-C stops it", "serving:"
-    )
+    say(f"oneplan on http://{host}:{port}/app (API docs at /docs); Ctrl-C stops it", "serving:")
     uvicorn.run(
         APP_FACTORY,
         factory=True,
