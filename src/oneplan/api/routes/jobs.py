@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from oneplan.api.deps import CurrentActor, EngineDep, SessionDep, SettingsDep
+from oneplan.errors import OneplanError
 from oneplan.services.actor import Actor
 from oneplan.services.jobs.schemas import (
     FINISHED,
@@ -150,8 +151,10 @@ async def _follow(engine: sa.Engine, actor: Actor, first: JobOut) -> AsyncIterat
             yield b": still running\n\n"
             quiet_since = clock()
         await asyncio.sleep(POLL_SECONDS)
-        # each read in a worker thread, its transaction closed before the next wait
-        job = await asyncio.to_thread(_read_job, engine, actor, job.id)
+        try:  # each read in a worker thread, its transaction closed before the next wait
+            job = await asyncio.to_thread(_read_job, engine, actor, job.id)
+        except OneplanError:  # the job or the follower's right to read went away: stop
+            return
 
 
 @router.get(
