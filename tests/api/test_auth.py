@@ -65,6 +65,28 @@ def test_a_change_with_the_cookie_needs_the_csrf_token(api: TestClient, people: 
     assert api.get("/me/tokens").status_code == 200  # reading needs no token
 
 
+def test_a_change_with_the_cookie_from_another_origin_is_refused(
+    api: TestClient, people: People
+) -> None:
+    people.add("ann", Role.viewer, password=PASSWORD)
+    _, csrf = people.log_in("ann")
+    body = {"label": "laptop"}
+    foreign = api.post("/me/tokens", json=body, headers={**csrf, "Origin": "https://evil.example"})
+    assert foreign.status_code == 403
+    assert foreign.headers["content-type"] == "application/problem+json"
+    detail = foreign.json()["detail"]
+    assert "'https://evil.example'" in detail and "'http://testserver'" in detail
+    assert api.post("/me/tokens", json=body, headers={**csrf, "Origin": "null"}).status_code == 403
+    own = api.post("/me/tokens", json=body, headers={**csrf, "Origin": "http://testserver"})
+    assert own.status_code == 201
+    assert api.post("/me/tokens", json=body, headers=csrf).status_code == 201  # no Origin: CSRF
+    assert api.get("/me/tokens", headers={"Origin": "https://evil.example"}).status_code == 200
+    people.add("sam", Role.viewer)
+    token = {**people.as_("sam"), "Origin": "https://evil.example"}
+    api.cookies.clear()
+    assert api.post("/me/tokens", json=body, headers=token).status_code == 201  # a token: no cookie
+
+
 def test_a_log_in_always_starts_a_new_session(api: TestClient, people: People) -> None:
     """Session fixation: an id planted in the browser before the log-in is never used, and a
     second log-in ends the first session."""

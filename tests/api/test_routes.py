@@ -60,6 +60,9 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
             step="release",
             decision_id=1,
             job_id=1,
+            a=1,
+            b=2,
+            frame="consensus",
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})
@@ -81,7 +84,10 @@ CHANGES = [
     ("DELETE", "/demand/overrides/{override}", None, Permission.override_demand),
     ("POST", "/scenarios", {"name": "cold winter"}, Permission.edit_scenario),
     ("POST", "/scenarios/hot summer/assumptions", ASSUMPTION, Permission.edit_scenario),
+    ("POST", "/scenarios/hot summer/branches", {"name": "hotter"}, Permission.edit_scenario),
+    ("POST", "/scenarios/hot summer/explanations", None, Permission.run_scenario),
     ("DELETE", "/scenarios/hot summer", None, Permission.edit_scenario),
+    ("POST", "/executive-pack", None, Permission.write_report),
     ("POST", "/users", {"name": "newcomer"}, Permission.manage_users),
     ("POST", "/users/viewer/grants", {"role": "sales"}, Permission.manage_users),
     ("DELETE", "/users/viewer/grants/viewer", None, Permission.manage_users),

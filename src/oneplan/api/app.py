@@ -17,7 +17,18 @@ from fastapi.routing import APIRoute
 from oneplan import __version__
 from oneplan.api import docs, problems
 from oneplan.api.headers import SecurityHeaders
-from oneplan.api.routes import audit, auth, cycles, health, jobs, overrides, plans, scenarios, users
+from oneplan.api.routes import (
+    audit,
+    auth,
+    cycles,
+    exports,
+    health,
+    jobs,
+    overrides,
+    plans,
+    scenarios,
+    users,
+)
 from oneplan.config import Settings, get_settings
 
 DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
@@ -81,8 +92,10 @@ def create_app(
     problems.install(app)
     if settings.api_docs:
         docs.install(app)
-    for module in (health, auth, plans, overrides, scenarios, cycles, audit, users, jobs):
+    modules = (health, auth, plans, overrides, scenarios, cycles, audit, users, jobs, exports)
+    for module in modules:
         app.include_router(module.router)
+    app.include_router(scenarios.comparison)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app
 

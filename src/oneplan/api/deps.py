@@ -5,7 +5,9 @@ A request is one transaction: it commits when the route returns and rolls back w
 before the answer is sent, so a 200 means the change is stored. A person is known by an API
 token (``Authorization: Bearer op_...``, for scripts) or by the session cookie a log-in set;
 a change made with the cookie must also carry the session's CSRF token in ``X-CSRF-Token``,
-which another site cannot read, so it cannot make a logged-in browser change anything.
+which another site cannot read, so it cannot make a logged-in browser change anything. Such a
+change whose ``Origin`` header names another site is refused as well (a second lock: a browser
+always says where a page's request comes from, and no page of another site is ours).
 """
 
 from __future__ import annotations
@@ -80,6 +82,23 @@ NOT_LOGGED_IN = (
 )
 
 
+def own_origin(request: Request) -> str:
+    """The origin the server is reached at: the scheme and host of the request (behind a
+    proxy, as `oneplan serve` reads them from its X-Forwarded-Proto and Host)."""
+    return f"{request.url.scheme}://{request.url.netloc}".lower()
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a change whose Origin header is present and is not the server's own origin."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.strip().rstrip("/").lower() != own_origin(request):
+        raise PermissionDenied(
+            f"a change made with a log-in session must come from this server's own pages: "
+            f"the request's Origin is {origin!r}, not {own_origin(request)!r} (scripts send an "
+            f"API token instead of the cookie)"
+        )
+
+
 def current_actor(
     request: Request,
     session: SessionDep,
@@ -98,6 +117,8 @@ def current_actor(
     if cookie is None:
         raise NotAuthenticated(NOT_LOGGED_IN)
     resolved = resolve_session(session, cookie, policy_of(settings_of(request)))
+    if request.method not in SAFE_METHODS:
+        check_origin(request)
     if request.method not in SAFE_METHODS and not csrf_matches(
         resolved, request.headers.get(CSRF_HEADER)
     ):

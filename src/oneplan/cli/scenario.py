@@ -184,6 +184,7 @@ def compare_command(
 ) -> None:
     """KPIs of the base supply plan and each scenario side by side, and what changed."""
     from oneplan.db.session import unit_of_work
+    from oneplan.engines.diff import largest_changes
     from oneplan.services.scenario.compare import compare_scenarios
 
     with unit_of_work(database(), write=False) as session:
@@ -199,15 +200,8 @@ def compare_command(
             "title",
         )
         if limit and len(diff.changed):
-            moved = [
-                c
-                for c in diff.changed.columns
-                if c.endswith("_change") and diff.changed[c].abs().gt(1e-9).any()
-            ]
-            top = diff.changed.assign(size=diff.changed[moved].abs().sum(axis=1)).nlargest(
-                limit, "size"
-            )
-            console.print(frame_table(f"{name}: largest changes", top[[*diff.keys, *moved]]))
+            top = largest_changes(diff, limit)
+            console.print(frame_table(f"{name}: largest changes", top))
 
 
 @handle_errors

@@ -220,6 +220,24 @@ def diff_frames(
     )
 
 
+def largest_changes(found: FrameDiff, limit: int) -> pd.DataFrame:
+    """The ``limit`` changed rows that moved most (the sum of their absolute changes): the key
+    columns and the ``<col>_change`` columns that moved anywhere.
+
+    >>> a = pd.DataFrame({"item": ["A", "B", "C"], "qty": [1.0, 2.0, 3.0], "cost": [1.0] * 3})
+    >>> b = a.assign(qty=[1.0, 9.0, 4.0])
+    >>> largest_changes(diff_frames(a, b, ["item"]), 1).to_dict("records")
+    [{'item': 'B', 'qty_change': 7.0}]
+    """
+    changed = found.changed
+    moved = [
+        c for c in changed.columns if c.endswith("_change") and changed[c].abs().gt(1e-9).any()
+    ]
+    size = changed[moved].abs().sum(axis=1)
+    top = changed.assign(__size=size).nlargest(limit, "__size")
+    return top[[*found.keys, *moved]].reset_index(drop=True)
+
+
 def _top_level(a: pd.DataFrame, b: pd.DataFrame) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame]]:
     """A roll-up repeats its total at every level (total, family, item...; year, quarter,
     month): its totals are taken over the level with the fewest rows, the top one. Any other

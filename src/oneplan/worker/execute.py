@@ -130,8 +130,10 @@ def run_job(
                 title=step.title,
                 seconds=time.perf_counter() - started,
                 figures=step.figures(done),
+                rows=step.rows(done) if step.rows is not None else None,
             )
-            outcomes.append(outcome.model_dump(mode="json"))
+            unused = {"rows"} if outcome.rows is None else None
+            outcomes.append(outcome.model_dump(mode="json", exclude=unused))
             version = getattr(done, "version_id", None)
             if isinstance(version, int):
                 versions[step.name] = version

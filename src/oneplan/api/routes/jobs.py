@@ -1,4 +1,4 @@
-"""Jobs: ask for a long run, follow it (a page of jobs, one job, its log), cancel it.
+"""Jobs: ask for a long run, follow it (a page of jobs, one job, its log, its events), cancel it.
 
 A job is queued here and run by a worker (`oneplan worker`, or the server's own threads), so
 the request that asks answers at once with 202 and the job's address (docs/jobs.md).
@@ -6,13 +6,26 @@ the request that asks answers at once with 202 and the job's address (docs/jobs.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from oneplan.api.deps import CurrentActor, SessionDep, SettingsDep
-from oneplan.services.jobs.schemas import JobLogOut, JobOut, JobPage, JobQuery, JobState
+from oneplan.api.deps import CurrentActor, EngineDep, SessionDep, SettingsDep
+from oneplan.errors import OneplanError
+from oneplan.services.actor import Actor
+from oneplan.services.jobs.schemas import (
+    FINISHED,
+    JobLogOut,
+    JobOut,
+    JobPage,
+    JobQuery,
+    JobState,
+)
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -92,3 +105,80 @@ def job_log(
     from oneplan.services.jobs.service import job_log
 
     return job_log(session, actor, job_id, after=after, limit=limit)
+
+
+#: How often a follower reads the job's row again, in seconds.
+POLL_SECONDS = 0.5
+#: A comment line this often while nothing changes, so proxies keep a quiet stream open.
+KEEP_ALIVE_SECONDS = 15.0
+#: A stream closes after this long even if the job goes on (a browser's EventSource opens it
+#: again by itself), so no connection is held for ever by a job that no worker takes.
+FOLLOW_SECONDS = 600.0
+#: What a change of the job is: a new event is sent when one of these moves.
+WATCHED = ("state", "progress", "step", "phase", "message")
+EVENT_STREAM = "text/event-stream"
+
+
+def _event(kind: str, job: JobOut) -> bytes:
+    """One server-sent event: its id is the job row's version, its data the job as JSON."""
+    return f"id: {job.version}\nevent: {kind}\ndata: {job.model_dump_json()}\n\n".encode()
+
+
+def _read_job(engine: sa.Engine, actor: Actor, job_id: int) -> JobOut:
+    """The job as stored now, read in a short transaction of its own."""
+    from oneplan.db.session import unit_of_work
+    from oneplan.services.jobs.service import show_job
+
+    with unit_of_work(engine, write=False) as session:
+        return show_job(session, actor, job_id)
+
+
+async def _follow(engine: sa.Engine, actor: Actor, first: JobOut) -> AsyncIterator[bytes]:
+    job, seen = first, None
+    clock = asyncio.get_running_loop().time
+    began = quiet_since = clock()
+    while True:
+        now = tuple(getattr(job, name) for name in WATCHED)
+        if now != seen:
+            yield _event("progress", job)
+            seen, quiet_since = now, clock()
+        if job.state in FINISHED:
+            yield _event("end", job)
+            return
+        if clock() - began >= FOLLOW_SECONDS:
+            return
+        if clock() - quiet_since >= KEEP_ALIVE_SECONDS:
+            yield b": still running\n\n"
+            quiet_since = clock()
+        await asyncio.sleep(POLL_SECONDS)
+        try:  # each read in a worker thread, its transaction closed before the next wait
+            job = await asyncio.to_thread(_read_job, engine, actor, job.id)
+        except OneplanError:  # the job or the follower's right to read went away: stop
+            return
+
+
+@router.get(
+    "/{job_id}/events",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: ``progress`` (the job, each time its state, "
+            "progress, step, phase or message changes; the first at once) and ``end`` (the job "
+            "as it finished); the stream closes after ``end``.",
+            "content": {EVENT_STREAM: {"schema": {"type": "string"}}},
+        },
+        404: {},
+    },
+)
+def follow_job(
+    job_id: int, session: SessionDep, actor: CurrentActor, engine: EngineDep
+) -> StreamingResponse:
+    """Follow a job as it runs (text/event-stream): one event per change, one at its end."""
+    from oneplan.services.jobs.service import show_job
+
+    first = show_job(session, actor, job_id)  # a 404 before the stream begins
+    return StreamingResponse(
+        _follow(engine, actor, first),
+        media_type=EVENT_STREAM,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

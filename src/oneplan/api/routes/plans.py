@@ -1,4 +1,4 @@
-"""Plan versions: list a page at a time, show one, and move it through its life.
+"""Plan versions: list a page at a time, show one, compare two, and move one through its life.
 
 Every move names the state it was asked on (If-Match: the ETag of a GET): a move on a state
 that changed since is refused with 412 and the current state; two people approving at once get
@@ -14,7 +14,14 @@ from pydantic import BaseModel
 
 from oneplan.api.deps import CurrentActor, IfMatch, SessionDep, etag
 from oneplan.choices import PlanAction, PlanState
-from oneplan.services.versions.schemas import Transition, VersionInfo, VersionPage
+from oneplan.services.versions.schemas import (
+    DiffRows,
+    DiffRowsPage,
+    PlanDiffView,
+    Transition,
+    VersionInfo,
+    VersionPage,
+)
 
 router = APIRouter(prefix="/plan-versions", tags=["plan versions"])
 MOVES: dict[int | str, dict[str, Any]] = {
@@ -57,6 +64,49 @@ def show_plan_version(
     found = show_version(session, actor, version_id)
     response.headers["ETag"] = etag(found.version)
     return found
+
+
+DIFF: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such version, or neither has the frame"},
+    409: {"description": "The versions are of different kinds"},
+}
+
+
+@router.get("/{a}/diff/{b}", responses=DIFF)
+def diff_plan_versions(
+    a: int,
+    b: int,
+    session: SessionDep,
+    actor: CurrentActor,
+    frame: Annotated[
+        list[str] | None, Query(description="Only this frame (repeat for several); none: all.")
+    ] = None,
+) -> PlanDiffView:
+    """Compare version ``a`` (before) with ``b`` (after), of the same kind: headline figures
+    side by side and, per frame, how many rows were added, removed and changed, with the totals
+    of the columns that add up. The rows: `diff_plan_version_rows`."""
+    from oneplan.services.versions.service import diff
+
+    return PlanDiffView.of(diff(session, actor, a, b, frame))
+
+
+@router.get("/{a}/diff/{b}/{frame}", responses=DIFF)
+def diff_plan_version_rows(
+    a: int,
+    b: int,
+    frame: str,
+    session: SessionDep,
+    actor: CurrentActor,
+    rows: DiffRows = DiffRows.changed,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DiffRowsPage:
+    """A page of one frame's rows added in ``b``, removed from ``a``, or changed (each with its
+    value in a and b and the change), matched on the frame's natural keys."""
+    from oneplan.services.versions.service import diff
+
+    found = diff(session, actor, a, b, [frame]).frames[frame]
+    return DiffRowsPage.of(found, rows, offset, limit)
 
 
 def _move(

@@ -1,13 +1,46 @@
-"""Scenarios: list, create, show, add an assumption, delete."""
+"""Scenarios: list, create, branch, show, add an assumption, delete; compare them side by
+side with the base plan; explain one's KPI change by assumption (a job: it re-solves)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from oneplan.api.deps import CurrentActor, IfMatch, SessionDep, etag
-from oneplan.services.scenario.schemas import Assumption, NewScenario, ScenarioView
+from fastapi import APIRouter, Query, Request, Response
+
+from oneplan.api.deps import CurrentActor, IfMatch, SessionDep, SettingsDep, etag
+from oneplan.services.jobs.schemas import JobOut
+from oneplan.services.scenario.schemas import (
+    Assumption,
+    Branch,
+    ComparisonView,
+    NewScenario,
+    ScenarioView,
+)
+from oneplan.services.supply.schemas import SupplyOptions
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
+#: Beside the scenarios' own addresses, so that no scenario name is taken by it.
+comparison = APIRouter(prefix="/scenario-comparison", tags=["scenarios"])
+
+
+@comparison.get("", responses={404: {}})
+def compare_scenarios(
+    session: SessionDep,
+    actor: CurrentActor,
+    name: Annotated[
+        list[str], Query(min_length=1, description="A scenario to set beside the base (repeat).")
+    ],
+    largest: Annotated[
+        int, Query(ge=0, le=1000, description="Changed rows shown per scenario (0: none).")
+    ] = 10,
+) -> ComparisonView:
+    """The base supply plan and each scenario's newest run side by side: KPIs (cost, revenue,
+    margin, service, unmet units, utilisation of each resource) and, per scenario, what
+    changed in its supply plan against the base's."""
+    from oneplan.services.scenario.compare import compare_scenarios
+
+    found = compare_scenarios(session, actor, name)
+    return ComparisonView.of(found.kpis, found.diffs, found.versions, largest)
 
 
 @router.get("")
@@ -42,6 +75,48 @@ def create_scenario(
         assumptions=body.assumptions,
     )
     return _shown(session, actor, body.name, response)
+
+
+@router.post("/{name}/branches", status_code=201, responses={404: {}, 409: {}, 422: {}})
+def branch_scenario(
+    name: str, body: Branch, response: Response, session: SessionDep, actor: CurrentActor
+) -> ScenarioView:
+    """A new scenario branching from scenario ``name``: the parent's assumptions apply first,
+    then the branch's own. The parent is not changed; the answer's ETag is the branch's."""
+    from oneplan.services.scenario.service import create_scenario
+
+    create_scenario(
+        session,
+        actor,
+        body.name,
+        parent=name,
+        description=body.description,
+        assumptions=body.assumptions,
+    )
+    return _shown(session, actor, body.name, response)
+
+
+@router.post("/{name}/explanations", status_code=202, responses={403: {}, 404: {}, 422: {}})
+def explain_scenario(
+    name: str,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    options: SupplyOptions | None = None,
+) -> JobOut:
+    """Queue the breakdown of the scenario's KPI change by assumption (each prefix of its
+    assumptions re-solved in order; nothing stored). The job's result holds the table as
+    ``steps[0].rows``: position, kind, target, kpi, before, after, change."""
+    from oneplan.services.jobs.service import submit_job
+    from oneplan.services.scenario.service import get_scenario
+
+    get_scenario(session, name)  # an unknown scenario is a 404 now, not a failed job
+    parameters = {"name": name, "options": (options or SupplyOptions()).model_dump(mode="json")}
+    job = submit_job(session, actor, "explain", parameters, settings=settings)
+    response.headers["Location"] = request.app.url_path_for("show_job", job_id=str(job.id))
+    return job
 
 
 @router.get("/{name}")

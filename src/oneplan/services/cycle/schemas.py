@@ -4,7 +4,7 @@ through it: its steps, their sign-offs and the decisions of the executive meetin
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,7 +26,8 @@ class Figure(BaseModel):
 
 
 class StepOutcome(BaseModel):
-    """A step that ran: its name, how long it took and what it reports."""
+    """A step that ran: its name, how long it took and what it reports; ``rows``: the table a
+    step answers with besides its figures (a scenario's KPI change by assumption), if any."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -34,6 +35,7 @@ class StepOutcome(BaseModel):
     title: str
     seconds: float
     figures: list[Figure]
+    rows: list[dict[str, Any]] | None = None
 
 
 class StepInfo(BaseModel):

@@ -54,6 +54,8 @@ class Step:
     title: str
     run: Callable[[Actor, CycleRequest], Run]
     figures: Callable[[Any], list[Figure]]
+    #: The table the step answers with besides its figures (JSON-ready records), if any.
+    rows: Callable[[Any], list[dict[str, Any]]] | None = None
 
 
 def _package(request: CycleRequest) -> Path:

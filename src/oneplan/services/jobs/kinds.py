@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from oneplan.config import Settings
@@ -39,8 +40,9 @@ from oneplan.services.jobs.schemas import (
 )
 from oneplan.services.permissions import Permission, require
 from oneplan.services.phases import ReadRun
-from oneplan.services.scenario.service import ScenarioRun, scenario_run
+from oneplan.services.scenario.service import ScenarioRun, explain_run, scenario_run
 from oneplan.services.supply.service import supply_run
+from oneplan.services.versions.schemas import records
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,16 @@ def _scenario(params: ScenarioJob) -> list[Step]:
     return [Step("scenario", f"Run scenario {params.name}", run, _scenario_figures)]
 
 
+def _explain_figures(found: pd.DataFrame) -> list[Figure]:
+    return [Figure(label="assumptions", value=int(found["position"].nunique()), kind="count")]
+
+
+def _explain(params: ScenarioJob) -> list[Step]:
+    run = lambda a, r: explain_run(a, params.name, params.options)  # noqa: E731
+    title = f"Explain scenario {params.name}: its KPI change by assumption"
+    return [Step("explain", title, run, _explain_figures, rows=records)]
+
+
 def _ping(actor: Actor, request: CycleRequest) -> ReadRun[None, None]:
     require(actor, Permission.read)
     return ReadRun(load=lambda session: None, compute=lambda nothing: None)
@@ -98,6 +110,12 @@ KINDS: dict[str, JobKind] = {
             lambda params: steps_to_run(["finance"]),
         ),
         JobKind("scenario", "Run a scenario", ScenarioJob, _scenario),
+        JobKind(
+            "explain",
+            "Break a scenario's KPI change down by assumption (re-solves, stores nothing)",
+            ScenarioJob,
+            _explain,
+        ),
         JobKind(
             "report",
             "Write the executive pack",

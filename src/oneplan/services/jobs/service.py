@@ -8,6 +8,7 @@ request commits. A worker's side of the queue (claim, progress, finish, recovery
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -177,3 +178,31 @@ def cancel_job(session: Session, actor: Actor, job_id: int) -> JobOut:
     record(session, actor, "job.cancel", SUBJECT, job_id, {"state": job.state})
     session.flush()
     return JobOut.model_validate(_get(session, job_id))
+
+
+def job_file(session: Session, actor: Actor, job_id: int, label: str) -> Path:
+    """A file a succeeded job wrote, by the label of the figure that names it (the report step
+    names each format of the pack: ``xlsx``, ``html``, ``pdf``). `Conflict` while the job has
+    not succeeded; `NotFound` when it wrote no such file or the file is not on this machine
+    (a worker elsewhere wrote it)."""
+    job = show_job(session, actor, job_id)
+    if job.state is not JobState.succeeded:
+        raise Conflict(
+            f"job #{job_id} is {job.state.value}: its files can be fetched once it has succeeded"
+        )
+    steps = (job.result or {}).get("steps", [])
+    written = [
+        f["value"]
+        for step in steps
+        for f in step.get("figures", [])
+        if f.get("kind") == "file" and f.get("label") == label
+    ]
+    if not written:
+        raise NotFound(f"job #{job_id} ({job.kind}) wrote no {label} file")
+    path = Path(str(written[-1]))
+    if not path.is_file():
+        raise NotFound(
+            f"the {label} file of job #{job_id} ({path}) is not on this server: the worker "
+            f"that ran it ({job.worker}) keeps it on its own machine"
+        )
+    return path

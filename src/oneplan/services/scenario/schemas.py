@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from oneplan.choices import ASSUMPTION_LEVELS, ASSUMPTION_SYNTAX, ASSUMPTION_UNITS, AssumptionKind
 from oneplan.errors import Problem, ValidationFailed
 from oneplan.services.moments import Moment
+from oneplan.services.versions.schemas import FrameDiffSummary, records
+
+if TYPE_CHECKING:
+    from oneplan.engines.diff import FrameDiff
 
 __all__ = [
     "ASSUMPTION_LEVELS",
@@ -18,6 +22,9 @@ __all__ = [
     "Assumption",
     "AssumptionInfo",
     "AssumptionKind",
+    "Branch",
+    "ComparisonView",
+    "KpiRow",
     "NewScenario",
     "ScenarioInfo",
     "ScenarioView",
@@ -154,3 +161,69 @@ class NewScenario(BaseModel):
     parent: str | None = None
     description: str = ""
     assumptions: list[Assumption] = []
+
+
+class Branch(BaseModel):
+    """A scenario to branch from another: its name, what it is about and its own assumptions
+    (the parent's apply before them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    assumptions: list[Assumption] = []
+
+
+class KpiRow(BaseModel):
+    """One KPI side by side: its value in the base plan and in each scenario, by name.
+    ``share``: a share of one (margin %, service level, utilisation), shown as a percentage."""
+
+    kpi: str
+    share: bool
+    values: dict[str, float | str | None]
+
+
+class ScenarioDiff(FrameDiffSummary):
+    """A scenario's supply plan against the base: the counts, totals and the changed rows that
+    moved most (keys and the ``<col>_change`` columns that moved)."""
+
+    largest: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ComparisonView(BaseModel):
+    """The base plan and scenarios side by side: the plan version of each (by name, ``base``
+    first), the KPIs (money, service, capacity) and each scenario's supply plan diff."""
+
+    versions: dict[str, int]
+    kpis: list[KpiRow]
+    diffs: dict[str, ScenarioDiff]
+
+    @classmethod
+    def of(
+        cls,
+        kpis: pd.DataFrame,
+        diffs: dict[str, FrameDiff],
+        versions: dict[str, int],
+        largest: int = 10,
+    ) -> ComparisonView:
+        """From `oneplan.services.scenario.compare.Comparison`'s parts; ``largest``: the
+        changed rows kept per scenario."""
+        from oneplan.engines.diff import largest_changes
+        from oneplan.engines.kpi.figures import is_share
+
+        rows = [
+            KpiRow(
+                kpi=str(kpi),
+                share=is_share(str(kpi)),
+                values={str(k): None if pd.isna(v) else v for k, v in values.items()},
+            )
+            for kpi, values in kpis.astype(object).iterrows()
+        ]
+        shown = {
+            name: ScenarioDiff(
+                **FrameDiffSummary.of(diff).model_dump(),
+                largest=records(largest_changes(diff, largest)) if largest else [],
+            )
+            for name, diff in diffs.items()
+        }
+        return cls(versions=versions, kpis=rows, diffs=shown)

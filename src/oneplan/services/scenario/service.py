@@ -475,6 +475,7 @@ def explain_run(
     change], one row per assumption (in applied order) and KPI. Inputs are read once; the n + 1
     re-solves run outside any transaction and nothing is stored. Per KPI, the changes sum to the
     KPI with every assumption less the KPI with none (the base re-solved)."""
+    require_some(actor, Permission.run_scenario)  # n + 1 solves: as much as a run
     chosen = options or SupplyOptions()
 
     def compute(inputs: ScenarioInputs) -> pd.DataFrame:
