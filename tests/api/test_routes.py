@@ -60,6 +60,7 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
             step="release",
             decision_id=1,
             job_id=1,
+            comment_id=1,
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})
