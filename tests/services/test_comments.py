@@ -330,3 +330,26 @@ def test_mail_is_off_by_default_and_a_bad_address_is_refused(company: sa.Engine)
         act(company, set_mail, SAM, "sam at example")
     with pytest.raises(PermissionDenied):
         act(company, set_mail, SAM, "x@example.com", user="exa")
+
+
+def test_a_failed_send_keeps_the_message_and_the_job_workers_send_it(
+    company: sa.Engine, smtp: tuple[int, Inbox]
+) -> None:
+    from oneplan.worker.loop import Worker
+
+    port, received = smtp
+    act(company, set_mail, SAM, "sam@example.com", "each")
+    act(company, open_cycle, DORA, "2027-03")
+    act(company, submit_step, DORA, "gather_data")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    report = send_outbox(company, mail_settings(closed))
+    assert (report.sent, report.failed) == (0, 1)
+    assert report.errors[0].startswith(f"cannot reach the SMTP server 127.0.0.1:{closed}")
+    with unit_of_work(company, write=False) as session:
+        [waiting] = session.scalars(sa.select(MailMessage)).all()
+    assert (waiting.sent_at, waiting.attempts) == (None, 1)
+    # an idle job worker sends the outbox while e-mail is on
+    Worker(company, mail_settings(port)).send_mail()
+    assert [to for to, _ in received.messages] == [["sam@example.com"]]
