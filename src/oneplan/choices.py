@@ -249,6 +249,7 @@ class NoticeKind(StrEnum):
     approval_requested = "approval_requested"
     step_rejected = "step_rejected"
     mentioned = "mentioned"
+    replied = "replied"
     job_succeeded = "job_succeeded"
     job_failed = "job_failed"
 

@@ -113,6 +113,9 @@ def test_a_mention_tells_the_user_and_a_reply_joins_the_thread(company: sa.Engin
     thread = read(company, list_comments, EXA, "family", "HOS")
     assert [(c.author, c.parent_id) for c in thread.comments] == [("dora", None), ("sal", first.id)]
     assert inbox_of(company, DORA) == [("mentioned", "sal mentioned you on the family HOS")]
+    act(company, reply, SAM, first.id, "agreed")  # the author hears of an answer, once
+    assert inbox_of(company, DORA)[0] == ("replied", "sam answered your comment on the family HOS")
+    assert len(inbox_of(company, DORA)) == 2
     inbox = read(company, read_inbox, SAL)
     assert inbox.unread == 1
     assert act(company, mark_read, SAL, [inbox.items[0].id]) == 1

@@ -72,6 +72,14 @@ def _text(text: str) -> str:
     return text
 
 
+def _may_see(user: User, subject: Subject) -> bool:
+    grants = actor_of(user).grants
+    return bool(grants) and all(
+        allowed(grants, Permission.read, family=family, location=location)
+        for family, location in subject.targets
+    )
+
+
 def _mentioned(session: Session, text: str, subject: Subject) -> list[str]:
     """The names mentioned, once each checked to be an active user who may see ``subject``;
     every name that is not is reported at once."""
@@ -86,13 +94,7 @@ def _mentioned(session: Session, text: str, subject: Subject) -> list[str]:
             problem = f"@{name} is not a user of this database"
         elif not user.active:
             problem = f"@{name} is disabled"
-        elif (
-            not all(
-                allowed(actor_of(user).grants, Permission.read, family=f, location=p)
-                for f, p in subject.targets
-            )
-            or not actor_of(user).grants
-        ):
+        elif not _may_see(user, subject):
             problem = f"@{name} may not see the {subject}: their scope does not reach it"
         else:
             continue
@@ -162,7 +164,36 @@ def add_comment(
     }
     record(session, actor, "comment.add", SUBJECT, comment.id, detail, at=now)
     _tell(session, actor, comment, names, subject)
+    if parent is not None:
+        _tell_author(session, actor, parent, comment, names, subject)
     return CommentInfo.model_validate(comment)
+
+
+def _tell_author(
+    session: Session,
+    actor: Actor,
+    parent: Comment,
+    answer: Comment,
+    told: list[str],
+    subject: Subject,
+) -> None:
+    """The author of the comment answered hears of it (unless they answered themselves, were
+    just told of a mention, or may no longer see the object)."""
+    if parent.author == actor.name or parent.author in told:
+        return
+    author = session.scalars(sa.select(User).where(User.name == parent.author)).first()
+    if author is not None and (not author.active or not _may_see(author, subject)):
+        return
+    notify(
+        session,
+        [parent.author],
+        NoticeKind.replied,
+        f"{actor.name} answered your comment on the {subject}",
+        caused_by=actor.name,
+        body=answer.text,
+        about=(subject.kind.value, subject.key),
+        at=answer.created_at,
+    )
 
 
 def reply(session: Session, actor: Actor, comment_id: int, text: str) -> CommentInfo:

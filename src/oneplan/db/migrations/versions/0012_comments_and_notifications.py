@@ -138,7 +138,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "kind IN ('step_due', 'step_overdue', 'approval_requested', 'step_rejected', "
-            "'mentioned', 'job_succeeded', 'job_failed')",
+            "'mentioned', 'replied', 'job_succeeded', 'job_failed')",
             name=op.f("ck_notifications_kind_valid"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
