@@ -224,3 +224,40 @@ class DecisionStatus(StrEnum):
     open = "open"
     done = "done"
     dropped = "dropped"
+
+
+class CommentOn(StrEnum):
+    """What a comment is about: the kind half of an object's (kind, key) pair (docs/cycle.md
+    gives the key each kind is named by)."""
+
+    demand_cell = "demand_cell"
+    item = "item"
+    family = "family"
+    resource = "resource"
+    scenario = "scenario"
+    issue = "issue"
+    plan_version = "plan_version"
+    cycle_step = "cycle_step"
+    decision = "decision"
+
+
+class NoticeKind(StrEnum):
+    """Why something is in a person's inbox."""
+
+    step_due = "step_due"
+    step_overdue = "step_overdue"
+    approval_requested = "approval_requested"
+    step_rejected = "step_rejected"
+    mentioned = "mentioned"
+    replied = "replied"
+    job_succeeded = "job_succeeded"
+    job_failed = "job_failed"
+
+
+class MailDelivery(StrEnum):
+    """How a person's notifications reach them by e-mail: one message each, one digest a day,
+    or none (the inbox only)."""
+
+    each = "each"
+    daily = "daily"
+    off = "off"

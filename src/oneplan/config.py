@@ -6,7 +6,7 @@ import getpass
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,28 @@ class Settings(BaseSettings):
     api_docs: bool = Field(default=True, description="Serve /docs and /redoc (offline assets).")
     web_pages: bool = Field(
         default=True, description="Serve the web application under /app beside the API."
+    )
+    # E-mail of the inbox's notifications (docs/configuration.md, docs/cycle.md): off until a
+    # host is set; notifications always reach the inbox.
+    smtp_host: str = Field(default="", description="SMTP server; empty: no e-mail is sent.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server's port.")
+    smtp_from: str = Field(
+        default="", description="Sender address of oneplan's e-mail, e.g. oneplan@example.com."
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the connection with STARTTLS before logging in."
+    )
+    smtp_user: str = Field(default="", description="SMTP log-in name; empty: no log-in.")
+    smtp_password: SecretStr = Field(default=SecretStr(""), description="SMTP password.")
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="SMTP connection timeout.")
+    mail_every_s: float = Field(
+        default=60.0, gt=0, description="How often the server's job workers send waiting e-mail."
+    )
+    mail_digest_hour: int = Field(
+        default=7, ge=0, le=23, description="Hour (UTC) from which the daily digest is sent."
+    )
+    remind_days_before: int = Field(
+        default=2, ge=0, le=31, description="Days before a step's due date its owners are told."
     )
 
 

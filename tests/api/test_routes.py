@@ -63,6 +63,7 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
             a=1,
             b=2,
             frame="consensus",
+            comment_id=1,
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})

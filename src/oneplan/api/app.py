@@ -20,9 +20,11 @@ from oneplan.api.headers import SecurityHeaders
 from oneplan.api.routes import (
     audit,
     auth,
+    comments,
     cycles,
     exports,
     health,
+    inbox,
     jobs,
     overrides,
     plans,
@@ -92,8 +94,21 @@ def create_app(
     problems.install(app)
     if settings.api_docs:
         docs.install(app)
-    modules = (health, auth, plans, overrides, scenarios, cycles, audit, users, jobs, exports)
-    for module in modules:
+    routers = (
+        health,
+        auth,
+        plans,
+        overrides,
+        scenarios,
+        cycles,
+        comments,
+        inbox,
+        audit,
+        users,
+        jobs,
+        exports,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.include_router(scenarios.comparison)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)

@@ -10,10 +10,12 @@ import typer
 from oneplan import __version__
 from oneplan.cli import (
     audit,
+    comment,
     cycle,
     data,
     demand,
     finance,
+    inbox,
     jobs,
     plan,
     report,
@@ -50,6 +52,8 @@ report.register(app)
 audit.register(app)
 users.register(app)
 jobs.register(app)
+comment.register(app)
+inbox.register(app)
 serve.register(app)
 
 

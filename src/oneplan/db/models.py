@@ -438,6 +438,7 @@ _add_checks(Base.metadata)
 
 # Plan versions live in their own module; importing it here registers them on Base.metadata.
 from oneplan.db import audit as _audit  # noqa: E402, F401
+from oneplan.db import comments as _comments  # noqa: E402, F401
 from oneplan.db import cycles as _cycles  # noqa: E402, F401
 from oneplan.db import demand as _demand  # noqa: E402, F401
 from oneplan.db import jobs as _jobs  # noqa: E402, F401

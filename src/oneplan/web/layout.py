@@ -86,6 +86,8 @@ def frame(visitor: Visitor, request: Request, title: str, current: str) -> Itera
     with ui.column().classes("w-full max-w-screen-2xl mx-auto p-4 gap-4"):
         ui.label(title).classes("text-2xl font-semibold")
         yield
+        # the page is built: what the benchmark and the browser tests wait for
+        ui.element("div").props('data-testid="page-ready"').classes("hidden")
 
 
 def show_problem(error: Exception) -> None:

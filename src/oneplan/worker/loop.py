@@ -82,6 +82,7 @@ class Worker:
     stale_after: float = STALE_AFTER
     recover_every: float = RECOVER_EVERY
     _recovered_at: float = field(default=-math.inf, init=False, repr=False)
+    _mailed_at: float = field(default=-math.inf, init=False, repr=False)
 
     def recover(self) -> list[Recovered]:
         """Queue again or fail the jobs of workers that stopped answering (docs/jobs.md)."""
@@ -111,12 +112,28 @@ class Worker:
         log.info("job %s ended: %s", job.id, state)
         return job.id, state
 
+    def send_mail(self) -> None:
+        """Send the mail outbox when e-mail is on and ``mail_every_s`` seconds have passed
+        since the last time (docs/cycle.md); a failure is logged, the messages wait."""
+        from oneplan.worker.mail import mail_on, send_outbox
+
+        if not mail_on(self.settings):
+            return
+        if time.monotonic() - self._mailed_at < self.settings.mail_every_s:
+            return
+        self._mailed_at = time.monotonic()
+        report = send_outbox(self.engine, self.settings, sender=self.name)
+        for error in report.errors:
+            log.warning("e-mail not sent: %s", error)
+
     def run(self, stop: threading.Event, poll: float = POLL) -> None:
         """Run jobs until ``stop`` is set; an error of the database is logged and waited out,
         never the end of the worker."""
         while not stop.is_set():
             try:
                 ran = self.run_once()
+                if ran is None:
+                    self.send_mail()
             except Exception:  # the database went away for a moment: try again after a wait
                 log.exception("worker %s: could not look for jobs", self.name)
                 ran = None

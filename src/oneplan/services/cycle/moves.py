@@ -26,6 +26,7 @@ from oneplan.errors import Conflict, InputError, PermissionDenied, Stale
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
 from oneplan.services.cycle.calendar import RULES
+from oneplan.services.cycle.notices import tell_approvers, tell_submitter
 from oneplan.services.cycle.schemas import StepInfo
 from oneplan.services.cycle.service import (
     CYCLE,
@@ -172,6 +173,7 @@ def submit_step(
     now = datetime.now(UTC)
     row.submitted_by, row.submitted_at, row.reason = actor.name, now, None
     _stamp(session, actor, row, StepState.submitted, "cycle.step.submit", now, **detail)
+    tell_approvers(session, actor, row)
     return step_info(row)
 
 
@@ -310,6 +312,7 @@ def reject_step(
     row.decided_by, row.decided_at, row.reason = actor.name, now, reason
     detail = {"reason": reason, "returned_to": row.submitted_by}
     _stamp(session, actor, row, StepState.rejected, "cycle.step.reject", now, **detail)
+    tell_submitter(session, actor, row)
     return step_info(row)
 
 

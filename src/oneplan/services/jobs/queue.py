@@ -20,9 +20,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from oneplan.choices import NoticeKind
 from oneplan.db.audit import utc_text
 from oneplan.db.jobs import Job
 from oneplan.errors import OneplanError, Problem, ValidationFailed
+from oneplan.services.inbox.service import notify
 from oneplan.services.jobs.schemas import ClaimedJob, JobState
 from oneplan.services.jobs.service import add_log, changed
 
@@ -153,7 +155,26 @@ def finish(
     if done:
         add_log(session, job_id, message, now)
         session.flush()
+        tell_owner(session, job_id, state, message)
     return bool(done)
+
+
+def tell_owner(session: Session, job_id: int, state: JobState, message: str) -> None:
+    """The job's owner hears that it succeeded or failed, in the transaction that ends it (a
+    cancelled job was stopped by someone who knows)."""
+    if state not in (JobState.succeeded, JobState.failed):
+        return
+    job = session.execute(sa.select(Job.owner, Job.kind).where(Job.id == job_id)).one()
+    kind = NoticeKind.job_succeeded if state is JobState.succeeded else NoticeKind.job_failed
+    notify(
+        session,
+        [job.owner],
+        kind,
+        f"Job #{job_id} ({job.kind}) {state.value}",
+        caused_by=job.owner,
+        body=f"{message}\nIts log: oneplan job log {job_id}",
+        about=("job", str(job_id)),
+    )
 
 
 def error_of(error: BaseException, where: str) -> dict[str, Any]:
@@ -251,6 +272,7 @@ def recover_stale(
             .values(state=state.value, message=reason[:300], version=Job.version + 1, **values)
         )
         add_log(session, job.id, reason, now)
+        tell_owner(session, job.id, state, reason)
         recovered.append(Recovered(job.id, worker, state, reason))
     session.flush()
     return recovered
