@@ -17,11 +17,26 @@ from fastapi.routing import APIRoute
 from oneplan import __version__
 from oneplan.api import docs, problems
 from oneplan.api.headers import SecurityHeaders
-from oneplan.api.routes import audit, auth, cycles, health, jobs, overrides, plans, scenarios, users
+from oneplan.api.routes import (
+    audit,
+    auth,
+    cycles,
+    data,
+    demand,
+    finance,
+    health,
+    jobs,
+    overrides,
+    plans,
+    scenarios,
+    supply,
+    users,
+)
 from oneplan.config import Settings, get_settings
 
-DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
-audit trail of one S&OP database, with the rules the command line obeys. Log in with
+DESCRIPTION = """The oneplan API: the data package, the demand plan and its overrides, the
+supply plan's explanations, the financial plan, plan versions, scenarios, users and the audit
+trail of one S&OP database, with the rules the command line obeys. Log in with
 `POST /auth/login` (a session cookie; changes also send `X-CSRF-Token`) or send a personal API
 token as `Authorization: Bearer op_...`. Errors are RFC 9457 problem documents. docs/api.md
 has a walk-through."""
@@ -81,7 +96,8 @@ def create_app(
     problems.install(app)
     if settings.api_docs:
         docs.install(app)
-    for module in (health, auth, plans, overrides, scenarios, cycles, audit, users, jobs):
+    routers = (health, auth, data, demand, overrides, supply, finance, plans, scenarios, cycles)
+    for module in (*routers, audit, users, jobs):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app
