@@ -60,6 +60,8 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
             step="release",
             decision_id=1,
             job_id=1,
+            level="family",
+            measure="revenue",
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})

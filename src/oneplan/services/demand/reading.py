@@ -146,13 +146,12 @@ def node_layers(
         for m in MEASURES
     ]
     version, frames = demand_version(session, actor, found, ["overrides_applied"])
-    applied = frames.get("overrides_applied", pd.DataFrame(columns=["level", "member"]))
-    here = in_months(
-        applied[(applied["level"] == level) & (applied["member"].astype(str) == key)], start, end
-    )
-    overrides = [
-        NodeOverride.model_validate(r) for r in here.replace({np.nan: None}).to_dict("records")
-    ]
+    applied = frames.get("overrides_applied")
+    overrides = []
+    if applied is not None and len(applied):
+        here = applied[(applied["level"] == level) & (applied["member"].astype(str) == key)]
+        here = in_months(here, start, end)
+        overrides = [NodeOverride.model_validate(r) for r in page_records(here, len(here), 0)]
     return NodeLayers(
         version_id=version.id,
         level=level,
