@@ -162,6 +162,7 @@ def test_the_financial_plan_is_read_by_month_quarter_and_year(
         steps = bridge["steps"]
         assert steps[0]["step"] == "budget" and bridge["measure"] == measure
         *moves, plan = steps  # budget, the effects, then the plan itself
+        assert plan["step"] == "plan"
         assert plan["cumulative"] == pytest.approx(sum(s["value"] for s in moves))
     decisions = get(api, people, "ann", "/finance/issues?detail=true&limit=3")
     assert [d["rank"] for d in decisions["items"]] == sorted(d["rank"] for d in decisions["items"])
