@@ -29,7 +29,7 @@ def upload_name(name: str | None) -> str:
     >>> upload_name("C:\\\\exports\\\\company.xlsx"), upload_name("../../x.zip"), upload_name("")
     ('company.xlsx', 'x.zip', 'package')
     """
-    leaf = PurePath((name or "").replace("\\\\", "/")).name
+    leaf = PurePath((name or "").replace("\\", "/")).name
     return leaf if leaf not in ("", ".", "..") else "package"
 
 
