@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.background import BackgroundTask
 
 from oneplan.api.deps import CurrentActor, SessionDep, SettingsDep, settings_of
+from oneplan.api.params import Offset
 from oneplan.choices import PackageFormat
 from oneplan.services.data.schemas import ImportPage, ImportReport, ValidationReport
 
@@ -114,7 +115,7 @@ def list_data_imports(
     session: SessionDep,
     actor: CurrentActor,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ImportPage:
     """Past imports, newest first, with their provenance (source, format, hash of the files
     read, who, when, rows written per table)."""

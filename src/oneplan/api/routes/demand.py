@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from oneplan.api.deps import CurrentActor, SessionDep
-from oneplan.api.params import End, Limit, Offset, Start
+from oneplan.api.params import End, Limit, Offset, Start, version_query
 from oneplan.choices import OverrideLevel
 from oneplan.services.demand.schemas import DemandPlanPage, GridPage, NodeLayers
 
 router = APIRouter(prefix="/demand", tags=["demand plan"])
 
-Version = Annotated[int | None, Query(ge=1, description="Demand plan version; default: newest.")]
+Version = Annotated[int | None, version_query("demand plan")]
 READ: dict[int | str, dict[str, str]] = {
     403: {"description": "The node reaches families or locations outside the reader's grants"},
     404: {"description": "No such demand plan version or node"},

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from oneplan.api.deps import CurrentActor, SessionDep
-from oneplan.api.params import End, Limit, Offset, Start
+from oneplan.api.params import End, Limit, Offset, Start, version_query
 from oneplan.choices import BridgeMeasure, FinanceLevel, Grain
 from oneplan.services.finance.schemas import (
     DecisionPage,
@@ -20,9 +20,7 @@ from oneplan.services.finance.schemas import (
 
 router = APIRouter(prefix="/finance", tags=["financial plan"])
 
-Version = Annotated[
-    int | None, Query(ge=1, description="Financial plan version; default: the newest.")
-]
+Version = Annotated[int | None, version_query("financial plan")]
 READ: dict[int | str, dict[str, str]] = {
     403: {"description": "The figures reach families or locations outside the reader's grants"},
     404: {"description": "No financial plan version"},

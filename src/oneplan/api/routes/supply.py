@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from oneplan.api.deps import CurrentActor, SessionDep
-from oneplan.api.params import End, Limit, Offset, Start
+from oneplan.api.params import End, Limit, Offset, Start, version_query
 from oneplan.services.supply.schemas import (
     BindingConstraintRow,
     ExplanationPage,
@@ -20,10 +20,7 @@ from oneplan.services.supply.schemas import (
 
 router = APIRouter(prefix="/supply", tags=["supply plan"])
 
-Version = Annotated[
-    int | None,
-    Query(ge=1, description="Supply plan (or scenario run) version; default: newest supply plan."),
-]
+Version = Annotated[int | None, version_query("supply plan (a scenario run holds the same frames)")]
 READ: dict[int | str, dict[str, str]] = {404: {"description": "No such version, or no such frame"}}
 
 
