@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         default=1024**3, gt=0, description="Largest total unpacked size of an xlsx workbook."
     )
     # The server (`oneplan serve`, docs/api.md)
+    max_upload_bytes: int = Field(
+        default=256 * 1024**2,
+        gt=0,
+        description="Largest data package the API accepts as one upload (a zip or an xlsx).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Server processes.")

@@ -124,6 +124,10 @@ class ValidationFailed(OneplanError):
         super().__init__(f"{count} problem(s) found; nothing was changed:\n{shown}{tail}")
 
 
+class TooLarge(ValidationFailed):
+    """An upload larger than the server accepts: refused before it is read; nothing changed."""
+
+
 class InputError(ValidationFailed, ValueError):
     """A frame or argument an engine cannot use: one problem, located by table, row and column.
 
@@ -161,6 +165,7 @@ EXIT_CODES: dict[type[OneplanError], int] = {
 #: HTTP status per kind; 500 for anything else.
 HTTP_STATUSES: dict[type[OneplanError], int] = {
     ValidationFailed: 422,
+    TooLarge: 413,
     NotFound: 404,
     Conflict: 409,
     Stale: 412,

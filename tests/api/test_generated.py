@@ -67,3 +67,41 @@ def test_generated_requests_meet_the_description(
             )
 
         check()
+
+
+@pytest.mark.slow
+def test_generated_reads_of_a_planned_cycle_meet_the_description(
+    sqlite_engine: sa.Engine, api_settings: Settings, admin_token: str, prepare: Any
+) -> None:
+    """The reads of the plans over a database that holds them (the demo company, a demand
+    plan, its supply plan and financial plan): any level, member, month range and page."""
+    from oneplan.runner import run_phased
+    from oneplan.services.finance.service import finance_run
+
+    prepare.import_demo(sqlite_engine)
+    prepare.store_consensus(sqlite_engine)
+    prepare.run_supply(sqlite_engine)
+    run_phased(sqlite_engine, finance_run(ADMIN))
+    app = create_app(api_settings, sqlite_engine)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app).include(
+        method="GET", path_regex=r"^/(demand/(plan|grid)|supply|finance|data/imports)"
+    )
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 12
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=25,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: Any) -> None:
+            case.call_and_validate(
+                headers=headers, excluded_checks=[ignored_auth, positive_data_acceptance]
+            )
+
+        check()

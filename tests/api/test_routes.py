@@ -64,6 +64,8 @@ def test_every_route_but_health_and_log_in_needs_someone(api: TestClient) -> Non
             b=2,
             frame="consensus",
             comment_id=1,
+            level="family",
+            measure="revenue",
         )
         for method in operations:
             answer = api.request(method, path, json={}, headers={"If-Match": "*"})

@@ -22,19 +22,24 @@ from oneplan.api.routes import (
     auth,
     comments,
     cycles,
+    data,
+    demand,
     exports,
+    finance,
     health,
     inbox,
     jobs,
     overrides,
     plans,
     scenarios,
+    supply,
     users,
 )
 from oneplan.config import Settings, get_settings
 
-DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
-audit trail of one S&OP database, with the rules the command line obeys. Log in with
+DESCRIPTION = """The oneplan API: the data package, the demand plan and its overrides, the
+supply plan's explanations, the financial plan, plan versions, scenarios, users and the audit
+trail of one S&OP database, with the rules the command line obeys. Log in with
 `POST /auth/login` (a session cookie; changes also send `X-CSRF-Token`) or send a personal API
 token as `Authorization: Bearer op_...`. Errors are RFC 9457 problem documents. docs/api.md
 has a walk-through."""
@@ -97,8 +102,12 @@ def create_app(
     routers = (
         health,
         auth,
-        plans,
+        data,
+        demand,
         overrides,
+        supply,
+        finance,
+        plans,
         scenarios,
         cycles,
         comments,

@@ -6,8 +6,17 @@ from pydantic import BaseModel, ConfigDict
 
 from oneplan.choices import PackageFormat
 from oneplan.errors import Problem
+from oneplan.services.moments import Moment
 
-__all__ = ["ImportReport", "Left", "PackageFormat", "TableCount", "ValidationReport"]
+__all__ = [
+    "ImportInfo",
+    "ImportPage",
+    "ImportReport",
+    "Left",
+    "PackageFormat",
+    "TableCount",
+    "ValidationReport",
+]
 
 
 class Left(BaseModel):
@@ -35,6 +44,34 @@ class TableCount(BaseModel):
     updated: int
     unchanged: int = 0
     deleted: int = 0
+
+
+class ImportInfo(BaseModel):
+    """A past import and its provenance: every row it wrote names its id."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    source: str
+    format: str
+    content_hash: str
+    status: str
+    started_at: Moment
+    finished_at: Moment | None = None
+    started_by: str
+    row_counts: dict[str, dict[str, int]] | None = None
+    """Rows inserted and updated (and, in a replaced table, deleted) per table."""
+
+
+class ImportPage(BaseModel):
+    """One page of past imports, newest first, and how many there are in all."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[ImportInfo]
+    total: int
+    limit: int
+    offset: int
 
 
 class ImportReport(BaseModel):

@@ -36,8 +36,16 @@ from oneplan.db.models import Import
 from oneplan.errors import Notice, Problem, ValidationFailed
 from oneplan.services.actor import Actor
 from oneplan.services.audit.service import record
-from oneplan.services.data.schemas import ImportReport, Left, TableCount, ValidationReport
-from oneplan.services.permissions import Permission, require
+from oneplan.services.data.schemas import (
+    ImportInfo,
+    ImportPage,
+    ImportReport,
+    Left,
+    TableCount,
+    ValidationReport,
+)
+from oneplan.services.permissions import Permission, require, require_some
+from oneplan.services.scope import require_whole_read
 
 # Any constant works: it only has to be the same for every oneplan process on the server.
 IMPORT_LOCK = 0x6F6E65706C616E
@@ -81,17 +89,22 @@ def require_package(path: Path) -> None:
         raise ValidationFailed([Problem(str(path), None, None, "no such folder or file")])
 
 
-def read_package_files(path: Path, settings: Settings) -> PackageFiles:
-    """Read a package's files (folder or .xlsx) within the size limits; no database needed.
-
-    A path that does not exist is refused before anything is read."""
-    require_package(path)
-    limits = ReadLimits(
+def read_limits(settings: Settings) -> ReadLimits:
+    """The limits a package is read within, from the settings."""
+    return ReadLimits(
         max_file_bytes=settings.max_file_bytes,
         max_uncompressed_bytes=settings.max_xlsx_uncompressed_bytes,
     )
-    raw = read_package(path, package_schema(), limits)
-    return PackageFiles(raw, str(path), package_format(path), file_digest(path))
+
+
+def read_package_files(path: Path, settings: Settings, source: str | None = None) -> PackageFiles:
+    """Read a package's files (folder or .xlsx) within the size limits; no database needed.
+
+    ``source`` is what the import's provenance names (default: the path). A path that does not
+    exist is refused before anything is read."""
+    require_package(path)
+    raw = read_package(path, package_schema(), read_limits(settings))
+    return PackageFiles(raw, source or str(path), package_format(path), file_digest(path))
 
 
 def read_tables(session: Session, names: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -287,8 +300,25 @@ def import_package(
 
 
 def export_package(session: Session, actor: Actor, path: Path, fmt: str = "csv") -> dict[str, int]:
-    """Write every package table to `path` from one consistent read; rows written per table."""
+    """Write every package table to `path` from one consistent read; rows written per table.
+
+    The package holds every family at every location: a grant limited to some may not take it
+    (`oneplan.services.scope.require_whole_read`)."""
+    require_whole_read(actor)
     schema = package_schema()
     frames = read_tables(session)
     write_package(frames, path, format=fmt, schema=schema)  # type: ignore[arg-type]
     return {name: len(frame) for name, frame in frames.items()}
+
+
+def list_imports(session: Session, actor: Actor, *, limit: int = 50, offset: int = 0) -> ImportPage:
+    """Past imports, newest first, with their provenance: what was read (source, format and
+    the hash of its files), who imported it, when, and the rows written per table."""
+    require_some(actor, Permission.read)
+    total = session.scalar(sa.select(sa.func.count()).select_from(Import)) or 0
+    found = session.scalars(
+        sa.select(Import).order_by(Import.id.desc()).limit(limit).offset(offset)
+    )
+    return ImportPage(
+        items=[ImportInfo.model_validate(i) for i in found], total=total, limit=limit, offset=offset
+    )
