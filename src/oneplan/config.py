@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     web_pages: bool = Field(
         default=True, description="Serve the web application under /app beside the API."
     )
+    web_upload_limit_mb: int = Field(
+        default=200,
+        ge=1,
+        le=2048,
+        description="Largest data package the web application's Data page accepts, in MiB.",
+    )
 
 
 @lru_cache
