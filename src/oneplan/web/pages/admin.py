@@ -79,6 +79,8 @@ class AdminView:
         self.visitor = visitor
         self.data: UserAdmin | None = None
         self.chosen: str | None = None
+        # Dialogs open from here: a button inside a redrawn panel is gone once it redraws.
+        self.anchor: ui.element | None = None
 
     async def load(self) -> None:
         from oneplan.services.users.admin_view import user_admin
@@ -276,7 +278,8 @@ class AdminView:
                 ).props("dense outline color=negative").mark("revoke-token")
 
     def show_token(self, token: str) -> None:
-        with ui.dialog() as dialog, ui.card().classes("w-[36rem]"):
+        assert self.anchor is not None
+        with self.anchor, ui.dialog() as dialog, ui.card().classes("w-[36rem]"):
             ui.label("The new token").classes("text-lg font-semibold")
             ui.label(
                 "Copy it now: it is shown this once and kept only as a hash. Send it as "
@@ -296,9 +299,7 @@ async def settings_tab(visitor: Visitor) -> None:
         "The settings this server runs with (environment variables, docs/configuration.md); "
         "passwords and secrets are hidden. Change them where the server is started."
     ).classes("text-gray-600")
-    data_grid(pd.DataFrame([s.model_dump() for s in shown]), name="settings", height="h-80").mark(
-        "settings"
-    )
+    data_grid(pd.DataFrame([s.model_dump() for s in shown]), name="settings", height="h-80")
     calendar = await attempt(lambda: visitor.call(cycle_calendar))
     if calendar is None:
         return
@@ -319,7 +320,8 @@ async def settings_tab(visitor: Visitor) -> None:
     data_grid(steps, name="calendar", formats={"working day": "units"}, height="h-64")
 
 
-async def admin_page(request: Request) -> RedirectResponse | None:
+async def admin_page(request: Request, tab: str = "users") -> RedirectResponse | None:
+    """``tab``: ``users`` or ``settings`` (a link may open either)."""
     visitor = require_visitor(request)
     if isinstance(visitor, RedirectResponse):
         return visitor
@@ -332,10 +334,11 @@ async def admin_page(request: Request) -> RedirectResponse | None:
                 "text-negative"
             ).mark("admin-refused").props('data-testid="admin-refused"')
             return None
+        view.anchor = ui.element()
         with ui.tabs().classes("w-full") as tabs:
             people = ui.tab("Users and tokens").mark("tab-users")
             server = ui.tab("Settings and calendar").mark("tab-settings")
-        with ui.tab_panels(tabs, value=people).classes("w-full"):
+        with ui.tab_panels(tabs, value=server if tab == "settings" else people).classes("w-full"):
             with ui.tab_panel(people).classes("gap-3"):
                 with ui.row().classes("w-full justify-between items-center"):
                     ui.label("Click a user to see and change their grants and tokens.").classes(

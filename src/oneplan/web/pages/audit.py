@@ -73,13 +73,13 @@ def _day(text: str | None, field: str) -> date | None:
 
 
 class AuditView:
-    def __init__(self, visitor: Visitor, fields: dict[str, str], page: int) -> None:
+    def __init__(self, visitor: Visitor, fields: dict[str, str | None], page: int) -> None:
         self.visitor, self.fields, self.page = visitor, fields, max(page, 1)
         self.found: AuditPage | None = None
         self.chosen: AuditEntry | None = None
 
     def search(self) -> AuditSearch:
-        f = self.fields
+        f = {name: value or "" for name, value in self.fields.items()}  # a cleared field: None
         return AuditSearch(
             actor=f.get("actor", ""),
             action=f.get("action", ""),
@@ -116,7 +116,8 @@ class AuditView:
         last = min(found.page * found.per_page, found.total)
         with ui.row().classes("items-center gap-2"):
             ui.label(
-                f"{found.total:,} events match; {first:,} to {last:,} shown, newest first "
+                f"{found.total:,} {'event matches' if found.total == 1 else 'events match'}; "
+                f"{first:,} to {last:,} shown, newest first "
                 f"(page {found.page:,} of {found.pages:,})"
             ).mark("audit-count").props('data-testid="audit-count"')
             ui.button(icon="chevron_left", on_click=lambda: self.load(found.page - 1)).props(
@@ -234,7 +235,7 @@ async def audit_page(
     visitor = require_visitor(request)
     if isinstance(visitor, RedirectResponse):
         return visitor
-    fields = {
+    fields: dict[str, str | None] = {
         "actor": actor,
         "action": action,
         "subject_type": subject_type,

@@ -32,8 +32,8 @@ EXPORT_FORMATS = {
 def problem_frame(problems: list[Problem]) -> pd.DataFrame:
     """Problems as grid rows: the file (or sheet), the spreadsheet row, the column, what is wrong.
 
-    >>> problem_frame([Problem("items.csv", 3, "uom", "is empty")]).iloc[0].tolist()
-    ['items.csv', 3, 'uom', 'is empty']
+    >>> problem_frame([Problem("items.csv", 3, "uom", "is empty")]).to_dict("records")
+    [{'file': 'items.csv', 'row': 3, 'column': 'uom', 'problem': 'is empty'}]
     """
     return pd.DataFrame(
         {
@@ -127,7 +127,7 @@ class DataView:
                 f"{units(report.updated)} updated",
                 type="positive",
             )
-            self.history.refresh()
+            await self.history.refresh()
         self.outcome.refresh()
 
     @ui.refreshable_method
@@ -223,8 +223,9 @@ class DataView:
             height="h-56",
         ).props('data-testid="imports"')
         for column in grid.options["columnDefs"]:
-            column["flex"] = 4 if column["field"] == "rows per table" else 1
-            column["tooltipField"] = "rows per table" if column["flex"] == 4 else None
+            column["flex"] = 1
+            if column["field"] == "rows per table":  # long: the whole text on hovering
+                column |= {"flex": 4, "tooltipField": "rows per table"}
         ui.label(
             "Every row of the package tables names the import that wrote it last (its "
             "import_id), and who created and changed it when."
