@@ -112,7 +112,11 @@ class AdminView:
     def users(self) -> None:
         assert self.data is not None
         grid = data_grid(users_frame(self.data.users), name="users", height="h-64")
-        grid.on("rowClicked", lambda e: self.choose((e.args or {}).get("data", {}).get("user")))
+        grid.on(
+            "rowClicked",
+            lambda e: self.choose((e.args or {}).get("data", {}).get("user")),
+            ["data"],  # the rest of AG Grid's event does not serialise
+        )
 
     def new_user_dialog(self) -> None:
         from oneplan.services.users.service import create_user

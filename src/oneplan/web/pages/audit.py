@@ -140,7 +140,7 @@ class AuditView:
         grid.options["defaultColDef"] = {"minWidth": 90}
         for column in grid.options["columnDefs"]:
             column["flex"] = 3 if column["field"] == "detail" else 1
-        grid.on("rowClicked", self.choose)
+        grid.on("rowClicked", self.choose, ["data"])  # the rest of the event does not serialise
         ui.label("Click an event to see what it changed.").classes("text-sm text-gray-600")
 
     def choose(self, event: Any) -> None:
@@ -148,6 +148,11 @@ class AuditView:
         number = (event.args or {}).get("data", {}).get("event")
         self.chosen = next((e for e in (found.entries if found else []) if e.id == number), None)
         self.detail.refresh()
+        if self.chosen is not None:  # below the grid: bring it into view on a small screen
+            ui.run_javascript(
+                "document.querySelector('[data-testid=audit-detail]')"
+                "?.scrollIntoView({behavior: 'smooth', block: 'nearest'})"
+            )
 
     @ui.refreshable_method
     def detail(self) -> None:

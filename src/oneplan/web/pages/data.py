@@ -81,6 +81,7 @@ class DataView:
         self.imported: ImportReport | None = None
         self.replace: list[str] = []
         self.busy = False
+        self.anchor: ui.element | None = None  # a part of the page that is never redrawn
 
     async def received(self, event: events.UploadEventArguments) -> None:
         from oneplan.services.data.archive import check_upload, read_upload
@@ -104,6 +105,11 @@ class DataView:
         self.outcome.refresh()
 
     async def import_package(self) -> None:
+        assert self.anchor is not None
+        with self.anchor:  # the button that called is redrawn away at once
+            await self._import()
+
+    async def _import(self) -> None:
         from oneplan.services.data.service import import_package
 
         files = self.files
@@ -152,7 +158,11 @@ class DataView:
         ).classes("text-negative font-medium").mark("upload-problems").props(
             'data-testid="upload-problems"'
         )
-        data_grid(problem_frame(self.problems), name="problems", formats={"row": "units"})
+        grid = data_grid(problem_frame(self.problems), name="problems", formats={"row": "units"})
+        for column in grid.options["columnDefs"]:  # the message is the long part
+            column["flex"] = 3 if column["field"] == "problem" else 1
+            if column["field"] == "problem":
+                column["tooltipField"] = "problem"
 
     def show_valid(self, files: PackageFiles, report: ValidationReport) -> None:
         basis = "against the rows the database holds" if report.against_database else "alone"
@@ -171,14 +181,13 @@ class DataView:
             with ui.column().classes("gap-2"):
                 choices = replaceable(files)
                 if choices:
-                    ui.select(
-                        choices,
-                        multiple=True,
-                        label="Replace these tables (rows the package lacks are deleted)",
-                    ).classes("w-96").bind_value(self, "replace").props("use-chips")
+                    ui.select(choices, multiple=True, label="Tables to replace").classes(
+                        "w-96"
+                    ).bind_value(self, "replace").props("use-chips").mark("replace")
                 ui.label(
                     "Rows are inserted or updated by their key and never deleted, except in the "
-                    "tables chosen above."
+                    "tables to replace: there, the rows the package lacks are deleted (for "
+                    "snapshots such as inventory and open customer orders)."
                 ).classes("text-sm text-gray-600 w-96")
                 ui.button("Import", icon="file_upload", on_click=self.import_package).props(
                     'color=primary data-testid="import"'
@@ -224,6 +233,8 @@ class DataView:
         ).props('data-testid="imports"')
         for column in grid.options["columnDefs"]:
             column["flex"] = 1
+            if column["field"] == "when":
+                column["minWidth"] = 140
             if column["field"] == "rows per table":  # long: the whole text on hovering
                 column |= {"flex": 4, "tooltipField": "rows per table"}
         ui.label(
@@ -249,6 +260,7 @@ async def data_page(request: Request) -> RedirectResponse | None:
     view = DataView(visitor)
     limit = upload_limit_bytes(site().settings)
     with frame(visitor, request, "Data", "/data"):
+        view.anchor = ui.element()
         with ui.card().classes("w-full"):
             ui.label("Upload a data package").classes("text-lg font-semibold")
             ui.label(
