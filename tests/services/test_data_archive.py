@@ -98,3 +98,15 @@ def test_the_package_downloads_as_a_zip_but_not_for_a_scoped_grant(
     assert name == "oneplan-package.zip"
     again = read_upload(name, content, SETTINGS)
     assert len(again.raw.tables["items"].frame) == 30
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_a_workbook_and_a_zip_of_parquet_files_read_back(
+    engine: sa.Engine, prepare: Any, actor: Actor, fmt: str
+) -> None:
+    prepare.import_demo(engine)
+    with unit_of_work(engine, write=False) as session:
+        name, content = package_archive(session, actor, fmt)
+        files = read_upload(name, content, SETTINGS)
+        report = check_upload(session, actor, files)
+    assert (files.format, report.rows["items"], report.against_database) == (fmt, 30, True)

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from tests.web.conftest import ADMIN, Browsers
 
 from oneplan.db.session import unit_of_work
-from oneplan.services.permissions import Role
-from oneplan.services.users.service import show_user
+from oneplan.services.permissions import Grant, Role
+from oneplan.services.users.service import grant, show_user
 
 pytestmark = pytest.mark.anyio
 
@@ -71,3 +71,21 @@ async def test_the_settings_hide_secrets(web: Browsers) -> None:
     assert "ONEPLAN_WEB_UPLOAD_LIMIT_MB" in shown and "ONEPLAN_DATABASE_URL" in shown
     (calendar,) = admin.find(marker="grid-calendar").elements
     assert calendar.props["options"]["rowData"][0]["step"] == "gather data"
+
+
+async def test_a_grant_on_a_user_changed_meanwhile_is_refused_as_stale(
+    web: Browsers, engine: sa.Engine
+) -> None:
+    admin = web.person("ada", Role.admin)
+    await admin.open("/admin")
+    await admin.should_see(marker="give-grant")
+    with unit_of_work(engine) as session:
+        grant(session, ADMIN, "ada", Grant(Role.executive))
+    admin.find(marker="give-grant").click()
+    await admin.should_see("Someone changed this meanwhile", retries=50)
+    await admin.should_see("executive", retries=50)  # the user as they are now
+    with unit_of_work(engine, write=False) as session:
+        assert {g.role for g in show_user(session, ADMIN, "ada").grants} == {
+            Role.admin,
+            Role.executive,
+        }
