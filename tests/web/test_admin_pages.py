@@ -44,11 +44,14 @@ async def test_an_administrator_creates_a_user_with_a_scoped_grant(
         hal = show_user(session, ADMIN, "hal")
     assert [(g.role, g.families, g.locations) for g in hal.grants] == [(Role.sales, ["HOS"], [])]
     await admin.should_see("sales for families HOS", retries=50)
+    await admin.should_see(marker="create-token", retries=50)
     admin.find(marker="create-token").click()  # no label: refused in words
     await admin.should_see("label", retries=50)
+    await admin.should_see(marker="token-label", retries=50)  # the panel redrawn
     admin.find(marker="token-label").type("excel")
     admin.find(marker="create-token").click()
     await admin.should_see(marker="new-token", retries=50)
+    await admin.should_see(marker="revoke-0", retries=50)
     admin.find(marker="revoke-0").click()
     await admin.should_see("taken from hal", retries=50)
     with unit_of_work(engine, write=False) as session:
@@ -77,15 +80,16 @@ async def test_a_grant_on_a_user_changed_meanwhile_is_refused_as_stale(
     web: Browsers, engine: sa.Engine
 ) -> None:
     admin = web.person("ada", Role.admin)
-    await admin.open("/admin")
-    await admin.should_see(marker="give-grant")
+    web.person("bo", Role.viewer)
+    await admin.open("/admin?user=bo")  # a link names the user shown
+    await admin.should_see(marker="give-grant", retries=50)
     with unit_of_work(engine) as session:
-        grant(session, ADMIN, "ada", Grant(Role.executive))
-    admin.find(marker="give-grant").click()
+        grant(session, ADMIN, "bo", Grant(Role.executive))
+    admin.find(marker="give-grant").click()  # viewer, which bo holds: but first, the version
     await admin.should_see("Someone changed this meanwhile", retries=50)
     await admin.should_see("executive", retries=50)  # the user as they are now
     with unit_of_work(engine, write=False) as session:
-        assert {g.role for g in show_user(session, ADMIN, "ada").grants} == {
-            Role.admin,
+        assert {g.role for g in show_user(session, ADMIN, "bo").grants} == {
+            Role.viewer,
             Role.executive,
         }

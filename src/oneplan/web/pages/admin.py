@@ -324,12 +324,15 @@ async def settings_tab(visitor: Visitor) -> None:
     data_grid(steps, name="calendar", formats={"working day": "units"}, height="h-64")
 
 
-async def admin_page(request: Request, tab: str = "users") -> RedirectResponse | None:
-    """``tab``: ``users`` or ``settings`` (a link may open either)."""
+async def admin_page(
+    request: Request, tab: str = "users", user: str | None = None
+) -> RedirectResponse | None:
+    """``tab``: ``users`` or ``settings``; ``user``: the user shown (a link may name both)."""
     visitor = require_visitor(request)
     if isinstance(visitor, RedirectResponse):
         return visitor
     view = AdminView(visitor)
+    view.chosen = user
     with frame(visitor, request, "Admin", "/admin"):
         try:
             await view.load()

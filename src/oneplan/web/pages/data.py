@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse
 from oneplan.errors import OneplanError, Problem, ValidationFailed
 from oneplan.services.data.schemas import ImportReport, ValidationReport
 from oneplan.services.data.service import PackageFiles
+from oneplan.services.permissions import Permission
 from oneplan.web.format import units, when
 from oneplan.web.grid import data_grid
 from oneplan.web.layout import attempt, frame, require_visitor, show_problem
@@ -189,6 +190,11 @@ class DataView:
                     "tables to replace: there, the rows the package lacks are deleted (for "
                     "snapshots such as inventory and open customer orders)."
                 ).classes("text-sm text-gray-600 w-96")
+                if not self.visitor.may(Permission.import_data):
+                    ui.label(
+                        "Your roles do not give import_data (admin and the planners have it): "
+                        "the import will be refused."
+                    ).classes("text-sm text-warning w-96")
                 ui.button("Import", icon="file_upload", on_click=self.import_package).props(
                     'color=primary data-testid="import"'
                 ).mark("import")
