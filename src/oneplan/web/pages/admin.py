@@ -272,7 +272,9 @@ class AdminView:
             live = [t for t in found if t.revoked_at is None]
             if live:
                 which = ui.select(
-                    {t.id: f"#{t.id} {t.label}" for t in live}, label="Token to revoke"
+                    {t.id: f"#{t.id} {t.label}" for t in live},
+                    value=live[0].id,
+                    label="Token to revoke",
                 ).classes("w-56")
                 ui.button(
                     "Revoke",
@@ -290,7 +292,9 @@ class AdminView:
                 "'Authorization: Bearer <token>'."
             ).classes("text-gray-600")
             ui.input(value=token).props("readonly").classes("w-full font-mono").mark("new-token")
-            ui.button("Done", on_click=dialog.close)
+            with ui.row():
+                ui.button("Copy", icon="content_copy", on_click=lambda: ui.clipboard.write(token))
+                ui.button("Done", on_click=dialog.close).props("flat")
         dialog.open()
 
 
