@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=256 * 1024**2,
         gt=0,
-        description="Largest data package the API accepts as one upload (a zip or an xlsx).",
+        description="Largest data package the API and the Data page accept as one upload.",
     )
     host: str = Field(default="127.0.0.1", description="Address the server listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the server listens on.")

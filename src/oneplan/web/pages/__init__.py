@@ -15,9 +15,9 @@ from oneplan.web.layout import REGISTERED
 
 
 def _pages() -> list[tuple[str, Callable[..., Any]]]:
-    from oneplan.web.pages import cycle, home, login
+    from oneplan.web.pages import admin, audit, cycle, data, home, login
 
-    return [*login.PAGES, *home.PAGES, *cycle.PAGES]
+    return [*login.PAGES, *home.PAGES, *cycle.PAGES, *data.PAGES, *audit.PAGES, *admin.PAGES]
 
 
 def register() -> None:
