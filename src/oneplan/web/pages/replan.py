@@ -39,6 +39,13 @@ def _under_way(session: Any, actor: Any) -> JobOut | None:
     return found[0] if found else None
 
 
+def _reused(job: JobOut) -> bool:
+    """Whether the run found its plan stored already (the same inputs): it says so in the
+    version figure of its step."""
+    steps = (job.result or {}).get("steps", [])
+    return any(f.get("label") == "unchanged:" for step in steps for f in step.get("figures", []))
+
+
 class Replan:
     """The re-plan card: options, the button, and the progress of the job it follows."""
 
@@ -129,9 +136,12 @@ class Replan:
             version = (job.result or {}).get("versions", {}).get("supply")
             if job.state == JobState.succeeded and version is not None:
                 ui.icon("check_circle", color="positive")
-                ui.link(
-                    f"Open the new supply plan #{version}", page_url(f"/supply?version={version}")
-                ).props('data-testid="replan-open"').mark("replan-open")
+                if _reused(job):
+                    ui.label("Nothing changed in the inputs: the run repeats").classes("text-sm")
+                title = f"supply plan #{version}" if _reused(job) else f"new supply plan #{version}"
+                ui.link(f"Open the {title}", page_url(f"/supply?version={version}")).props(
+                    'data-testid="replan-open"'
+                ).mark("replan-open")
             elif job.state == JobState.failed:
                 ui.icon("error", color="negative")
                 reason = (job.error or {}).get("message", job.message)
