@@ -24,7 +24,6 @@ from oneplan.web.pages.plan_views import (
     time_phased,
     waterfall,
 )
-from oneplan.web.paths import page_url
 
 GRAINS = {"month": "Months", "quarter": "Quarters", "year": "Years"}
 #: The rows of the financial plan, in the order a controller reads them.
@@ -67,7 +66,7 @@ def _headline(view: FinanceOverview) -> None:
             choices,
             value=view.version.id,
             label=f"Financial plan of {view.version.cycle}",
-            on_change=lambda e: ui.navigate.to(page_url(f"/finance?version={e.value}")),
+            on_change=lambda e: ui.navigate.to(f"finance?version={e.value}"),
         ).classes("w-80").props('data-testid="version"').mark("version")
         figure("Revenue", money(s.get("revenue"), cur), "revenue")
         figure("Gross margin", money(s.get("gross_margin"), cur))

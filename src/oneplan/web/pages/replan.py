@@ -16,11 +16,13 @@ from oneplan.choices import Objective, SupplyLevel
 from oneplan.services.jobs.schemas import FINISHED, JobOut, JobQuery, JobState
 from oneplan.services.permissions import Permission
 from oneplan.web.layout import attempt
-from oneplan.web.paths import page_url
 from oneplan.web.visitor import Visitor, site
 
 #: Seconds between two looks at the job.
 POLL_SECONDS = 1.0
+#: A link to another version of this page: relative, so the browser keeps the mount path
+#: (NiceGUI puts its own prefix before a path that starts with "/").
+VERSION_LINK = "supply?version={}"
 OBJECTIVES = {Objective.cost.value: "Least cost", Objective.margin.value: "Most margin"}
 LEVELS = {SupplyLevel.item.value: "Items", SupplyLevel.family.value: "Families"}
 
@@ -39,6 +41,10 @@ def _under_way(session: Any, actor: Any) -> JobOut | None:
     return found[0] if found else None
 
 
+def _offered(value: Any, choices: dict[str, str], default: str) -> str:
+    return str(value) if value in choices else str(default)
+
+
 def _reused(job: JobOut) -> bool:
     """Whether the run found its plan stored already (the same inputs): it says so in the
     version figure of its step."""
@@ -49,8 +55,9 @@ def _reused(job: JobOut) -> bool:
 class Replan:
     """The re-plan card: options, the button, and the progress of the job it follows."""
 
-    def __init__(self, visitor: Visitor) -> None:
-        self.visitor = visitor
+    def __init__(self, visitor: Visitor, chosen: dict[str, Any] | None = None) -> None:
+        """``chosen``: the options of the plan on show (its run's settings), offered again."""
+        self.visitor, self.chosen = visitor, chosen or {}
         self.job: JobOut | None = None
         self.timer: ui.timer | None = None
 
@@ -66,10 +73,14 @@ class Replan:
                 ui.label("Re-plan supply").classes("text-lg font-semibold")
                 if may:
                     self.objective = ui.select(
-                        OBJECTIVES, value=Objective.cost.value, label="Objective"
+                        OBJECTIVES,
+                        value=_offered(self.chosen.get("objective"), OBJECTIVES, Objective.cost),
+                        label="Objective",
                     ).classes("w-40")
                     self.level = ui.select(
-                        LEVELS, value=SupplyLevel.item.value, label="Plan"
+                        LEVELS,
+                        value=self.chosen.get("level") or SupplyLevel.item.value,
+                        label="Plan",
                     ).classes("w-32")
                     self.button = (
                         ui.button("Re-plan", icon="play_arrow", on_click=self.submit)
@@ -139,7 +150,7 @@ class Replan:
                 if _reused(job):
                     ui.label("Nothing changed in the inputs: the run repeats").classes("text-sm")
                 title = f"supply plan #{version}" if _reused(job) else f"new supply plan #{version}"
-                ui.link(f"Open the {title}", page_url(f"/supply?version={version}")).props(
+                ui.link(f"Open the {title}", VERSION_LINK.format(version)).props(
                     'data-testid="replan-open"'
                 ).mark("replan-open")
             elif job.state == JobState.failed:

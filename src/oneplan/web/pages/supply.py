@@ -28,8 +28,7 @@ from oneplan.web.pages.plan_views import (
     time_phased,
     widen,
 )
-from oneplan.web.pages.replan import Replan
-from oneplan.web.paths import page_url
+from oneplan.web.pages.replan import VERSION_LINK, Replan
 
 #: The rows of the plan-against-demand grid, in reading order.
 BALANCE_ROWS = {
@@ -61,7 +60,7 @@ def _headline(view: SupplyOverview) -> None:
             choices,
             value=view.version.id,
             label=f"Supply plan of {view.version.cycle}",
-            on_change=lambda e: ui.navigate.to(page_url(f"/supply?version={e.value}")),
+            on_change=lambda e: ui.navigate.to(VERSION_LINK.format(e.value)),
         ).classes("w-96").props('data-testid="version"').mark("version")
         figure("Solver", str(summary.get("status", "")))
         figure("Total cost", money(summary.get("total_cost"), currency), "total-cost")
@@ -232,7 +231,7 @@ async def supply_page(request: Request, version: int | None = None) -> RedirectR
         view = await attempt(lambda: visitor.call(supply_overview, version))
         if view is not None:
             _headline(view)
-        await Replan(visitor).build()
+        await Replan(visitor, view.version.settings if view else None).build()
         if view is None:
             ui.label("No supply plan to show: re-plan, or run the supply step.").classes(
                 "text-gray-600"
