@@ -14,6 +14,7 @@ from nicegui import ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from oneplan.engines.supply.overview import amount_of_money
 from oneplan.services.supply.overview import SupplyOverview
 from oneplan.web.format import money, share, units
 from oneplan.web.grid import data_grid
@@ -69,7 +70,10 @@ def _headline(view: SupplyOverview) -> None:
         neck = summary.get("top_bottleneck") or {}
         if neck:
             where = f"{neck.get('resource')} {neck.get('period')}"
-            figure("Top bottleneck", f"{where} ({share(neck.get('utilisation'))})")
+            worth = neck.get("shadow_price") or 0.0
+            unit = "a unit" if neck.get("kind") == "supplier" else "an hour"
+            value = f", {amount_of_money(worth, currency)} {unit}" if worth > 0 else ""
+            figure("Top bottleneck", f"{where} ({share(neck.get('utilisation'))}{value})")
     ui.label(
         f"{str(summary.get('objective_label', '')).capitalize()} plan by "
         f"{view.version.created_by}, serving "
