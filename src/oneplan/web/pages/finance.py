@@ -60,14 +60,14 @@ SHARES = {"Gross margin %": "share"}
 
 def _headline(view: FinanceOverview) -> None:
     s, cur = view.version.summary, view.currency
-    with ui.row().classes("w-full items-end gap-6"):
+    with ui.row().classes("w-full items-end gap-5"):
         choices = {v.id: f"#{v.id} {v.name} ({v.state})" for v in view.plans}
         ui.select(
             choices,
             value=view.version.id,
             label=f"Financial plan of {view.version.cycle}",
             on_change=lambda e: ui.navigate.to(f"finance?version={e.value}"),
-        ).classes("w-80").props('data-testid="version"').mark("version")
+        ).classes("w-64").props('data-testid="version"').mark("version")
         figure("Revenue", money(s.get("revenue"), cur), "revenue")
         figure("Gross margin", money(s.get("gross_margin"), cur))
         figure("Margin %", share(s.get("margin_pct")))
@@ -149,13 +149,13 @@ def _three_years(view: FinanceOverview) -> None:
         return
     ui.label(
         "Three years by year and by quarter. Months beyond the plan's horizon are extended "
-        "from its trend: a period marked (trend) holds some of them."
+        "from its trend: a period marked * holds some of them."
     ).classes("text-sm text-gray-600")
     for grain, name in (("year", "three_years_by_year"), ("quarter", "three_years_by_quarter")):
         rows = long[long["grain"] == grain].sort_values("period")
         table = time_phased(rows, LONG_RANGE_ROWS, grain)
         marks = [
-            f"{period_label(p, grain)} (trend)" if basis == "trend" else period_label(p, grain)
+            f"{period_label(p, grain)}*" if basis == "trend" else period_label(p, grain)
             for p, basis in zip(rows["period"], rows["basis"], strict=True)
         ]
         table.columns = ["measure", *marks]

@@ -75,7 +75,7 @@ class IssueList:
                 .mark("decision-text")
             )
             owner = ui.input("Who carries it out", value=self.visitor.name).mark("decision-owner")
-            due = ui.input("Due (YYYY-MM-DD)").props("type=date").mark("decision-due")
+            due = ui.input("Due date").props("type=date").mark("decision-due")
 
             async def save() -> None:
                 if await self.record(issue.rank, text.value or "", owner.value or "", due.value):

@@ -187,7 +187,8 @@ def axis_floor(steps: pd.DataFrame) -> float:
     floor = low - max(high - low, 0.05 * abs(high))
     if floor <= 0 or len(steps) == 0:
         return 0.0
-    scale = 10 ** max(int(np.floor(np.log10(floor))) - 1, 0)
+    # a round start (a whole power of ten of the steps' size), so the axis ticks are round
+    scale = 10 ** int(np.ceil(np.log10(max(high - low, 1.0))))
     return float(np.floor(floor / scale) * scale)
 
 
@@ -214,15 +215,22 @@ def waterfall(steps: pd.DataFrame, *, currency: str, testid: str) -> ui.echart:
         total.append("-")
         rise.append(round(value) if value >= 0 else "-")
         fall.append(round(-value) if value < 0 else "-")
-    money = (
-        f"v => (v === '-' || v == null) ? '' : '{currency} ' + "
+    money, down = (
+        f"v => (v === '-' || v == null) ? '' : '{currency} {sign}' + "
         "Math.round(v).toLocaleString('en-US')"
+        for sign in ("", "-")
     )
     label = {
         "show": True,
         "position": "top",
         "fontSize": 10,
         ":formatter": "p => p.value === '-' ? '' : Math.round(p.value).toLocaleString('en-US')",
+    }
+    # a decrease is drawn as a positive height: its label and tooltip give the sign back
+    minus = {
+        **label,
+        ":formatter": "p => p.value === '-' ? '' : "
+        "'-' + Math.round(p.value).toLocaleString('en-US')",
     }
     bar = {"type": "bar", "stack": "bridge", "barMaxWidth": 60}
     options = {
@@ -259,7 +267,8 @@ def waterfall(steps: pd.DataFrame, *, currency: str, testid: str) -> ui.echart:
                 "name": "Decrease",
                 "data": fall,
                 "itemStyle": {"color": "#dc2626"},
-                "label": label,
+                "label": minus,
+                "tooltip": {":valueFormatter": down},
             },
         ],
     }
