@@ -55,14 +55,14 @@ WORDS_SHOWN = 10
 
 def _headline(view: SupplyOverview) -> None:
     summary, currency = view.version.summary, view.currency
-    with ui.row().classes("w-full items-end gap-6"):
+    with ui.row().classes("w-full items-end gap-5"):
         choices = {v.id: f"#{v.id} {v.name} ({v.state})" for v in view.plans}
         ui.select(
             choices,
             value=view.version.id,
             label=f"Supply plan of {view.version.cycle}",
             on_change=lambda e: ui.navigate.to(VERSION_LINK.format(e.value)),
-        ).classes("w-96").props('data-testid="version"').mark("version")
+        ).classes("w-80").props('data-testid="version"').mark("version")
         figure("Solver", str(summary.get("status", "")))
         figure("Total cost", money(summary.get("total_cost"), currency), "total-cost")
         figure("Demand met on time", share(summary.get("service_level")))
@@ -71,8 +71,8 @@ def _headline(view: SupplyOverview) -> None:
         if neck:
             where = f"{neck.get('resource')} {neck.get('period')}"
             worth = neck.get("shadow_price") or 0.0
-            unit = "a unit" if neck.get("kind") == "supplier" else "an hour"
-            value = f", {amount_of_money(worth, currency)} {unit}" if worth > 0 else ""
+            unit = "/unit" if neck.get("kind") == "supplier" else "/h"
+            value = f", {amount_of_money(worth, currency)}{unit}" if worth > 0 else ""
             figure("Top bottleneck", f"{where} ({share(neck.get('utilisation'))}{value})")
     ui.label(
         f"{str(summary.get('objective_label', '')).capitalize()} plan by "
