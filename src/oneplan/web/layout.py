@@ -62,7 +62,7 @@ def frame(visitor: Visitor, request: Request, title: str, current: str) -> Itera
     ui.add_css(".op-num { text-align: right; font-variant-numeric: tabular-nums; }")
     with ui.header(elevated=True).classes("items-center justify-between px-4 py-1 bg-slate-800"):
         with ui.row().classes("items-center gap-4"):
-            ui.link("oneplan", page_url("/")).classes("text-white text-lg font-bold no-underline")
+            ui.link("oneplan", "/").classes("text-white text-lg font-bold no-underline")
             with ui.row().classes("gap-1"):
                 for item in NAVIGATION:
                     if item.path not in REGISTERED:
@@ -71,7 +71,7 @@ def frame(visitor: Visitor, request: Request, title: str, current: str) -> Itera
                         continue
                     chosen = "bg-slate-600" if item.path == current else ""
                     with (
-                        ui.link(target=page_url(item.path))
+                        ui.link(target=item.path)
                         .classes(f"text-white no-underline px-2 py-1 rounded {chosen}")
                         .props(f'aria-label="{item.label}"')
                     ):

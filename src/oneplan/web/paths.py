@@ -1,5 +1,9 @@
 """Where the pages live: under ``/app`` of the server, beside the API's own paths.
 
+NiceGUI's links and navigation take a path inside the application (``/cycle``) and add the
+prefix themselves; `page_url` is for what NiceGUI does not touch: a form's action and an HTTP
+redirect.
+
 >>> page_url("/demand")
 '/app/demand'
 """

@@ -15,9 +15,10 @@ from oneplan.web.layout import REGISTERED
 
 
 def _pages() -> list[tuple[str, Callable[..., Any]]]:
-    from oneplan.web.pages import admin, audit, cycle, data, home, login
+    from oneplan.web.pages import admin, audit, cycle, data, finance, home, login, supply
 
-    return [*login.PAGES, *home.PAGES, *cycle.PAGES, *data.PAGES, *audit.PAGES, *admin.PAGES]
+    modules = (login, home, data, supply, finance, cycle, audit, admin)
+    return [page for module in modules for page in module.PAGES]
 
 
 def register() -> None:

@@ -10,7 +10,6 @@ from starlette.responses import RedirectResponse
 from oneplan.services.cycle.schemas import StepInfo
 from oneplan.web.format import sentence, when
 from oneplan.web.layout import frame, require_visitor
-from oneplan.web.paths import page_url
 
 STATE_COLOURS = {
     "not_started": "grey",
@@ -33,9 +32,7 @@ def step_rows(steps: list[StepInfo], empty: str, testid: str) -> None:
     with ui.column().classes("gap-1").props(f'data-testid="{testid}"').mark(testid):
         for step in steps:
             with ui.row().classes("items-center gap-3"):
-                ui.link(sentence(step.title), page_url(f"/cycle?month={step.month}")).classes(
-                    "font-medium"
-                )
+                ui.link(sentence(step.title), f"/cycle?month={step.month}").classes("font-medium")
                 state_badge(step.state)
                 due = f"due {when(step.due_on)}" + (" (overdue)" if step.overdue else "")
                 ui.label(due).classes("text-negative" if step.overdue else "text-gray-600")
