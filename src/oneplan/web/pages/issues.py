@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 from nicegui import ui
 
+from oneplan.choices import CommentOn
 from oneplan.services.cycle.issues import MeetingIssues
+from oneplan.web.comments import Thread
 from oneplan.web.format import money, sentence, units, when
 from oneplan.web.grid import xlsx_bytes
 from oneplan.web.layout import attempt
@@ -31,10 +33,9 @@ def months_of(period: Any, periods: Any) -> str:
     )
 
 
-def issue_discussion(visitor: Visitor, issues: MeetingIssues, issue: Any) -> None:
-    """What is said about one issue, under its row: called once per issue row, with the
-    financial plan the list belongs to; it shows nothing yet."""
-    return None
+def issue_key(issues: MeetingIssues, issue: Any) -> str | None:
+    """How the comment service names an issue: its cycle's month and its rank."""
+    return None if issues.month is None else f"{issues.month}/{int(issue.rank)}"
 
 
 class IssueList:
@@ -43,11 +44,19 @@ class IssueList:
     def __init__(self, visitor: Visitor, version_id: int | None) -> None:
         self.visitor, self.version_id = visitor, version_id
         self.issues: MeetingIssues | None = None
+        self.threads: dict[str, Thread] = {}
 
     async def load(self) -> None:
         from oneplan.services.cycle.issues import meeting_issues
 
         self.issues = await self.visitor.call(meeting_issues, self.version_id)
+        self.threads = {}
+        for issue in self.issues.issues.itertuples():
+            key = issue_key(self.issues, issue)
+            if key is not None:
+                thread = Thread(self.visitor, CommentOn.issue, key, "Discussion")
+                await thread.load()
+                self.threads[key] = thread
 
     async def record(self, rank: int, text: str, owner: str, due: str | None) -> bool:
         from oneplan.services.cycle.issues import decide_on_issue
@@ -131,7 +140,9 @@ class IssueList:
                             f"Decided (#{decision.id}, {decision.status}): {decision.text} "
                             f"({decision.owner}{due})"
                         ).classes("text-sm text-positive").mark(f"decided-{rank}")
-                    issue_discussion(self.visitor, listed, issue)
+                    key = issue_key(listed, issue)
+                    if key in self.threads:
+                        self.threads[key].draw()
                 ui.label(months_of(issue.period, issue.periods)).classes("text-sm")
                 if listed.may_decide and listed.month is not None:
                     ui.button("Decide", icon="gavel", on_click=lambda i=issue: self.ask(i)).props(
