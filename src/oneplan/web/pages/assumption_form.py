@@ -166,6 +166,12 @@ class AssumptionForm:
         )
         self.target.enabled = level != "total"
 
+    def clear(self) -> None:
+        """Ready for the next assumption: the size and the note empty, the rest kept (the next
+        one is often on the same target)."""
+        self.value.value = None
+        self.note.value = ""
+
     def assumption(self) -> Assumption:
         """The assumption the fields state; `InputError` naming the field when one is missing
         or does not fit."""

@@ -177,6 +177,7 @@ class ScenariosView:
         except Exception as error:
             show_problem(error)
             return
+        self.pending_form.clear()
         self.pending_list.refresh()
 
     def drop_pending(self, index: int) -> None:
