@@ -114,6 +114,10 @@ class ExecutiveBoard:
                         ).classes(f"text-xs {colour}")
                     else:
                         ui.label("no budget").classes("text-xs text-gray-400")
+        ui.label(
+            "Revenue, margin and margin % against the budget are over the months the budget "
+            "covers; the scenarios below compare the whole plan. Inventory is at the plan's end."
+        ).classes("text-xs text-gray-500 -mt-2")
 
     def chart(self) -> None:
         view = self.view

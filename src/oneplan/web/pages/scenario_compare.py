@@ -13,17 +13,20 @@ from oneplan.engines.diff import FrameDiff
 from oneplan.services.scenario.compare import Comparison
 from oneplan.web.grid import data_grid
 from oneplan.web.layout import attempt
-from oneplan.web.pages.side_by_side import kpi_grid
+from oneplan.web.pages.assumption_form import KIND_TITLES
+from oneplan.web.pages.side_by_side import kpi_grid, wrap_headers
 from oneplan.web.visitor import Visitor, site
 
 #: The supply plan's columns a planner reads in a changed record, before and after.
 DIFF_COLUMNS = ("production", "subcontract", "end_inventory", "backlog", "lost_sales")
+ON_TIME = "service level on time"
 #: The KPIs the breakdown by assumption gives, and how each reads.
 ATTRIBUTION_FORMATS = {
     "total cost": "money",
     "revenue": "money",
     "gross margin": "money",
-    "service level on time": "share",
+    ON_TIME: "decimal",
+    f"{ON_TIME}, points": "decimal",
     "unmet units": "units",
 }
 
@@ -34,8 +37,9 @@ def changed_records(diff: FrameDiff) -> pd.DataFrame:
     changed = diff.changed
     keep = list(diff.keys)
     for column in DIFF_COLUMNS:
-        if f"{column}_change" in changed:
-            keep += [f"{column}_a", f"{column}_b", f"{column}_change"]
+        pair = [f"{column}_a", f"{column}_b", f"{column}_change"]
+        if pair[2] in changed and changed[pair[:2]].abs().to_numpy().sum() > 0:
+            keep += pair  # a column at zero in both plans says nothing
     table = changed[keep].rename(
         columns=lambda c: (
             c.replace("_a", " base").replace("_b", " scenario").replace("_change", " change")
@@ -45,16 +49,19 @@ def changed_records(diff: FrameDiff) -> pd.DataFrame:
     )
     if "production change" in table:
         table = table.reindex(table["production change"].abs().sort_values(ascending=False).index)
+    if "period" in table:
+        table["period"] = pd.to_datetime(table["period"]).dt.strftime("%Y-%m")
     return table.reset_index(drop=True)
 
 
 def by_assumption(attribution: pd.DataFrame) -> pd.DataFrame:
     """One row per assumption (in the order applied) and a column per KPI's change, then a row
     with the whole scenario's change (what the rows add up to)."""
+    titles = {str(k): KIND_TITLES[k].split(" (")[0] for k in KIND_TITLES}
     rows = attribution.assign(
         assumption=attribution["position"].astype(str)
         + ". "
-        + attribution["kind"].astype(str)
+        + attribution["kind"].astype(str).map(titles).fillna(attribution["kind"].astype(str))
         + " "
         + attribution["target"].astype(str)
     )
@@ -65,6 +72,10 @@ def by_assumption(attribution: pd.DataFrame) -> pd.DataFrame:
     kpis = [k for k in ATTRIBUTION_FORMATS if k in table]
     total = {"position": None, "assumption": "all assumptions"} | {k: table[k].sum() for k in kpis}
     table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    if ON_TIME in table:  # a share's change reads in points
+        table[ON_TIME] = 100 * table[ON_TIME].astype(float)
+        table = table.rename(columns={ON_TIME: f"{ON_TIME}, points"})
+        kpis = [f"{k}, points" if k == ON_TIME else k for k in kpis]
     return table[["assumption", *kpis]]
 
 
@@ -149,7 +160,13 @@ class ComparePanel:
         ).classes("text-sm").mark(f"diff-summary-{name}")
         table = changed_records(diff)
         formats = {c: "units" for c in table.columns if c not in diff.keys}
-        data_grid(table, name=f"changes-{name}", formats=formats, pinned=diff.keys, height="h-72")
+        grid = data_grid(
+            table, name=f"changes-{name}", formats=formats, pinned=diff.keys, height="h-72"
+        )
+        for column in grid.options["columnDefs"]:
+            if column["field"] in diff.keys:  # codes and months are short: room for the numbers
+                column |= {"flex": 0, "width": 120}
+        wrap_headers(grid).update()
         holder = ui.column().classes("w-full")
 
         async def break_down() -> None:
@@ -169,9 +186,10 @@ class ComparePanel:
                     "Each assumption is credited with what it changed when applied after the ones "
                     "above it; the last row is the whole scenario against the base."
                 ).classes("text-sm text-gray-600")
-                data_grid(
-                    table, name=f"by-assumption-{name}", formats=ATTRIBUTION_FORMATS, height="h-64"
+                grid = data_grid(
+                    table, name=f"by-assumption-{name}", formats=ATTRIBUTION_FORMATS, height="h-40"
                 )
+                wrap_headers(grid).update()
 
         ui.button(
             "Break the change down by assumption", icon="account_tree", on_click=break_down

@@ -115,9 +115,7 @@ class ScenariosView:
                 text, colour = state_of(info, self.jobs)
                 with ui.row():
                     ui.badge(text, color=colour)
-                ui.label(f"{info.created_by}, {when(info.created_at)}").classes(
-                    "text-sm text-gray-600"
-                )
+                ui.label(info.created_by).classes("text-sm text-gray-600")
 
     def new_form(self) -> None:
         with (
@@ -515,7 +513,7 @@ async def scenarios_page(
     with frame(visitor, request, "Scenarios", "/scenarios"):
         await view.load()
         with ui.row().classes("w-full gap-4 items-start flex-nowrap"):
-            with ui.card().classes("w-[30rem] shrink-0"):
+            with ui.card().classes("w-[34rem] shrink-0"):
                 ui.label("Scenarios").classes("text-lg font-semibold")
                 view.listing()
             with ui.column().classes("flex-1 min-w-0 gap-4"):

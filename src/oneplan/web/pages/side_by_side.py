@@ -79,9 +79,13 @@ def kpi_grid(kpis: pd.DataFrame, *, name: str, height: str = "h-80") -> ui.aggri
         pinned=("kpi",),
         height=height,
     )
+    wrap_headers(grid)
     for column in grid.options["columnDefs"]:
         field = str(column["field"])
+        if field == "unit":  # read by the formatter and kept in the file, not shown
+            column["hide"] = True
         if field in ("kpi", "group", "unit"):
+            column["minWidth"] = 150 if field == "kpi" else 90
             continue
         points = field.endswith(" vs base")
         share = (
@@ -98,6 +102,14 @@ def kpi_grid(kpis: pd.DataFrame, *, name: str, height: str = "h-80") -> ui.aggri
             + f"return u === 'share' ? {share} : {whole}; }}",
         }
     grid.update()
+    return grid
+
+
+def wrap_headers(grid: ui.aggrid) -> ui.aggrid:
+    """Long column titles (a scenario's name, a column before and after) wrap instead of
+    being cut off; the caller updates the grid."""
+    for column in grid.options["columnDefs"]:
+        column |= {"wrapHeaderText": True, "autoHeaderHeight": True}
     return grid
 
 
