@@ -11,15 +11,19 @@ import sqlalchemy as sa
 from nicegui.testing.user import User
 from tests.web.conftest import Browsers
 
+from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
 from oneplan.runner import run_phased
 from oneplan.services.actor import Actor
+from oneplan.services.jobs.schemas import JobState
 from oneplan.services.permissions import Role
 from oneplan.services.scenario.schemas import Assumption
 from oneplan.services.scenario.service import create_scenario, scenario_run, show_scenario
+from oneplan.worker import Worker
 
 pytestmark = pytest.mark.anyio
 TESTER = Actor.administrator("tester")
+SETTINGS = Settings(database_url="sqlite://", user="tester")
 HOSES_UP = Assumption(
     kind="demand_change", target_level="family", target="HOS", value=10.0, unit="percent"
 )
@@ -113,3 +117,22 @@ async def test_compare_shows_the_base_and_the_scenario(
     assert rows["revenue"]["Hoses up vs base"] == pytest.approx(change)
     summary = next(iter(viewer.find(marker="diff-summary-Hoses up").elements))
     assert "changed" in summary.text
+
+
+async def test_a_run_is_a_job_followed_by_its_progress_bar(
+    web: Browsers, planned: Any, actor: Actor
+) -> None:
+    engine, _ = planned
+    with unit_of_work(engine) as session:
+        create_scenario(session, actor, "Hoses up", assumptions=[HOSES_UP])
+    planner = web.person("dana", Role.demand_planner)
+    await planner.open("/scenarios?name=Hoses up")
+    await planner.should_see("not run yet")
+    planner.find(marker="run-scenario").click()
+    await planner.should_see("Scenario Hoses up is queued as job #1")
+    await planner.should_see("queued")
+    # the server's in-process worker takes the job; here the test is the worker
+    assert Worker(engine, SETTINGS).run_once() == (1, JobState.succeeded)
+    await planner.should_see("Scenario Hoses up has run", retries=50)  # the next poll
+    await planner.should_see("Runs, newest first")
+    assert scenario(engine, "Hoses up").runs

@@ -205,6 +205,7 @@ class ScenariosView:
         self.pending_list.refresh()
         self.new_name.value = ""
         await self.load()
+        self.new_parent.set_options({"": BASE_PLAN} | {s.name: s.name for s in self.scenarios})
         self.listing.refresh()
         await self.open(name)
 
