@@ -19,6 +19,8 @@ from oneplan.services.versions.store import save_version
 pytestmark = pytest.mark.anyio
 MONTH = "2027-03"
 SUBMITTER = Actor.administrator("sam")
+#: Tries of 0.1 s for what a page shows after an action: it reloads through the services first.
+RETRIES = 50
 
 
 def _put_forward(engine: sa.Engine) -> int:
@@ -57,12 +59,14 @@ async def test_an_executive_approves_the_plan_put_forward(web: Browsers, engine:
     plan = _put_forward(engine)
     executive = web.person("eve", Role.executive)
     await executive.open("/executive")
-    await executive.should_see("No plan to show yet")  # no financial plan in this database
-    await executive.should_see(f"Plan put forward: #{plan} Supply plan {MONTH}")
-    await executive.should_see("Submitted by sam")
+    await executive.should_see(
+        "No plan to show yet", retries=RETRIES
+    )  # no financial plan in this database
+    await executive.should_see(f"Plan put forward: #{plan} Supply plan {MONTH}", retries=RETRIES)
+    await executive.should_see("Submitted by sam", retries=RETRIES)
     executive.find(marker="approve-plan").click()
-    await executive.should_see("The plan is approved")
-    await executive.should_see("Approved by eve")
+    await executive.should_see("The plan is approved", retries=RETRIES)
+    await executive.should_see("Approved by eve", retries=RETRIES)
     await executive.should_not_see(marker="approve-plan")
     assert _meeting_state(engine, plan) == ("approved", "approved")
 
@@ -71,7 +75,7 @@ async def test_who_put_the_plan_forward_cannot_approve_it(web: Browsers, engine:
     plan = _put_forward(engine)
     submitter = web.person("sam", Role.admin)
     await submitter.open("/executive")
-    await submitter.should_see("You put this plan forward")
+    await submitter.should_see("You put this plan forward", retries=RETRIES)
     await submitter.should_not_see(marker="approve-plan")
     assert _meeting_state(engine, plan) == ("submitted", "proposed")
 
@@ -82,8 +86,8 @@ async def test_a_viewer_sees_the_plan_but_cannot_approve_it(
     plan = _put_forward(engine)
     viewer = web.person("vic", Role.viewer)
     await viewer.open("/executive")
-    await viewer.should_see(f"Plan put forward: #{plan}")
-    await viewer.should_see("Only an executive approves")
+    await viewer.should_see(f"Plan put forward: #{plan}", retries=RETRIES)
+    await viewer.should_see("Only an executive approves", retries=RETRIES)
     await viewer.should_not_see(marker="approve-plan")
     await viewer.should_not_see(marker="make-pack")
     assert _meeting_state(engine, plan) == ("submitted", "proposed")

@@ -198,9 +198,7 @@ class ScenariosView:
         )
         if made is None:
             return
-        ui.notify(
-            f"Scenario {name} created with {len(self.pending)} assumption(s)", type="positive"
-        )
+        count = len(self.pending)
         self.pending = []
         self.pending_list.refresh()
         self.new_name.value = ""
@@ -208,6 +206,7 @@ class ScenariosView:
         self.new_parent.set_options({"": BASE_PLAN} | {s.name: s.name for s in self.scenarios})
         self.listing.refresh()
         await self.open(name)
+        ui.notify(f"Scenario {name} created with {count} assumption(s)", type="positive")
 
     # --- one scenario
 
@@ -302,19 +301,20 @@ class ScenariosView:
                 )
                 with ui.row().classes("gap-1"):
                     if own and self.editor:
-                        position = int(row["own_position"])
+                        # marked and named by the place shown; the service is told its own
+                        shown, own_place = int(row["position"]), int(row["own_position"])
                         ui.button(
                             icon="edit",
-                            on_click=lambda _, p=position, r=row: self.ask_edit(info, p, r),
-                        ).props(f'flat dense round size=sm data-testid="edit-{position}"').mark(
-                            f"edit-{position}"
+                            on_click=lambda _, p=own_place, r=row: self.ask_edit(info, p, r),
+                        ).props(f'flat dense round size=sm data-testid="edit-{shown}"').mark(
+                            f"edit-{shown}"
                         )
                         ui.button(
-                            icon="delete", on_click=lambda _, p=position: self.remove(info, p)
+                            icon="delete",
+                            on_click=lambda _, p=own_place, r=row: self.remove(info, p, r),
                         ).props(
-                            "flat dense round size=sm color=negative "
-                            f'data-testid="remove-{position}"'
-                        ).mark(f"remove-{position}")
+                            f'flat dense round size=sm color=negative data-testid="remove-{shown}"'
+                        ).mark(f"remove-{shown}")
 
     def runs(self, info: ScenarioInfo) -> None:
         if not info.runs:
@@ -356,8 +356,8 @@ class ScenariosView:
                 raise
             show_problem(error)
             return False
+        await self.after_change(None)  # the page shows the change before it says so
         ui.notify(success, type="positive")
-        await self.after_change(None)
         return True
 
     async def add(self, info: ScenarioInfo, form: AssumptionForm) -> None:
@@ -392,7 +392,8 @@ class ScenariosView:
             }
         )
         with ui.dialog() as dialog, ui.card().classes("w-[64rem] max-w-full"):
-            ui.label(f"Change assumption {position} of {info.name}").classes("text-lg")
+            shown = row["position"]
+            ui.label(f"Change assumption {shown} of {info.name}").classes("text-lg")
             form = AssumptionForm(self.choices, "edit", start)
 
             async def save() -> None:
@@ -406,7 +407,7 @@ class ScenariosView:
                     lambda: self.visitor.call(
                         change_assumption, info.name, position, changed, expected=info.version
                     ),
-                    f"Assumption {position} of {info.name} changed",
+                    f"Assumption {shown} of {info.name} changed",
                 )
 
             with ui.row():
@@ -416,14 +417,14 @@ class ScenariosView:
                 ui.button("Cancel", on_click=dialog.close).props("flat")
         dialog.open()
 
-    async def remove(self, info: ScenarioInfo, position: int) -> None:
+    async def remove(self, info: ScenarioInfo, position: int, row: dict[str, Any]) -> None:
         from oneplan.services.scenario.edits import remove_assumption
 
         await self.change(
             lambda: self.visitor.call(
                 remove_assumption, info.name, position, expected=info.version
             ),
-            f"Assumption {position} removed from {info.name}",
+            f"Assumption {row['position']} removed from {info.name}",
         )
 
     def ask_branch(self, info: ScenarioInfo) -> None:
@@ -444,10 +445,10 @@ class ScenariosView:
                 if made is None:
                     return
                 dialog.close()
-                ui.notify(f"Scenario {new} branches from {info.name}", type="positive")
                 await self.load()
                 self.listing.refresh()
                 await self.open(new)
+                ui.notify(f"Scenario {new} branches from {info.name}", type="positive")
 
             with ui.row():
                 ui.button("Branch", on_click=branch).props("color=primary").mark("branch-save")
