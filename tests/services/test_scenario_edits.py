@@ -19,8 +19,9 @@ from oneplan.services.finance.service import finance_run
 from oneplan.services.permissions import Grant, Role
 from oneplan.services.report.executive import executive_view
 from oneplan.services.scenario.edits import change_assumption, remove_assumption
+from oneplan.services.scenario.freshness import changed_since_run
 from oneplan.services.scenario.schemas import Assumption, ScenarioView
-from oneplan.services.scenario.service import create_scenario, show_scenario
+from oneplan.services.scenario.service import create_scenario, scenario_run, show_scenario
 from oneplan.services.scenario.targets import assumption_choices
 from oneplan.services.versions.store import load_frames
 
@@ -132,3 +133,15 @@ def test_the_executive_view_reads_the_financial_plan_and_its_demand_and_supply(
     assert kpis.loc["revenue", "budget"] == pytest.approx(budget["budget_revenue"].sum())
     assert view.monthly["consensus"].sum() == pytest.approx(consensus["quantity"].sum())
     assert len(view.monthly) == 18
+
+
+def test_a_scenario_changed_since_its_run_is_known(planned: Any, actor: Actor) -> None:
+    engine, _ = planned
+    act(engine, create_scenario, actor, "parent", assumptions=[HOSES_UP])
+    act(engine, create_scenario, actor, "child", parent="parent", assumptions=[PRESS_DOWN])
+    run_phased(engine, scenario_run(actor, "child"))
+    with unit_of_work(engine, write=False) as session:
+        assert changed_since_run(session, actor) == set()  # the parent never ran: not listed
+    act(engine, change_assumption, actor, "parent", 1, HOSES_UP.model_copy(update={"value": 12}))
+    with unit_of_work(engine, write=False) as session:
+        assert changed_since_run(session, actor) == {"child"}  # a parent's change reaches it

@@ -144,6 +144,10 @@ async def test_a_run_is_a_job_followed_by_its_progress_bar(
     await planner.should_see("Scenario Hoses up has run", retries=50)  # the next poll
     await planner.should_see("Runs, newest first", retries=RETRIES)
     assert scenario(engine, "Hoses up").runs
+    planner.find(marker="edit-1").click()  # a change after the run: the run no longer shows it
+    choose(planner, "edit-value", 12)
+    planner.find(marker="edit-save").click()
+    await planner.should_see("changed since its run", retries=RETRIES)
 
 
 async def test_a_branch_shows_its_parents_assumptions_and_changes_only_its_own(

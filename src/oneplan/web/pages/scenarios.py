@@ -42,11 +42,13 @@ def _running_jobs(session: Any, actor: Any) -> dict[str, JobOut]:
     return found
 
 
-def state_of(info: ScenarioInfo, jobs: dict[str, JobOut]) -> tuple[str, str]:
+def state_of(info: ScenarioInfo, jobs: dict[str, JobOut], changed: set[str]) -> tuple[str, str]:
     """The scenario's state in words and its badge colour."""
     job = jobs.get(info.name)
     if job is not None:
         return ("running" if job.state == JobState.running else "queued", "blue")
+    if info.name in changed:
+        return (f"changed since its run {when(info.runs[0].created_at)}", "orange")
     if info.runs:
         return (f"run {when(info.runs[0].created_at)}", "green")
     return ("not run yet", "grey")
@@ -62,6 +64,7 @@ class ScenariosView:
         self.visitor, self.name = visitor, name
         self.scenarios: list[ScenarioInfo] = []
         self.jobs: dict[str, JobOut] = {}
+        self.changed: set[str] = set()
         self.choices = AssumptionChoices(targets={}, months=[])
         self.pending: list[Assumption] = []
         self.editor = visitor.may(Permission.edit_scenario)
@@ -72,11 +75,13 @@ class ScenariosView:
         return next((s for s in self.scenarios if s.name == self.name), None)
 
     async def load(self) -> None:
+        from oneplan.services.scenario.freshness import changed_since_run
         from oneplan.services.scenario.service import list_scenarios
         from oneplan.services.scenario.targets import assumption_choices
 
         self.scenarios = await self.visitor.call(list_scenarios)
         self.jobs = await self.visitor.call(_running_jobs)
+        self.changed = await self.visitor.call(changed_since_run)
         self.choices = await self.visitor.call(assumption_choices)
 
     async def reload(self) -> None:
@@ -112,7 +117,7 @@ class ScenariosView:
                 )
                 ui.label(info.parent or BASE_PLAN).classes("text-gray-600")
                 ui.label(str(len(info.assumptions))).classes("op-num")
-                text, colour = state_of(info, self.jobs)
+                text, colour = state_of(info, self.jobs, self.changed)
                 with ui.row():
                     ui.badge(text, color=colour)
                 ui.label(info.created_by).classes("text-sm text-gray-600")
@@ -224,7 +229,7 @@ class ScenariosView:
         with ui.card().classes("w-full").props('data-testid="scenario"').mark("scenario"):
             with ui.row().classes("w-full items-center gap-3"):
                 ui.label(info.name).classes("text-xl font-semibold")
-                text, colour = state_of(info, self.jobs)
+                text, colour = state_of(info, self.jobs, self.changed)
                 ui.badge(text, color=colour).mark("scenario-state")
                 ui.label(
                     f"branches from {info.parent or 'the base plan'} · version {info.version} · "
