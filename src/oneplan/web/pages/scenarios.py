@@ -42,13 +42,16 @@ def _running_jobs(session: Any, actor: Any) -> dict[str, JobOut]:
     return found
 
 
-def state_of(info: ScenarioInfo, jobs: dict[str, JobOut], changed: set[str]) -> tuple[str, str]:
-    """The scenario's state in words and its badge colour."""
+def state_of(
+    info: ScenarioInfo, jobs: dict[str, JobOut], changed: set[str], *, short: bool = False
+) -> tuple[str, str]:
+    """The scenario's state in words (``short``: for the list) and its badge colour."""
     job = jobs.get(info.name)
     if job is not None:
         return ("running" if job.state == JobState.running else "queued", "blue")
     if info.name in changed:
-        return (f"changed since its run {when(info.runs[0].created_at)}", "orange")
+        since = "" if short else f" {when(info.runs[0].created_at)}"
+        return (f"changed since its run{since}", "orange")
     if info.runs:
         return (f"run {when(info.runs[0].created_at)}", "green")
     return ("not run yet", "grey")
@@ -117,7 +120,7 @@ class ScenariosView:
                 )
                 ui.label(info.parent or BASE_PLAN).classes("text-gray-600")
                 ui.label(str(len(info.assumptions))).classes("op-num")
-                text, colour = state_of(info, self.jobs, self.changed)
+                text, colour = state_of(info, self.jobs, self.changed, short=True)
                 with ui.row():
                     ui.badge(text, color=colour)
                 ui.label(info.created_by).classes("text-sm text-gray-600")
