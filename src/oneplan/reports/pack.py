@@ -128,9 +128,11 @@ def _frame(frames: Mapping[str, Mapping[str, pd.DataFrame]], kind: str, name: st
     return frame
 
 
-def _kpis(
-    finance: dict[str, pd.DataFrame], supply_plan: pd.DataFrame, currency: str
+def budget_kpis(
+    finance: Mapping[str, pd.DataFrame], supply_plan: pd.DataFrame, currency: str
 ) -> pd.DataFrame:
+    """The plan's headline figures against the budget over the budget's months (``measure,
+    plan, budget, variance, variance_pct, unit``), with whole-plan money and on time."""
     lines, variance = finance["lines"], finance["budget_variance"]
     total = variance[NEEDS["finance"]["budget_variance"]].astype(float).sum()
     balances = finance["working_capital"].sort_values("period")
@@ -189,6 +191,22 @@ def _by_month(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
     return frame[column].astype(float).groupby(months.to_numpy()).sum()
 
 
+def demand_supply_by_month(
+    consensus: pd.DataFrame, supply_plan: pd.DataFrame, lines: pd.DataFrame
+) -> pd.DataFrame:
+    """Per month: the demand plan's consensus, what the supply plan makes (produced and bought
+    from subcontractors) and what it ships: ``period, consensus, production, shipped``."""
+    made = supply_plan.assign(made=supply_plan["production"] + supply_plan.get("subcontract", 0.0))
+    monthly = pd.DataFrame(
+        {
+            "consensus": _by_month(consensus, "quantity", "demand plan consensus"),
+            "production": _by_month(made, "made", "supply plan supply_plan"),
+            "shipped": _by_month(lines, "shipped_quantity", "finance plan lines"),
+        }
+    ).fillna(0.0)
+    return monthly.rename_axis("period").sort_index().reset_index()
+
+
 def _names(tables: Mapping[str, pd.DataFrame]) -> dict[str, str]:
     """Code -> name of every item, family and resource the tables describe."""
     names: dict[str, str] = {}
@@ -239,15 +257,7 @@ def build_pack(
     supply_plan = _frame(frames_by_version, "supply", "supply_plan")
     capacity = _frame(frames_by_version, "supply", "capacity_plan")
     consensus = _frame(frames_by_version, "demand", "consensus")
-    made = supply_plan.assign(made=supply_plan["production"] + supply_plan.get("subcontract", 0.0))
-    monthly = pd.DataFrame(
-        {
-            "consensus": _by_month(consensus, "quantity", "demand plan consensus"),
-            "production": _by_month(made, "made", "supply plan supply_plan"),
-            "shipped": _by_month(finance["lines"], "shipped_quantity", "finance plan lines"),
-        }
-    ).fillna(0.0)
-    monthly = monthly.rename_axis("period").sort_index().reset_index()
+    monthly = demand_supply_by_month(consensus, supply_plan, finance["lines"])
     utilisation = capacity[["resource", "period", "utilisation"]].reset_index(drop=True)
     names = _names(tables)
     issues = finance["issues"].reindex(columns=ISSUE_COLUMNS).sort_values("rank", ignore_index=True)
@@ -256,7 +266,7 @@ def build_pack(
     bridge = finance["revenue_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
     margin = finance["margin_bridge"][["step", "value", "cumulative"]].reset_index(drop=True)
     side_by_side = _scenario_kpis(scenarios)
-    kpis = _kpis(finance, supply_plan, currency)
+    kpis = budget_kpis(finance, supply_plan, currency)
     lines = finance["lines"]
     families_of = _families_of(tables, lines)
     families = views.family_demand(

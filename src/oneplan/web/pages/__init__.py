@@ -15,9 +15,20 @@ from oneplan.web.layout import REGISTERED
 
 
 def _pages() -> list[tuple[str, Callable[..., Any]]]:
-    from oneplan.web.pages import admin, audit, cycle, data, finance, home, login, supply
+    from oneplan.web.pages import (
+        admin,
+        audit,
+        cycle,
+        data,
+        executive,
+        finance,
+        home,
+        login,
+        scenarios,
+        supply,
+    )
 
-    modules = (login, home, data, supply, finance, cycle, audit, admin)
+    modules = (login, home, data, supply, finance, scenarios, executive, cycle, audit, admin)
     return [page for module in modules for page in module.PAGES]
 
 
