@@ -15,9 +15,9 @@ from oneplan.web.layout import REGISTERED
 
 
 def _pages() -> list[tuple[str, Callable[..., Any]]]:
-    from oneplan.web.pages import cycle, home, login
+    from oneplan.web.pages import cycle, demand, home, login
 
-    return [*login.PAGES, *home.PAGES, *cycle.PAGES]
+    return [*login.PAGES, *home.PAGES, *cycle.PAGES, *demand.PAGES]
 
 
 def register() -> None:
