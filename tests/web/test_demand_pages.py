@@ -3,8 +3,10 @@ refusals in words, and a stale edit that shows the other person's figure."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from nicegui import ui
@@ -12,12 +14,14 @@ from nicegui.testing.user import User
 from tests.conftest import Preparation
 from tests.web.conftest import ADMIN, Browsers
 
+from oneplan.config import Settings
 from oneplan.db.demand import DemandOverride
 from oneplan.db.session import unit_of_work
 from oneplan.runner import run_phased
 from oneplan.services.demand.schemas import DemandOptions
 from oneplan.services.demand.service import demand_run
 from oneplan.services.permissions import Role
+from oneplan.services.versions.store import save_version
 
 pytestmark = pytest.mark.anyio
 
@@ -26,11 +30,39 @@ SLOW = 50
 MONTHS = ["2027-01", "2027-02", "2027-03", "2027-04"]
 
 
+@pytest.fixture(scope="session")
+def demand_frames(tmp_path_factory: pytest.TempPathFactory, demo_csv: Path) -> dict[str, Any]:
+    """The small demo's demand plan four months ahead, forecast once for all the tests."""
+    from oneplan.db import migrate
+    from oneplan.db.session import create_db_engine
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('plan') / 'p.db'}")
+    engine = create_db_engine(settings.database_url, settings)
+    migrate.upgrade(engine)
+    Preparation(demo_csv, pd.DataFrame(), ADMIN).import_demo(engine)
+    result = run_phased(engine, demand_run(ADMIN, DemandOptions(horizon=4, n_windows=1)))
+    engine.dispose()
+    return {"frames": result.frames, "summary": result.summary, "cycle": result.cycle}
+
+
 @pytest.fixture
-def demand_planned(engine: sa.Engine, prepare: Preparation) -> sa.Engine:
-    """The small demo imported and its demand planned four months ahead."""
+def demand_planned(
+    engine: sa.Engine, prepare: Preparation, demand_frames: dict[str, Any]
+) -> sa.Engine:
+    """The small demo imported and its demand plan stored (no forecast: it is made once)."""
     prepare.import_demo(engine)
-    run_phased(engine, demand_run(ADMIN, DemandOptions(horizon=4, n_windows=1)))
+    with unit_of_work(engine) as session:
+        save_version(
+            session,
+            ADMIN,
+            cycle=demand_frames["cycle"],
+            kind="demand",
+            name="Demand plan",
+            frames={k: demand_frames["frames"][k] for k in ("consensus", "baseline")},
+            settings={},
+            summary=demand_frames["summary"],
+            input_hash="-",
+        )
     return engine
 
 
