@@ -96,15 +96,14 @@ def test_entries_scope_and_a_stale_change(demand_planned: sa.Engine) -> None:
     engine = demand_planned
     with unit_of_work(engine, write=False) as session:
         seen = node_month(session, PLANNER, "family", "HOS", "2027-02")
-    with pytest.raises(PermissionDenied, match="may not override demand for family HOS"):
-        with unit_of_work(engine) as session:
-            change_node(session, SELLER, "family", "HOS", "2027-02", "10", "x", seen=seen)
+    denied = pytest.raises(PermissionDenied, match="may not override demand for family HOS")
+    with denied, unit_of_work(engine) as session:
+        change_node(session, SELLER, "family", "HOS", "2027-02", "10", "x", seen=seen)
     with unit_of_work(engine) as session:
         done = change_node(session, PLANNER, "family", "HOS", "2027-02", "500", "x", seen=seen)
     assert (done.before, done.after) == (pytest.approx(seen), 500.0)
-    with pytest.raises(Stale, match="is 500 units now") as refused:
-        with unit_of_work(engine) as session:
-            change_node(session, PLANNER, "family", "HOS", "2027-02", "700", "y", seen=seen)
+    with pytest.raises(Stale, match="is 500 units now") as refused, unit_of_work(engine) as session:
+        change_node(session, PLANNER, "family", "HOS", "2027-02", "700", "y", seen=seen)
     assert refused.value.current == {"consensus": pytest.approx(500.0), "changed_by": ["planner"]}
 
 

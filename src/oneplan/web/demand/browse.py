@@ -18,8 +18,10 @@ PAGE_ROWS = 50
 class NodeBrowser:
     """A level picker, a search box and one page of members, each a link to its own node."""
 
-    def __init__(self, visitor: Visitor, level: str, member: str, title: str, child: str) -> None:
-        self.visitor = visitor
+    def __init__(
+        self, visitor: Visitor, level: str, member: str, title: str, child: str, currency: str
+    ) -> None:
+        self.visitor, self.currency = visitor, currency
         self.within = None if level == "total" else (level, member)
         self.title = title
         self.offset = 0
@@ -83,7 +85,8 @@ class NodeBrowser:
         )
         rows = rows.drop(columns=["member", "item", "location"], errors="ignore")
         formatter = f"params => {{ const value = params.value; return {NUMBER_FORMATS['units']}; }}"
-        titles = {"node": "Node", "name": "Name", "units": "Units, all months", "value": "Value"}
+        titles = {"node": "Node", "name": "Name", "units": "Units, all months"}
+        titles["value"] = f"Value {self.currency}".strip()
         columns: list[dict[str, object]] = [
             {"field": name, "headerName": titles[name]} for name in rows.columns
         ]

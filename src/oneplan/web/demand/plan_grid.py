@@ -37,6 +37,9 @@ def grid_options(plan: NodePlan, editable: bool) -> dict[str, Any]:
             "headerName": _month_title(month),
             "type": "rightAligned",
             "width": 84,
+            # text, not a number editor: a planner types "+10%" as well as "1200"
+            "cellDataType": False,
+            "cellEditor": "agTextCellEditor",
             ":valueFormatter": formatter,
         }
         if editable_rule is not None:

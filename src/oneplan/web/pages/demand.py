@@ -98,6 +98,7 @@ class DemandView:
         if self.overrides_tab is not None:
             self.overrides_tab.props(f'label="Overrides ({len(self.plan.overrides)})"')
         self.overrides.refresh()
+        self.about.refresh()
 
     def header(self) -> None:
         plan = self.plan
@@ -118,13 +119,17 @@ class DemandView:
         with ui.row().classes("items-baseline gap-3"):
             ui.label(plan.title).classes("text-xl font-semibold").mark("node-title")
             ui.label(level_words).classes("text-gray-600")
-        version = plan.version
-        pending = len(plan.overrides)
+        self.about()
+
+    @ui.refreshable_method
+    def about(self) -> None:
+        assert self.plan is not None
+        version, changing = self.plan.version, len(self.plan.overrides)
         ui.label(
             f"Demand plan version #{version.id} of cycle {version.cycle} ({version.state}, run "
-            f"{when(version.created_at)} by {version.created_by}); consensus with every override "
-            f"of the cycle as it stands now ({pending} change this node)."
-        ).classes("text-sm text-gray-600")
+            f"{when(version.created_at)} by {version.created_by}), with every override of the "
+            f"cycle as it stands now: {changing} change this node."
+        ).classes("text-sm text-gray-600").mark("about")
 
     def _ancestor(self, level: str) -> str | None:
         """The member of ``level`` above the node (the node itself at its own level)."""
@@ -168,42 +173,40 @@ async def demand_page(
         view.parents = await _parents(visitor, plan)
         view.header()
         lists: NodeLists = await visitor.call(node_lists, plan.level, plan.member)
-        with ui.tabs().classes("w-full") as tabs:
-            plan_tab = ui.tab("Plan")
-            below = ui.tab("Below this node") if plan.children else None
-            accuracy = ui.tab("Accuracy")
-            launches = ui.tab(
-                f"Launches and phase-outs ({len(lists.launches)}, {len(lists.phase_outs)})"
-            )
-            events = ui.tab(f"Events ({len(lists.events)})")
-            overrides = ui.tab(f"Overrides ({len(plan.overrides)})")
+        with ui.tabs().classes("w-full") as tabs:  # names are plain words: a count may change
+            plan_tab = ui.tab("plan", "Plan")
+            below = ui.tab("below", "Below this node") if plan.children else None
+            accuracy = ui.tab("accuracy", "Accuracy")
+            counts = f"{len(lists.launches)}, {len(lists.phase_outs)}"
+            launches = ui.tab("lifecycle", f"Launches and phase-outs ({counts})")
+            events = ui.tab("events", f"Events ({len(lists.events)})")
+            overrides = ui.tab("overrides", f"Overrides ({len(plan.overrides)})")
             view.overrides_tab = overrides
-        panels = ui.tab_panels(tabs, value=plan_tab).classes("w-full")
+        panels = ui.tab_panels(tabs, value=plan_tab, animated=False).classes("w-full")
         with panels:
             with ui.tab_panel(plan_tab).classes("p-0 gap-2"):
                 view.chart = (
-                    ui.echart(chart_options(plan)).classes("w-full").style("height: 260px")
+                    ui.echart(chart_options(plan)).classes("w-full").style("height: 230px")
                 ).mark("chart")
                 view.grid = PlanGrid(plan, visitor.may(Permission.override_demand), view.save)
             if below is not None and plan.children is not None:
                 with ui.tab_panel(below).classes("p-0"):
                     browser = NodeBrowser(
-                        visitor, plan.level, plan.member, plan.title, plan.children
+                        visitor, plan.level, plan.member, plan.title, plan.children, plan.currency
                     )
                     await browser.load()
             with ui.tab_panel(accuracy).classes("p-0") as accuracy_panel_:
                 measured = AccuracyTab(visitor, accuracy_panel_)
-
-        async def switched(event: ValueChangeEventArguments[Any]) -> None:
-            if event.value == "Accuracy":
-                await measured.open()
-
             with ui.tab_panel(launches).classes("p-0"):
                 lists_panel(lists)
             with ui.tab_panel(events).classes("p-0"):
                 events_panel(lists.events)
             with ui.tab_panel(overrides).classes("p-0"):
                 view.overrides()
+
+        async def switched(event: ValueChangeEventArguments[Any]) -> None:
+            if event.value == "accuracy":
+                await measured.open()
 
         # accuracy reads every stored plan: measured when the tab is first opened
         panels.on_value_change(switched)
