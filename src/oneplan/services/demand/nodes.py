@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from oneplan.choices import OverrideLevel
+from oneplan.db.models import SalesHistory
 from oneplan.engines.demand.hierarchy import bottom_id
 from oneplan.engines.demand.plan import hierarchy_keys
 from oneplan.engines.demand.replay import replay_overrides
@@ -253,8 +255,29 @@ def node_plan(session: Session, actor: Actor, level: str, node: str) -> NodePlan
     """The plan of the node ``level`` ``node`` (a code or a name) month by month."""
     plan = live_plan(session, actor)
     member, title = find_node(plan, level, node)
-    history = read_tables(session, ["sales_history"])["sales_history"]
-    return plan_of_node(plan, level, member, title, history)
+    return plan_of_node(plan, level, member, title, node_sales(session, plan, level, member))
+
+
+def node_sales(session: Session, plan: LivePlan, level: str, member: str) -> pd.DataFrame:
+    """The sales history rows of a node [item, location, period, quantity], filtered by the
+    database: a family's history is read, not the whole company's."""
+    sales = SalesHistory
+    query = sa.select(sales.item, sales.location, sales.period, sales.quantity)
+    item, _, location = member.partition(ID_SEPARATOR)
+    if level in ("item", "item_location"):
+        query = query.where(sales.item == item)
+    if level in ("family", "category"):
+        codes = plan.tables["items"][["code"]].rename(columns={"code": "item"})
+        keyed = hierarchy_keys(codes.assign(location=""), plan.tables)
+        query = query.where(sales.item.in_(keyed.loc[keyed[level] == member, "item"].tolist()))
+    if level in ("location", "item_location"):
+        query = query.where(sales.location == (member if level == "location" else location))
+    if level == "region":
+        places = plan.tables["locations"]
+        in_region = places.loc[places["region"] == member, "code"].tolist()
+        query = query.where(sales.location.in_(in_region))
+    rows = session.execute(query).all()
+    return pd.DataFrame(rows, columns=["item", "location", "period", "quantity"])
 
 
 def plan_of_node(
@@ -298,7 +321,7 @@ def plan_of_node(
         title,
         labels,
         layers,
-        _history(sales, plan, level, member, months[0] if months else None),
+        _history(sales, months[0] if months else None),
         _band(plan, level, member, months),
         _node_overrides(plan, mask),
         currency,
@@ -313,12 +336,9 @@ def layer_title(layer: str) -> str:
     return LAYER_TITLES.get(layer, layer)
 
 
-def _history(
-    sales: pd.DataFrame, plan: LivePlan, level: str, member: str, start: object
-) -> pd.DataFrame:
-    frame = sales[["item", "location", "period", "quantity"]].copy()
-    frame = hierarchy_keys(frame, plan.tables)
-    frame = frame[node_mask(frame, level, member)]
+def _history(sales: pd.DataFrame, start: object) -> pd.DataFrame:
+    """Monthly sales of the node (``sales``: its rows, as `node_sales` reads them)."""
+    frame = sales
     month = pd.Series(pd.to_datetime(frame["period"]).dt.to_period("M").dt.to_timestamp())
     monthly = frame["quantity"].astype("float64").groupby(month).sum()
     if start is not None:
@@ -353,19 +373,27 @@ def _band(plan: LivePlan, level: str, member: str, months: list[object]) -> pd.D
 
 
 def _node_overrides(plan: LivePlan, mask: np.ndarray) -> pd.DataFrame:
-    """The overrides that changed some cell of the node."""
-    rows = plan.changes["row"].to_numpy(dtype="int64")
-    touched = plan.changes.loc[mask[rows], "author"]
-    if touched.empty:
-        return plan.overrides.iloc[0:0]
+    """The overrides made at a node that shares a cell (and its month) with this node."""
     overrides = plan.overrides
-    cells = plan.cells
-    node_cells = cells[mask]
-    keep = []
-    for row in overrides.itertuples(index=False):
-        theirs = node_mask(node_cells, str(row.level), str(row.member))
-        keep.append(bool((theirs & (node_cells["period"] == row.period).to_numpy()).any()))
-    return overrides[np.asarray(keep, dtype=bool)].sort_values("sequence", ascending=False)
+    if overrides.empty:
+        return overrides
+    node_cells = plan.cells[mask]
+    keep = np.zeros(len(overrides), dtype=bool)
+    months = pd.to_datetime(overrides["period"]).to_numpy(dtype="datetime64[ns]")
+    for level in overrides["level"].unique():
+        if level == "total":
+            members = pd.Series("", index=node_cells.index)
+        elif level == "item_location":
+            members = bottom_id(node_cells["item"], node_cells["location"])
+        else:
+            members = node_cells[level].astype(str)
+        present = pd.MultiIndex.from_arrays([members, node_cells["period"]]).unique()
+        chosen = (overrides["level"] == level).to_numpy()
+        asked = pd.MultiIndex.from_arrays(
+            [overrides.loc[chosen, "member"].astype(str), months[chosen]]
+        )
+        keep[chosen] = asked.isin(present)
+    return overrides[keep].sort_values("sequence", ascending=False)
 
 
 def ancestors(session: Session, actor: Actor, level: str, member: str) -> dict[str, str]:

@@ -103,7 +103,8 @@ class DemandView:
     def header(self) -> None:
         plan = self.plan
         assert plan is not None
-        with ui.row().classes("items-center gap-1 text-sm").mark("breadcrumbs"):
+        with ui.row().classes("items-center gap-1 text-sm").mark("breadcrumbs") as path:
+            path.set_visibility(plan.level != "total")  # the total is the top: no path to it
             ui.link("All demand", node_url("total"))
             for step in PATH_LEVELS.get(plan.level, []):
                 member = self._ancestor(step)
@@ -128,7 +129,7 @@ class DemandView:
         ui.label(
             f"Demand plan version #{version.id} of cycle {version.cycle} ({version.state}, run "
             f"{when(version.created_at)} by {version.created_by}), with every override of the "
-            f"cycle as it stands now: {changing} change this node."
+            f"cycle as it stands now (overrides changing this node: {changing})."
         ).classes("text-sm text-gray-600").mark("about")
 
     def _ancestor(self, level: str) -> str | None:
