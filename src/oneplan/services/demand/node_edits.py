@@ -89,8 +89,8 @@ def change_node(
     before = _figure(plan.cells, level, member, month)
     if seen is not None and abs(before - seen) > SAME_FIGURE:
         raise Stale(
-            f"{title} in {month} is {before:,.0f} units now, not {seen:,.0f} as shown: "
-            "someone changed it meanwhile; nothing was changed",
+            f"{title} in {month} is {before:,.0f} units now, not {seen:,.0f} as shown; "
+            "nothing was changed",
             current={"consensus": before, "changed_by": _authors(plan, level, member, month)},
         )
     fields = {"level": level, "member": member, "period": month, "kind": kind, "value": value}

@@ -25,7 +25,11 @@ def _month_title(month: str) -> str:
 
 def grid_options(plan: NodePlan, editable: bool) -> dict[str, Any]:
     """AG Grid options: the layer titles pinned left, months right-aligned in whole units."""
-    formatter = f"params => {{ const value = params.value; return {NUMBER_FORMATS['units']}; }}"
+    # a typed entry ("+10%") shows as typed until it is saved or put back
+    formatter = (
+        "params => { const value = params.value; if (typeof value === 'string') return value; "
+        f"return {NUMBER_FORMATS['units']}; }}"
+    )
     editable_rule = f"params => params.data.layer === '{EDITABLE_LAYER}'" if editable else None
     columns: list[dict[str, Any]] = [
         {"field": "layer", "hide": True},
