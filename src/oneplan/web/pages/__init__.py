@@ -20,6 +20,7 @@ def _pages() -> list[tuple[str, Callable[..., Any]]]:
         audit,
         cycle,
         data,
+        demand,
         executive,
         finance,
         home,
@@ -28,8 +29,8 @@ def _pages() -> list[tuple[str, Callable[..., Any]]]:
         supply,
     )
 
-    modules = (login, home, data, supply, finance, scenarios, executive, cycle, audit, admin)
-    return [page for module in modules for page in module.PAGES]
+    modules = (login, home, data, demand, supply, finance, scenarios, executive, cycle, audit)
+    return [page for module in (*modules, admin) for page in module.PAGES]
 
 
 def register() -> None:
