@@ -9,10 +9,20 @@ from oneplan.web.paths import page_url
 
 
 def node_url(level: str, member: str = "") -> str:
-    """The deep link of a node of the demand plan.
+    """The deep link of a node of the demand plan, inside the application (for `ui.link`,
+    which adds the ``/app`` prefix; `node_href` is the address for plain HTML).
 
     >>> node_url("family", "HOS"), node_url("item_location", "H-1|DC")
-    ('/app/demand?level=family&node=HOS', '/app/demand?level=item_location&node=H-1%7CDC')
+    ('/demand?level=family&node=HOS', '/demand?level=item_location&node=H-1%7CDC')
     """
     query = {"level": level} if level == "total" else {"level": level, "node": member}
-    return page_url("/demand") + "?" + urlencode(query)
+    return "/demand?" + urlencode(query)
+
+
+def node_href(level: str, member: str = "") -> str:
+    """The node's address for a plain HTML link.
+
+    >>> node_href("family", "HOS")
+    '/app/demand?level=family&node=HOS'
+    """
+    return page_url(node_url(level, member))

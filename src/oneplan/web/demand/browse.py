@@ -8,7 +8,7 @@ from html import escape
 from nicegui import ui
 
 from oneplan.services.demand.nodes import NodePage, level_choices, list_nodes
-from oneplan.web.demand import node_url
+from oneplan.web.demand import node_href
 from oneplan.web.grid import NUMBER_FORMATS, records
 from oneplan.web.visitor import Visitor
 
@@ -78,7 +78,7 @@ class NodeBrowser:
             0,
             "node",
             [
-                f'<a class="text-primary" href="{escape(node_url(found.level, m))}">'
+                f'<a class="text-primary" href="{escape(node_href(found.level, m))}">'
                 f"{escape(m.replace('|', ' at ') or 'total')}</a>"
                 for m in rows["member"]
             ],
