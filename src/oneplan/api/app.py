@@ -17,7 +17,18 @@ from fastapi.routing import APIRoute
 from oneplan import __version__
 from oneplan.api import docs, problems
 from oneplan.api.headers import SecurityHeaders
-from oneplan.api.routes import audit, auth, cycles, health, jobs, overrides, plans, scenarios, users
+from oneplan.api.routes import (
+    audit,
+    auth,
+    cycles,
+    health,
+    jobs,
+    kpis,
+    overrides,
+    plans,
+    scenarios,
+    users,
+)
 from oneplan.config import Settings, get_settings
 
 DESCRIPTION = """The oneplan API: the plan versions, demand overrides, scenarios, users and
@@ -81,7 +92,8 @@ def create_app(
     problems.install(app)
     if settings.api_docs:
         docs.install(app)
-    for module in (health, auth, plans, overrides, scenarios, cycles, audit, users, jobs):
+    # kpis before cycles: /cycles/kpis is not the cycle of a month
+    for module in (health, auth, plans, overrides, scenarios, kpis, cycles, audit, users, jobs):
         app.include_router(module.router)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     return app
