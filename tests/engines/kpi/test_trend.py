@@ -71,6 +71,7 @@ def fixture() -> TrendInputs:
             "production": [0.0, 12.0, 0.0],
             "backlog": [1.0, 0.0, 0.0],
             "lost_sales": [0.0, 0.0, 0.0],
+            "end_inventory": [30.0, 6.0, 25.0],
         }
     )
     capacity_plan = pd.DataFrame(
@@ -176,8 +177,8 @@ GOLDEN_FIRST_CYCLE = [
     ("capacity_utilisation", "", None, 55 / 100),
     # cost of goods 60 + 120 + 90 in three months, a year's worth, over stock (30+60+30)/3
     ("inventory_turns", "", None, 4 * 270 / 40),
-    # stock 30 at the end of January over cost of goods 270 in February to April (89 days)
-    ("days_of_supply", "", None, 30 / (270 / 89)),
+    # stock 30 + 6 at the end of January over its demand of 10 per 365.25 / 12 days
+    ("days_of_supply", "", None, 36 / (10 / (365.25 / 12))),
     # January's sales: revenue 100 less 10 units at 6; budget 25 + 10
     ("gross_margin", "", None, 40.0),
     ("gross_margin_vs_budget", "", None, 5.0),

@@ -30,8 +30,8 @@ What each KPI is (docs/cycle.md, "KPIs cycle over cycle"):
   regular hours of the machines and crews that month; without production actuals, the
   released plan's hours used (``plan`` basis).
 - ``inventory_turns``: cost of goods sold of months M to M+2, a year's worth, over their
-  average inventory value; ``days_of_supply``: inventory value at the end of M over the
-  daily cost of goods sold of M+1 to M+3 (both from the released plan as valued).
+  average inventory value (the released plan as valued); ``days_of_supply``: the released
+  plan's stock at the end of M over M's demand per day (365.25 / 12 days a month).
 - ``gross_margin``: sales revenue of month M less its units at the standard cost the plan
   valued them at; ``gross_margin_vs_budget``: that less the budget's margin for M.
 - ``working_capital``: receivables + inventory - payables at the end of M, as planned.
@@ -89,6 +89,8 @@ KPI_LABELS = {
     "working_capital": "working capital",
     "sop_cycle_time": "S&OP cycle time",
 }
+#: An average month, for days of supply (as the executive pack counts them).
+DAYS_PER_MONTH = 365.25 / 12
 #: Resources whose hours count towards utilisation (a supplier's units are not hours).
 HOUR_KINDS = ("machine", "labour")
 
@@ -106,7 +108,8 @@ class TrendInputs:
     - ``layers`` [cycle, item, location, period, layer, quantity]: each snapshot's demand plan
       (``statistical`` and ``consensus``; the naive layer is made here from ``sales``);
     - ``contributions`` [cycle, item, location, period, author, change]: override changes;
-    - ``supply_plan`` [cycle, item, location, period, demand, production, backlog, lost_sales];
+    - ``supply_plan`` [cycle, item, location, period, demand, production, backlog, lost_sales,
+      end_inventory];
     - ``capacity_plan`` [cycle, resource, kind, period, capacity, used];
     - ``finance_lines`` [cycle, item, location, period, cogs, inventory_value,
       standard_cost_per_unit]; ``working_capital`` [cycle, period, working_capital];
@@ -358,29 +361,28 @@ def utilisation_rows(inputs: TrendInputs, cycle: str, month: pd.Timestamp) -> li
 
 
 def stock_rows(inputs: TrendInputs, cycle: str, month: pd.Timestamp) -> list[Row]:
+    """Inventory turns from the plan as valued; days of supply as the pack's service page
+    counts them (stock at month end over the month's demand per day)."""
+    rows: list[Row] = []
     lines = _of(inputs.finance_lines, month, "finance_lines")
     if not len(lines):
-        return [
-            _row(cycle, kpi, np.nan, "missing", "no financial plan valued the released plan")
-            for kpi in ("inventory_turns", "days_of_supply")
-        ]
-    by_month = (
-        lines.assign(period=_months(lines, "finance_lines"))
-        .groupby("period")[["cogs", "inventory_value"]]
-        .sum()
-    )
-    first = by_month.loc[month : month + pd.DateOffset(months=2)]
-    after = by_month.loc[month + pd.DateOffset(months=1) : month + pd.DateOffset(months=3)]
-    stock = float(first["inventory_value"].mean()) if len(first) else 0.0
-    turns = 12.0 / len(first) * float(first["cogs"].sum()) / stock if stock > 0 else np.nan
-    days = float(pd.Series(after.index).map(lambda m: m.days_in_month).sum())
-    daily = float(after["cogs"].sum()) / days if days else 0.0
-    end = float(by_month["inventory_value"].reindex([month]).to_numpy(dtype="float64")[0])
-    supply_days = end / daily if daily > 0 else np.nan
-    return [
-        _row(cycle, "inventory_turns", turns, "plan", "as released and valued"),
-        _row(cycle, "days_of_supply", supply_days, "plan", "as released and valued"),
-    ]
+        note = "no financial plan valued the released plan"
+        rows.append(_row(cycle, "inventory_turns", np.nan, "missing", note))
+    else:
+        by_month = lines.groupby(_months(lines, "finance_lines"))[["cogs", "inventory_value"]]
+        first = by_month.sum().loc[month : month + pd.DateOffset(months=2)]
+        stock = float(first["inventory_value"].mean()) if len(first) else 0.0
+        turns = 12.0 / len(first) * float(first["cogs"].sum()) / stock if stock > 0 else np.nan
+        rows.append(_row(cycle, "inventory_turns", turns, "plan", "as released and valued"))
+    plan = _in(_of(inputs.supply_plan, month, "supply_plan"), month, 1, "supply_plan")
+    demand = float(plan["demand"].sum()) if len(plan) else 0.0
+    if demand <= 0 or "end_inventory" not in plan:
+        rows.append(_row(cycle, "days_of_supply", np.nan, "missing", "no demand planned"))
+    else:
+        days = float(plan["end_inventory"].sum()) / (demand / DAYS_PER_MONTH)
+        note = "stock at the month's end over its demand per day, as released"
+        rows.append(_row(cycle, "days_of_supply", days, "plan", note))
+    return rows
 
 
 def margin_rows(inputs: TrendInputs, cycle: str, month: pd.Timestamp) -> list[Row]:

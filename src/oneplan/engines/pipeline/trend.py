@@ -64,7 +64,10 @@ def cycle_trend(
             _frame(
                 snap.supply,
                 "supply_plan",
-                ["item", "location", "period", "demand", "production", "backlog", "lost_sales"],
+                [
+                    *("item", "location", "period", "demand", "production", "backlog"),
+                    *("lost_sales", "end_inventory"),
+                ],
                 cycle,
             )
         )
