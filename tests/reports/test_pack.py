@@ -334,6 +334,8 @@ def test_the_trend_page_shows_each_kpi_over_the_closed_cycles(tmp_path: Path) ->
     assert "93.0%" in section and "23.1" in section
     sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Trend"]
     assert sheet["A1"].value == "KPI" and sheet["D1"].value == "2026-11"
+    on_time_row = next(r for r in range(2, 5) if sheet.cell(r, 1).value == "on-time delivery")
+    assert sheet.cell(on_time_row, 5).number_format == "0.0%"
     assert len(sheet._images) == 1
     document = write_pdf(pack, tmp_path / "pack.pdf").read_bytes()
     assert document.count(b"/Subtype /Image") == 9  # the eight charts and the trend

@@ -123,7 +123,7 @@ class Pack:
         closed cycle; a value from the released plan rather than actuals is marked ``plan``
         in the column ``basis``."""
         if not len(self.trend):
-            return pd.DataFrame({"KPI": []})
+            return pd.DataFrame(columns=["KPI", "unit", "basis"])
         wide = trend_table(self.trend)
         names = [
             kpi_label(k, layer, lag)

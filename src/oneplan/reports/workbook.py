@@ -177,7 +177,13 @@ def write_xlsx(pack: Pack, path: Path) -> Path:
     sheet = workbook.create_sheet("Trend")
     trend = pack.trend_rows
     cycles = [c for c in trend.columns if c not in ("KPI", "unit", "basis")]
-    row = sheet_table(sheet, trend, formats={c: "#,##0.000" for c in cycles})
+    row = sheet_table(sheet, trend)
+    # each row in its own unit: shares as percentages, money whole, days and turns with a decimal
+    for offset, unit in enumerate(trend["unit"], start=2):
+        in_money = unit in (pack.currency, "money")
+        shape = "0.0%" if unit == "share" else AMOUNT if in_money else "0.0"
+        for column in range(4, 4 + len(cycles)):
+            sheet.cell(row=offset, column=column).number_format = shape
     if "trend" in pack.charts:
         image(sheet, pack.charts["trend"], f"A{row + 2}")
     _scenario_sheet(workbook.create_sheet("Scenarios"), pack)
