@@ -80,7 +80,6 @@ def prepare(folder: Path, items: int, env: dict[str, str]) -> None:
     )
     oneplan(env, folder, "demo-data", "company", "--items", str(items))
     oneplan(env, folder, "cycle", "run", "company")
-    oneplan(env, folder, "cycle", "open")
     print(f"demo company with {items} items built in {time.perf_counter() - started:.0f} s")
 
 

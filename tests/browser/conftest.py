@@ -94,7 +94,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             *login,
             stdin=PASSWORD + "\n",
         )
-    _oneplan(env, folder, "cycle", "open")
     process = subprocess.Popen(
         [sys.executable, "-c", CLI, "serve"],
         env=env,

@@ -27,6 +27,7 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     package = tmp_path / "demo"
     result = runner.invoke(app, ["demo-data", str(package), "--items", "20"])
     assert result.exit_code == 0, result.output
+    assert "2026-07, 2026-08, 2026-09 run and released" in result.output
     assert (package / "items.csv").exists()
     result = runner.invoke(app, ["cycle", "run", str(package)])
     assert result.exit_code == 0, result.output
@@ -38,6 +39,20 @@ def test_the_whole_cycle_runs_on_the_demo_company(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert "inserted 0" in again.output and "updated 0" in again.output
     assert "unchanged 0" not in again.output  # every row was seen and found unchanged
+    # the demo's three past months were run and released: their KPIs have a trend
+    kpis = runner.invoke(app, ["cycle", "kpis"], env={"COLUMNS": "200"})
+    assert kpis.exit_code == 0, kpis.output
+    for month in ("2026-07", "2026-08", "2026-09"):
+        assert month in kpis.output
+    assert "WAPE, consensus, lag 3" in kpis.output and "value added by dora" in kpis.output
+
+
+def test_the_demo_data_alone_leaves_the_database_untouched(tmp_path: Path, database: Path) -> None:
+    result = runner.invoke(
+        app, ["demo-data", str(tmp_path / "demo"), "--items", "20", "--no-history"]
+    )
+    assert result.exit_code == 0, result.output
+    assert not database.exists()
 
 
 def test_validate_names_file_row_and_column(demo_csv: Path, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -13,16 +14,16 @@ import pytest
 from PIL import Image
 
 from oneplan.errors import InputError
-from oneplan.reports.pack import KPI_COLUMNS, NO_SCENARIOS, build_pack
+from oneplan.reports.pack import KPI_COLUMNS, NO_SCENARIOS, NO_TREND, build_pack
 from oneplan.reports.page import render_html, write_html
 from oneplan.reports.pdf import write_pdf
 from oneplan.reports.workbook import write_xlsx
 
 MONTHS = pd.to_datetime(["2027-01-01", "2027-02-01", "2027-03-01"])
 SHEETS = ["Summary", "Families", "Demand vs supply", "Inventory and service", "Capacity"]
-SHEETS += ["Bridge", "Issues", "Forecast accuracy", "Changes", "Scenarios"]
-#: Sheets without a chart (the Bridge has two).
-IMAGES = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0}
+SHEETS += ["Bridge", "Issues", "Forecast accuracy", "Changes", "Trend", "Scenarios"]
+#: Sheets without a chart (the Bridge has two; no cycle is closed in the small frames).
+IMAGES = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0, "Trend": 0}
 #: The margin bridge of the small frames: budget 145, volume -3, mix +5, price +3, plan 150.
 MARGIN_STEPS = ["budget", "volume", "mix", "price", "plan"]
 MARGIN_VALUES = [145.0, -3.0, 5.0, 3.0, 150.0]
@@ -303,3 +304,46 @@ def test_without_scenario_runs_the_page_says_so(tmp_path: Path) -> None:
         assert section == f"<h2>Scenarios</h2><p>{NO_SCENARIOS}</p>"
     sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Scenarios"]
     assert sheet["A1"].value == NO_SCENARIOS and sheet.max_row == 1
+
+
+def trend() -> pd.DataFrame:
+    """Two closed cycles: cycle time on record, on-time delivery from the plan, WAPE by lag."""
+    rows = [
+        ("2026-11", "sop_cycle_time", "", None, 23.1, "days", "record"),
+        ("2026-12", "sop_cycle_time", "", None, 20.1, "days", "record"),
+        ("2026-11", "on_time_delivery", "", None, 0.93, "share", "plan"),
+        ("2026-12", "on_time_delivery", "", None, 0.95, "share", "plan"),
+        ("2026-11", "forecast_wape", "consensus", 1, 0.25, "share", "actual"),
+        ("2026-12", "forecast_wape", "consensus", 1, np.nan, "share", "pending"),
+    ]
+    frame = pd.DataFrame(rows, columns=["cycle", "kpi", "layer", "lag", "value", "unit", "basis"])
+    return frame.assign(lag=frame["lag"].astype("Int64"), note="")
+
+
+def test_the_trend_page_shows_each_kpi_over_the_closed_cycles(tmp_path: Path) -> None:
+    pack = build_pack(small_frames(), cycle="2027-01", currency="EUR", trend=trend())
+    assert "trend" in pack.charts
+    table = pack.trend_rows
+    assert list(table.columns) == ["KPI", "unit", "basis", "2026-11", "2026-12"]
+    on_time = table[table["KPI"] == "on-time delivery"].iloc[0]
+    assert on_time["basis"] == "plan" and on_time["2026-12"] == pytest.approx(0.95)
+    assert table[table["KPI"] == "WAPE, consensus, lag 1"]["2026-12"].isna().all()
+    page = render_html(pack)
+    section = page.split('<section id="trend">')[1].split("</section>")[0]
+    assert "KPIs cycle over cycle" in section and "data:image/png" in section
+    assert "93.0%" in section and "23.1" in section
+    sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Trend"]
+    assert sheet["A1"].value == "KPI" and sheet["D1"].value == "2026-11"
+    on_time_row = next(r for r in range(2, 5) if sheet.cell(r, 1).value == "on-time delivery")
+    assert sheet.cell(on_time_row, 5).number_format == "0.0%"
+    assert len(sheet._images) == 1
+    document = write_pdf(pack, tmp_path / "pack.pdf").read_bytes()
+    assert document.count(b"/Subtype /Image") == 9  # the eight charts and the trend
+
+
+def test_before_any_closed_cycle_the_trend_page_says_so(tmp_path: Path) -> None:
+    pack = build_pack(small_frames())
+    assert "trend" not in pack.charts
+    assert html.escape(NO_TREND) in render_html(pack)
+    sheet = openpyxl.load_workbook(write_xlsx(pack, tmp_path / "pack.xlsx"))["Trend"]
+    assert sheet["A1"].value == "KPI"

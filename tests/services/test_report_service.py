@@ -88,6 +88,7 @@ def test_report_names_the_missing_step_then_writes_the_pack(
         "Issues",
         "Forecast accuracy",
         "Changes",
+        "Trend",
         "Scenarios",
     ]
     summary = book["Summary"]
@@ -100,7 +101,7 @@ def test_report_names_the_missing_step_then_writes_the_pack(
     assert kpis["revenue"] == pytest.approx(frames["budget_variance"]["plan_revenue"].sum())
     assert kpis["revenue, whole plan"] == pytest.approx(frames["lines"]["revenue"].sum())
     images = {name: len(book[name]._images) for name in book.sheetnames}
-    no_chart = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0}
+    no_chart = {"Bridge": 2, "Scenarios": 0, "Forecast accuracy": 0, "Changes": 0, "Trend": 0}
     assert images == {**dict.fromkeys(book.sheetnames, 1), **no_chart}
     assert book["Scenarios"]["A1"].value == NO_SCENARIOS
     pd.testing.assert_frame_equal(

@@ -29,6 +29,7 @@ from oneplan.api.routes import (
     health,
     inbox,
     jobs,
+    kpis,
     overrides,
     plans,
     scenarios,
@@ -109,6 +110,7 @@ def create_app(
         finance,
         plans,
         scenarios,
+        kpis,  # before cycles: /cycles/kpis is not the cycle of a month
         cycles,
         comments,
         inbox,

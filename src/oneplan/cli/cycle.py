@@ -316,6 +316,7 @@ def register(app: typer.Typer, cycle_app: typer.Typer) -> None:
         "reject": reject_command,
         "reopen": reopen_command,
         "assign": assign_command,
+        "kpis": kpis_command,
     }
     for name, command in commands.items():
         cycle_app.command(name)(command)
@@ -328,3 +329,58 @@ def register(app: typer.Typer, cycle_app: typer.Typer) -> None:
     decision_app.command("list")(decision_list)
     decision_app.command("close")(decision_close)
     app.add_typer(decision_app, name="decision")
+
+
+def _kpi_cell(value: float | None, unit: str, basis: str, currency: str) -> str:
+    """A KPI as a cell: shares in %, money in whole units (the title names the currency);
+    ``*`` marks the released plan's own figure, where the data package holds no actual."""
+    from oneplan.cli.render import amount, percent
+
+    if value is None:
+        return "pending" if basis == "pending" else "-"
+    if unit == "share":
+        shown = percent(value)
+    elif unit == currency:
+        shown = amount(value)
+    else:
+        shown = amount(value, 1)
+    return shown + ("*" if basis == "plan" else "")
+
+
+@handle_errors
+def kpis_command(
+    month: Annotated[
+        list[str] | None,
+        typer.Option("--month", help="Only this closed cycle (repeatable); default: all."),
+    ] = None,
+) -> None:
+    """Show the KPIs of the closed cycles, one column per cycle: each released plan against
+    the actuals that arrived after it."""
+    from oneplan.cli.render import wide_tables
+    from oneplan.db.session import unit_of_work
+    from oneplan.engines.kpi.trend import kpi_label
+    from oneplan.services.cycle.kpis import cycle_kpis
+
+    with unit_of_work(database(), write=False) as session:
+        trend = cycle_kpis(session, local_actor(), month)
+    if not trend.cycles:
+        say("no cycle is closed yet: a cycle's KPIs follow once its release is approved", "note:")
+        return
+    rows: dict[tuple[str, str, int | None], list[str]] = {}
+    notes: dict[str, str] = {}
+    for k in trend.kpis:
+        key = (k.kpi, k.layer, k.lag)
+        label = kpi_label(*key) + ("" if k.unit in ("share", trend.currency) else f" ({k.unit})")
+        row = rows.setdefault(key, [label, *([""] * len(trend.cycles))])
+        row[1 + trend.cycles.index(k.cycle)] = _kpi_cell(k.value, k.unit, k.basis, trend.currency)
+        if k.basis in ("plan", "missing") and k.note:
+            notes.setdefault(f"{kpi_label(k.kpi)}, {k.cycle}", k.note)
+    title = f"KPIs of the closed cycles, {trend.currency} (sales through {trend.sales_through})"
+    for part in wide_tables(title, ["KPI", *trend.cycles], list(rows.values()), console.width):
+        console.print(part)
+    say("* the released plan's own figure: the data package holds no actual for it", "note:")
+    shown: set[str] = set()
+    for where, note in notes.items():
+        if note not in shown:  # one line per reason, at its first cycle
+            shown.add(note)
+            say(f"{where}: {note}", "note:", "note")

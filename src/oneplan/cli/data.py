@@ -156,16 +156,47 @@ def demo_data(
     items: Annotated[int, typer.Option(min=10, help="Number of items.")] = 150,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
     fmt: FormatOption = PackageFormat.csv,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history/--no-history",
+            help="Also run the company's three past S&OP months into the database (imported,"
+            " planned, signed off, released) and open the present one, so its KPIs have a"
+            " trend; skipped when the database already holds a cycle.",
+        ),
+    ] = True,
 ) -> None:
-    """Write the demo company (a mid-size manufacturer) as a data package."""
+    """Write the demo company (a mid-size manufacturer) as a data package, and give the
+    database its past S&OP months."""
+    import time
+
     from oneplan.datapack import package_schema, write_package
-    from oneplan.demo import build_demo_company
+    from oneplan.demo.company import build_demo_parts
 
     with busy(f"Building the demo company ({items:,} items)"):
-        frames = build_demo_company(items=items, seed=seed)
+        parts = build_demo_parts(items=items, seed=seed)
+        frames = parts.tables
         write_package(frames, path, format=fmt.value, schema=package_schema())
     rows = sum(len(f) for f in frames.values())
     say(f"{path}: {len(frames)} tables, {rows:,} rows", "wrote")
+    if not history:
+        return
+    from oneplan.demo_history import build_history, has_cycles
+
+    db = database()
+    if has_cycles(db):
+        say("the database already holds cycles: its history is left as it is", "note:", "note")
+        return
+    started = time.perf_counter()
+    with console.status("Running the past S&OP months") as status:
+
+        def show(month: str) -> None:
+            status.update(f"Running the S&OP month {month} from the data known then")
+
+        past = build_history(db, settings(), parts, path, on_cycle=show)
+    months = ", ".join(p.month for p in past)
+    seconds = time.perf_counter() - started
+    say(f"{months} run and released ({seconds:.0f} s); the present month is open", "history:")
 
 
 def register(app: typer.Typer) -> None:

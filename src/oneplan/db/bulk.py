@@ -188,7 +188,7 @@ def delete_missing(connection: sa.Connection, table: sa.Table, frame: pd.DataFra
         return 0
     kept = _key_text(frame, table).drop_duplicates()
     matched = _key_text(held, table).merge(kept, on=keys, how="left", indicator=True)
-    gone = held[(matched["_merge"] == "left_only").to_numpy()]
+    gone = held[(matched["_merge"] == "left_only").to_numpy()].copy()
     if gone.empty:
         return 0
     for name in keys:  # the values as the database gave them, dates as dates

@@ -6,6 +6,8 @@ README's example data, the fixture of the tests and, with more items, the benchm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,7 @@ from oneplan.demo.finance import (
     prices_table,
 )
 from oneplan.demo.history import (
+    Series,
     apply_events,
     demand_events,
     draw_quantities,
@@ -24,7 +27,7 @@ from oneplan.demo.history import (
     sales_history_table,
     selling_series,
 )
-from oneplan.demo.master import build_catalogue, master_tables
+from oneplan.demo.master import Catalogue, FloatArray, build_catalogue, master_tables
 from oneplan.demo.stock import (
     customer_orders_table,
     inventory_table,
@@ -60,6 +63,22 @@ def _check(items: int, start: str, history_months: int) -> pd.Timestamp:
     return first
 
 
+@dataclass(frozen=True)
+class DemoParts:
+    """The demo company's tables and what they were drawn from: the catalogue, the selling
+    series and each series' expected demand over history and horizon (``series_demand``,
+    one column a month from ``first``), so that the company's past can be told with the same
+    rules (`oneplan.demo.past`)."""
+
+    tables: dict[str, pd.DataFrame]
+    cat: Catalogue
+    series: Series
+    series_demand: FloatArray
+    first: pd.Timestamp
+    plan_start: pd.Timestamp
+    seed: int
+
+
 def build_demo_company(
     items: int = 150, seed: int = 7, start: str = "2023-01-01", history_months: int = 48
 ) -> dict[str, pd.DataFrame]:
@@ -76,6 +95,13 @@ def build_demo_company(
     >>> tables["demand"].empty
     True
     """
+    return build_demo_parts(items, seed, start, history_months).tables
+
+
+def build_demo_parts(
+    items: int = 150, seed: int = 7, start: str = "2023-01-01", history_months: int = 48
+) -> DemoParts:
+    """`build_demo_company`'s tables with what they were drawn from (`DemoParts`)."""
     first = _check(items, start, history_months)
     plan_start = first + pd.DateOffset(months=history_months)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(10)]
@@ -140,4 +166,5 @@ def build_demo_company(
             ],
         },
     )
-    return {name: tables[name] for name in TABLE_COLUMNS}
+    ordered = {name: tables[name] for name in TABLE_COLUMNS}
+    return DemoParts(ordered, cat, series, series_demand, first, plan_start, seed)

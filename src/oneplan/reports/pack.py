@@ -14,8 +14,10 @@ import pandas as pd
 
 from oneplan.engines.frames import month_starts, require_columns
 from oneplan.engines.kpi import on_time_share, top_bottleneck
+from oneplan.engines.kpi.trend import TREND_COLUMNS, kpi_label, trend_table
 from oneplan.errors import InputError
 from oneplan.reports import charts, review_charts, views
+from oneplan.reports.trend_chart import trend_chart
 
 #: The frames the pack reads from each version, with the columns it needs.
 NEEDS: dict[str, dict[str, list[str]]] = {
@@ -61,7 +63,13 @@ CHARTS = {
     "scenarios": ("Scenarios: gross margin and service level", "Scenarios"),
     "families": ("Demand by family against budget and last year", "Families"),
     "service": ("Inventory and service", "Inventory and service"),
+    "trend": ("KPIs cycle over cycle", "Trend"),
 }
+#: What the trend page says before any cycle is closed.
+NO_TREND = (
+    "No cycle is closed yet: each month's KPIs follow once its release is approved and the "
+    "months after it have their actuals."
+)
 #: What the Scenarios page says when no scenario has been run.
 NO_SCENARIOS = "No scenario has been run this cycle: the plan stands alone."
 
@@ -107,6 +115,26 @@ class Pack:
         default_factory=lambda: pd.DataFrame(columns=views.CHANGE_COLUMNS)
     )
     previous_name: str = ""
+    trend: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TREND_COLUMNS))
+
+    @property
+    def trend_rows(self) -> pd.DataFrame:
+        """The trend as a table: ``KPI`` (its name with layer and lag) then a column per
+        closed cycle; a value from the released plan rather than actuals is marked ``plan``
+        in the column ``basis``."""
+        if not len(self.trend):
+            return pd.DataFrame(columns=["KPI", "unit", "basis"])
+        wide = trend_table(self.trend)
+        names = [
+            kpi_label(k, layer, lag)
+            for k, layer, lag in zip(wide["kpi"], wide["layer"], wide["lag"], strict=True)
+        ]
+        planned = set(self.trend.loc[self.trend["basis"] == "plan", "kpi"])
+        basis = ["plan" if k in planned else "" for k in wide["kpi"]]
+        unit = wide["unit"].replace({"currency": self.currency or "money"})
+        cycles = [c for c in wide.columns if c not in ("kpi", "layer", "lag", "unit")]
+        table = pd.DataFrame({"KPI": names, "unit": unit, "basis": basis})
+        return pd.concat([table, wide[cycles].reset_index(drop=True)], axis=1)
 
     @property
     def title(self) -> str:
@@ -241,6 +269,7 @@ def build_pack(
     tables: Mapping[str, pd.DataFrame] | None = None,
     previous: Mapping[str, Mapping[str, pd.DataFrame]] | None = None,
     previous_name: str = "",
+    trend: pd.DataFrame | None = None,
 ) -> Pack:
     """The pack from the ``demand``, ``supply`` and ``finance`` versions' frames (pure).
 
@@ -249,7 +278,9 @@ def build_pack(
     None or no rows gives a Scenarios page that says none was run. tables: `TABLES` as
     imported, for names, families and last year (each optional). previous: the ``supply`` (and
     ``finance`` when it has one) frames of the previous released or approved plan, named
-    ``previous_name``. A missing frame or column raises `InputError` naming it (the table is
+    ``previous_name``. trend: the KPIs of the closed cycles
+    (`oneplan.engines.kpi.trend.kpi_trend`; None: none is closed). A missing frame or column
+    raises `InputError` naming it (the table is
     the plan, e.g. ``finance plan lines``).
     """
     tables = tables or {}
@@ -307,6 +338,9 @@ def build_pack(
         "families": review_charts.family_chart(families),
         "service": review_charts.service_chart(service, currency),
     }
+    trend = trend if trend is not None else pd.DataFrame(columns=TREND_COLUMNS)
+    if len(trend):
+        images["trend"] = trend_chart(trend, currency)
     if len(side_by_side):
         images["scenarios"] = charts.scenario_chart(side_by_side, currency)
     return Pack(
@@ -329,4 +363,5 @@ def build_pack(
         accuracy=accuracy,
         changes=changes,
         previous_name=previous_name,
+        trend=trend,
     )

@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from oneplan.reports import views
-from oneplan.reports.pack import CHARTS, NO_SCENARIOS, Pack
+from oneplan.reports.pack import CHARTS, NO_SCENARIOS, NO_TREND, Pack
 from oneplan.reports.tables import (
     bridge_table,
     change_rows,
@@ -38,6 +38,33 @@ def _scenario_section(pack: Pack) -> str:
         return f"<p>{html.escape(NO_SCENARIOS)}</p>"
     note = "Each scenario's newest run against the newest base supply plan."
     return f"<p>{note}</p>{_img(pack, 'scenarios')}{scenario_table(pack.scenarios)}"
+
+
+def _trend_section(pack: Pack) -> str:
+    if "trend" not in pack.charts:
+        return f"<p>{html.escape(NO_TREND)}</p>"
+    note = (
+        "Each closed cycle's released plan against the actuals that came after it; a dashed "
+        "line (and <em>plan</em> in the table) is the released plan's own figure."
+    )
+    rows = pack.trend_rows
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = []
+    for record in rows.itertuples(index=False):
+        unit = str(record[1])
+        cells = [f"<td>{html.escape(str(v))}</td>" for v in record[:3]]
+        cells += [f'<td class="n">{_trend_value(v, unit)}</td>' for v in record[3:]]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    table = f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    figures = f"<details><summary>The figures</summary>{table}</details>"
+    return f"<p>{note}</p>{_img(pack, 'trend')}{figures}"
+
+
+def _trend_value(value: object, unit: str) -> str:
+    number = float(value) if isinstance(value, int | float) else float("nan")
+    if number != number:
+        return "-"
+    return f"{number:.1%}" if unit == "share" else f"{number:,.1f}"
 
 
 def _changes_section(pack: Pack) -> str:
@@ -101,6 +128,7 @@ actual units; a positive bias is a forecast that was too high.</p>
 {review_table(pack.accuracy, views.ACCURACY_TABLE)}</section>
 <section id="changes"><h2>What changed since the previous plan</h2>
 {_changes_section(pack)}</section>
+<section id="trend"><h2>KPIs cycle over cycle</h2>{_trend_section(pack)}</section>
 <section id="scenarios"><h2>Scenarios</h2>{_scenario_section(pack)}</section>
 </body></html>
 """

@@ -20,7 +20,7 @@ import pandas as pd
 from PIL import Image
 
 from oneplan.reports import views
-from oneplan.reports.pack import CHARTS, NO_SCENARIOS, Pack
+from oneplan.reports.pack import CHARTS, NO_SCENARIOS, NO_TREND, Pack
 from oneplan.reports.tables import (
     Column,
     cell_text,
@@ -370,6 +370,19 @@ def layout_pdf(pack: Pack) -> tuple[bytes, list[Box]]:
         )
     else:
         layout.text("No earlier released or approved plan to compare with.")
+
+    layout.page()
+    layout.heading(CHARTS["trend"][0])
+    if "trend" in pack.charts:
+        layout.text(
+            "Each closed cycle's released plan against the actuals that came after it; a "
+            "dashed line is the released plan's own figure (no actual for it in the data). "
+            "Definitions: docs/cycle.md.",
+            size=9,
+        )
+        layout.chart(pack.charts["trend"])
+    else:
+        layout.text(NO_TREND)
 
     layout.page()
     layout.heading("Scenarios")

@@ -124,7 +124,7 @@ def _scenario_sheet(sheet: Any, pack: Pack) -> None:
 
 def write_xlsx(pack: Pack, path: Path) -> Path:
     """The pack as a workbook: Summary, Families, Demand vs supply, Inventory and service,
-    Capacity, Bridge, Issues, Forecast accuracy, Changes, Scenarios."""
+    Capacity, Bridge, Issues, Forecast accuracy, Changes, Trend, Scenarios."""
     import openpyxl
 
     money = {"value": SIGNED_AMOUNT, "cumulative": AMOUNT}
@@ -174,6 +174,18 @@ def write_xlsx(pack: Pack, path: Path) -> Path:
 
     _review(workbook.create_sheet("Forecast accuracy"), pack.accuracy, views.ACCURACY_TABLE)
     _changes(workbook.create_sheet("Changes"), pack)
+    sheet = workbook.create_sheet("Trend")
+    trend = pack.trend_rows
+    cycles = [c for c in trend.columns if c not in ("KPI", "unit", "basis")]
+    row = sheet_table(sheet, trend)
+    # each row in its own unit: shares as percentages, money whole, days and turns with a decimal
+    for offset, unit in enumerate(trend["unit"], start=2):
+        in_money = unit in (pack.currency, "money")
+        shape = "0.0%" if unit == "share" else AMOUNT if in_money else "0.0"
+        for column in range(4, 4 + len(cycles)):
+            sheet.cell(row=offset, column=column).number_format = shape
+    if "trend" in pack.charts:
+        image(sheet, pack.charts["trend"], f"A{row + 2}")
     _scenario_sheet(workbook.create_sheet("Scenarios"), pack)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)

@@ -77,7 +77,7 @@ def measure_accuracy(
     layers, changes = [], []
     for month, frames in snapshots:
         cycle = f"{month}-01"
-        layers.append(_stored_layers(frames, cycle))
+        layers.append(stored_layers(frames, cycle))
         if "consensus" in frames and "overrides_applied" in frames:
             changes.append(
                 author_changes(frames["consensus"], frames["overrides_applied"], tables, cycle)
@@ -113,7 +113,9 @@ _SNAPSHOT_COLUMNS = ["cycle", "item", "location", "period", "layer", "quantity"]
 _CHANGE_COLUMNS = ["cycle", "item", "location", "period", "author", "change"]
 
 
-def _stored_layers(frames: dict[str, pd.DataFrame], cycle: str) -> pd.DataFrame:
+def stored_layers(frames: dict[str, pd.DataFrame], cycle: str) -> pd.DataFrame:
+    """A stored demand plan's ``statistical`` (``baseline``) and ``consensus`` layers as
+    snapshot rows [cycle, item, location, period, layer, quantity] of cycle ``cycle``."""
     parts = []
     if "baseline" in frames:
         base = frames["baseline"]

@@ -118,3 +118,35 @@ class CycleOpened(BaseModel):
     previous_month: str | None
     snapshot_version_id: int | None
     carried_decisions: list[int]
+
+
+KpiBasis = Literal["actual", "plan", "record", "pending", "missing"]
+
+
+class CycleKpi(BaseModel):
+    """One KPI of one closed cycle (docs/cycle.md, "KPIs cycle over cycle"): ``value`` is None
+    when it cannot be measured, and ``basis`` and ``note`` say why; a ``share`` is of one
+    (0.973 is 97.3 %), ``currency`` is in the plan's currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycle: str
+    kpi: str
+    layer: str = ""
+    lag: int | None = None
+    value: float | None
+    unit: str
+    basis: KpiBasis
+    note: str = ""
+
+
+class CycleKpis(BaseModel):
+    """The KPIs of every closed cycle, oldest cycle first; ``sales_through`` is the last month
+    with sales (``YYYY-MM``), ``currency`` the unit of the money KPIs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycles: list[str]
+    currency: str
+    sales_through: str | None
+    kpis: list[CycleKpi]

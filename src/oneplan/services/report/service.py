@@ -4,9 +4,9 @@ Reads the newest financial plan and the demand and supply versions it was built 
 newest of each kind when the financial plan does not name them; the supply plan it valued may
 be a scenario adopted as the plan), the comparison of every
 scenario that has been run, the previous released or approved supply plan (with its financial
-plan when one was built from it), the item, family and resource names and the sales history,
-builds the pack and writes ``sop-pack-<cycle>.xlsx``, ``.html`` and ``.pdf``. Pages:
-docs/executive-pack.md.
+plan when one was built from it), the item, family and resource names, the sales history and
+the plans the closed cycles kept (the trend page), builds the pack and writes
+``sop-pack-<cycle>.xlsx``, ``.html`` and ``.pdf``. Pages: docs/executive-pack.md.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from oneplan.db.plans import PlanVersion
+from oneplan.engines.pipeline.trend import CycleSnapshot, cycle_trend
 from oneplan.errors import NotFound
 from oneplan.reports.pack import NEEDS, OPTIONAL, TABLES, Pack, build_pack
 from oneplan.reports.page import write_html
@@ -33,6 +34,7 @@ from oneplan.services.phases import ReadRun
 from oneplan.services.scenario.compare import compare_scenarios
 from oneplan.services.scenario.service import list_scenarios
 from oneplan.services.versions.lifecycle import SUPPLY_PLANS, family_kinds
+from oneplan.services.versions.snapshots import ACTUAL_TABLES, load_snapshots
 from oneplan.services.versions.store import load_frames
 
 #: Where the cycle's report step writes when it is given no folder.
@@ -65,6 +67,8 @@ class ReportInputs:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     previous: dict[str, dict[str, pd.DataFrame]] | None = None
     previous_name: str = ""
+    closed: list[CycleSnapshot] = field(default_factory=list)
+    actuals: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _version(session: Session, kind: str, version_id: Any = None) -> PlanVersion:
@@ -139,6 +143,9 @@ def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
     # only scenarios with a run: the page compares results, not intentions
     run = [info.name for info in list_scenarios(session, actor) if info.runs]
     scenarios = compare_scenarios(session, actor, run).kpis if run else None
+    # the closed cycles' plans and the actuals since: the trend page (computed with the pack)
+    closed = load_snapshots(session)
+    actuals = read_tables(session, ACTUAL_TABLES) if closed else {}
     return ReportInputs(
         finance.cycle,
         str(summary.get("currency") or ""),
@@ -150,6 +157,8 @@ def load_report_inputs(session: Session, actor: Actor) -> ReportInputs:
         tables=tables,
         previous=previous,
         previous_name=previous_name,
+        closed=closed,
+        actuals=actuals,
     )
 
 
@@ -168,6 +177,7 @@ def write_report(inputs: ReportInputs, out_dir: Path) -> ReportResult:
         tables=inputs.tables,
         previous=inputs.previous,
         previous_name=inputs.previous_name,
+        trend=cycle_trend(inputs.closed, inputs.actuals) if inputs.closed else None,
     )
     out_dir = Path(out_dir)
     stem = f"sop-pack-{inputs.cycle}"
