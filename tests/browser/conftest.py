@@ -94,11 +94,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             *login,
             stdin=PASSWORD + "\n",
         )
+    log = (folder / "server.log").open("w")  # a file, not a pipe: a full pipe stops a server
     process = subprocess.Popen(
         [sys.executable, "-c", CLI, "serve"],
         env=env,
         cwd=folder,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -112,8 +113,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             except httpx.TransportError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the server did not start:\n{output}")
+                pytest.fail(f"the server did not start:\n{(folder / 'server.log').read_text()}")
             time.sleep(0.2)
         yield Site(base, env, folder)
     finally:
@@ -122,6 +122,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
 def chromium_path() -> str:

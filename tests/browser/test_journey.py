@@ -64,16 +64,19 @@ def test_the_month_in_the_browser(site: Site, people: dict[str, Person]) -> None
     expect(page.get_by_text(re.compile(r"override #\d+ by saul"))).to_be_visible()
     saul.shoot("demand")
 
-    # the demand planner sees his layer in the plan, and the consensus with it, and submits
+    # the demand planner sees his layer in the plan, builds the demand plan with it (a job),
+    # and submits the demand review
     page = dora.go("/demand?level=family&node=HOS")
     expect(page.get_by_test_id("grid-plan")).to_contain_text("Override by saul")
+    page.get_by_test_id("replan-button").click()
+    expect(page.get_by_test_id("replan-open")).to_contain_text("new demand plan", timeout=RUN)
     sign_off(dora, "Submit", "demand_review")
     sign_off(eve, "Approve", "demand_review")
 
     # the supply planner re-plans (a job; the page stays usable) and reads the bottleneck
     page = suki.go("/supply")
     page.get_by_test_id("replan-button").click()
-    expect(page.get_by_test_id("replan-open")).to_be_visible(timeout=RUN)
+    expect(page.get_by_test_id("replan-open")).to_contain_text("new supply plan", timeout=RUN)
     page.get_by_test_id("replan-open").click()
     page.wait_for_load_state("networkidle")
     page.get_by_role("tab", name=re.compile("binding", re.I)).click()

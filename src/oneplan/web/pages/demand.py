@@ -32,6 +32,7 @@ from oneplan.web.demand.panels import (
     overrides_panel,
 )
 from oneplan.web.demand.plan_grid import PlanGrid, stale_words
+from oneplan.web.demand.rebuild import Rebuild
 from oneplan.web.format import sentence, units, when
 from oneplan.web.layout import attempt, frame, require_visitor, show_problem
 from oneplan.web.visitor import Visitor
@@ -155,8 +156,9 @@ async def _parents(visitor: Visitor, plan: NodePlan) -> dict[str, str]:
 
 
 async def demand_page(
-    request: Request, level: str = "total", node: str = ""
+    request: Request, level: str = "total", node: str = "", built: str = ""
 ) -> RedirectResponse | None:
+    """``built``: the demand plan a run just stored (the page shows the newest plan anyway)."""
     visitor = require_visitor(request)
     if isinstance(visitor, RedirectResponse):
         return visitor
@@ -173,6 +175,8 @@ async def demand_page(
         assert plan is not None
         view.parents = await _parents(visitor, plan)
         view.header()
+        link = node_url(plan.level, plan.member)
+        await Rebuild(visitor, link if "?" in link else link + "?").build()
         lists: NodeLists = await visitor.call(node_lists, plan.level, plan.member)
         with ui.tabs().classes("w-full") as tabs:  # names are plain words: a count may change
             plan_tab = ui.tab("plan", "Plan")

@@ -29,7 +29,7 @@ from oneplan.web.pages.plan_views import (
     time_phased,
     widen,
 )
-from oneplan.web.pages.replan import VERSION_LINK, Replan
+from oneplan.web.runs import VERSION_LINK, Replan
 
 #: The rows of the plan-against-demand grid, in reading order.
 BALANCE_ROWS = {

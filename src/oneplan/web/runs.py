@@ -13,6 +13,7 @@ from typing import Any
 from nicegui import ui
 
 from oneplan.choices import Objective, SupplyLevel
+from oneplan.errors import PermissionDenied
 from oneplan.services.jobs.schemas import FINISHED, JobOut, JobQuery, JobState
 from oneplan.services.permissions import Permission
 from oneplan.web.layout import attempt
@@ -27,17 +28,20 @@ OBJECTIVES = {Objective.cost.value: "Least cost", Objective.margin.value: "Most 
 LEVELS = {SupplyLevel.item.value: "Items", SupplyLevel.family.value: "Families"}
 
 
-def _submit(session: Any, actor: Any, options: dict[str, Any]) -> JobOut:
+def _submit(session: Any, actor: Any, kind: str, parameters: dict[str, Any]) -> JobOut:
     from oneplan.services.jobs.service import submit_job
 
-    return submit_job(session, actor, "supply", {"options": options}, settings=site().settings)
+    return submit_job(session, actor, kind, parameters, settings=site().settings)
 
 
-def _under_way(session: Any, actor: Any) -> JobOut | None:
+def _under_way(session: Any, actor: Any, kind: str) -> JobOut | None:
     from oneplan.services.jobs.service import list_jobs
 
-    query = JobQuery(states=[JobState.queued, JobState.running], kind="supply", limit=1)
-    found = list_jobs(session, actor, query).items
+    query = JobQuery(states=[JobState.queued, JobState.running], kind=kind, limit=1)
+    try:
+        found = list_jobs(session, actor, query).items
+    except PermissionDenied:  # a grant with a scope sees no company-wide job: none to follow
+        return None
     return found[0] if found else None
 
 
@@ -53,7 +57,16 @@ def _reused(job: JobOut) -> bool:
 
 
 class Replan:
-    """The re-plan card: options, the button, and the progress of the job it follows."""
+    """The re-plan card: options, the button, and the progress of the job it follows.
+
+    A run of another step is the same card with its own job kind, permission, words and link
+    (`oneplan.web.demand.rebuild.Rebuild` for the demand plan)."""
+
+    KIND = "supply"
+    PERMISSION = Permission.run_supply
+    TITLE = "Re-plan supply"
+    BUTTON = "Re-plan"
+    LINK = VERSION_LINK
 
     def __init__(self, visitor: Visitor, chosen: dict[str, Any] | None = None) -> None:
         """``chosen``: the options of the plan on show (its run's settings), offered again."""
@@ -62,28 +75,19 @@ class Replan:
         self.timer: ui.timer | None = None
 
     async def build(self) -> None:
-        may = self.visitor.may(Permission.run_supply)
-        running = await self.visitor.call(_under_way)
+        may = self.visitor.may(self.PERMISSION)
+        running = await self.visitor.call(_under_way, self.KIND)
         if not may and running is None:
             return
         with (
             ui.card().classes("w-full py-2 gap-1").props('data-testid="replan"').mark("replan-card")
         ):
             with ui.row().classes("w-full items-center gap-4"):
-                ui.label("Re-plan supply").classes("text-lg font-semibold")
+                ui.label(self.TITLE).classes("text-lg font-semibold")
                 if may:
-                    self.objective = ui.select(
-                        OBJECTIVES,
-                        value=_offered(self.chosen.get("objective"), OBJECTIVES, Objective.cost),
-                        label="Objective",
-                    ).classes("w-40")
-                    self.level = ui.select(
-                        LEVELS,
-                        value=self.chosen.get("level") or SupplyLevel.item.value,
-                        label="Plan",
-                    ).classes("w-32")
+                    self.controls()
                     self.button = (
-                        ui.button("Re-plan", icon="play_arrow", on_click=self.submit)
+                        ui.button(self.BUTTON, icon="play_arrow", on_click=self.submit)
                         .props('color=primary data-testid="replan-button"')
                         .mark("replan")
                     )
@@ -102,11 +106,26 @@ class Replan:
         if running is not None:
             self.follow(running)
 
+    def controls(self) -> None:
+        """The run's options, beside its button."""
+        self.objective = ui.select(
+            OBJECTIVES,
+            value=_offered(self.chosen.get("objective"), OBJECTIVES, Objective.cost),
+            label="Objective",
+        ).classes("w-40")
+        self.level = ui.select(
+            LEVELS, value=self.chosen.get("level") or SupplyLevel.item.value, label="Plan"
+        ).classes("w-32")
+
+    def parameters(self) -> dict[str, Any]:
+        """The job's parameters (`oneplan.services.jobs.schemas`)."""
+        return {"options": {"objective": self.objective.value, "level": self.level.value}}
+
     async def submit(self) -> None:
-        options = {"objective": self.objective.value, "level": self.level.value}
-        job = await attempt(lambda: self.visitor.call(_submit, options))
+        parameters = self.parameters()
+        job = await attempt(lambda: self.visitor.call(_submit, self.KIND, parameters))
         if job is not None:
-            ui.notify(f"Supply run queued as job #{job.id}", type="positive")
+            ui.notify(f"{self.KIND.capitalize()} run queued as job #{job.id}", type="positive")
             self.follow(job)
 
     def follow(self, job: JobOut) -> None:
@@ -144,13 +163,14 @@ class Replan:
         self.progress.set_visibility(False)
         self.outcome.set_visibility(True)
         with self.outcome:
-            version = (job.result or {}).get("versions", {}).get("supply")
+            version = (job.result or {}).get("versions", {}).get(self.KIND)
             if job.state == JobState.succeeded and version is not None:
                 ui.icon("check_circle", color="positive")
                 if _reused(job):
                     ui.label("Nothing changed in the inputs: the run repeats").classes("text-sm")
-                title = f"supply plan #{version}" if _reused(job) else f"new supply plan #{version}"
-                ui.link(f"Open the {title}", VERSION_LINK.format(version)).props(
+                plan = f"{self.KIND} plan #{version}"
+                title = plan if _reused(job) else f"new {plan}"
+                ui.link(f"Open the {title}", self.LINK.format(version)).props(
                     'data-testid="replan-open"'
                 ).mark("replan-open")
             elif job.state == JobState.failed:
