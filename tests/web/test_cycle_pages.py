@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from tests.web.conftest import ADMIN, Browsers
@@ -76,3 +78,17 @@ async def test_a_viewer_sees_the_cycle_but_no_sign_off(web: Browsers, engine: sa
     await viewer.open("/cycle")
     await viewer.should_see("Gather data")
     await viewer.should_not_see(marker="submit-gather_data")
+
+
+async def test_home_measures_the_kpis_after_it_is_shown_and_only_for_the_whole_company(
+    web: Browsers, engine: sa.Engine, prepare: Any
+) -> None:
+    prepare.import_demo(engine)  # a grant's family must exist
+    _open(engine)
+    executive = web.person("eve", Role.executive)
+    await executive.open("/")
+    await executive.should_see("No cycle is closed yet", retries=50)
+    sales = web.person("saul", Role.sales, families=frozenset({"HOS"}))
+    await sales.open("/")
+    await sales.should_see(marker="inbox")
+    await sales.should_not_see(marker="kpis", retries=20)

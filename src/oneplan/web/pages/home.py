@@ -1,5 +1,5 @@
 """Home: what waits for me in the open cycle (my steps with their due dates and states, what
-waits for my approval, the decisions I own) and my inbox."""
+waits for my approval, the decisions I own), my inbox and the KPIs cycle over cycle."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from oneplan.services.inbox.schemas import Inbox
 from oneplan.web.format import sentence, when
 from oneplan.web.layout import attempt, frame, require_visitor
 from oneplan.web.links import object_page
+from oneplan.web.pages.home_kpis import KpiCard
 from oneplan.web.visitor import Visitor
 
 STATE_COLOURS = {
@@ -60,6 +61,7 @@ async def home_page(request: Request) -> RedirectResponse | None:
             ui.label(f"S&OP cycle {tasks.month}").classes("text-lg text-gray-600")
             my_work(tasks)
         inbox.draw()
+        KpiCard(visitor).build()
     return None
 
 
