@@ -29,6 +29,7 @@ OPERATIONS = {
     "create_my_token",
     "create_scenario",
     "create_user",
+    "cycle_kpis",
     "delete_scenario",
     "diff_plan_version_rows",
     "diff_plan_versions",

@@ -92,3 +92,19 @@ async def test_home_measures_the_kpis_after_it_is_shown_and_only_for_the_whole_c
     await sales.open("/")
     await sales.should_see(marker="inbox")
     await sales.should_not_see(marker="kpis", retries=20)
+
+
+async def test_a_comment_on_a_step_mentions_a_colleague_who_finds_it_in_the_inbox(
+    web: Browsers, engine: sa.Engine
+) -> None:
+    _open(engine)
+    ada, bert = web.person("ada", Role.admin), web.person("bert", Role.demand_planner)
+    await ada.open("/cycle")
+    box = "comment-box-cycle_step-2027-03/gather_data"
+    await ada.should_see(marker=box, retries=50)
+    ada.find(marker=box).type("@bert the stock file is late")
+    ada.find(marker="comment-send-cycle_step-2027-03/gather_data").click()
+    await ada.should_see("Gather data (1)", retries=50)
+    await bert.open("/")
+    with bert.scope(marker="inbox"):
+        await bert.should_see("Inbox (1 unread)")

@@ -92,3 +92,17 @@ async def comment_thread(visitor: Visitor, kind: CommentOn, key: str, title: str
     if await attempt(thread.load) is not None:
         thread.draw()
     return thread
+
+
+def thread_here(visitor: Visitor, kind: CommentOn, key: str, title: str = "") -> None:
+    """Draw the thread on ``kind`` ``key`` where the caller is, read just after (for a part of
+    a page drawn without waiting: a refreshed panel, a row)."""
+    place = ui.column().classes("w-full gap-0")
+
+    async def fill() -> None:
+        thread = Thread(visitor, kind, key, title)
+        if await attempt(thread.load) is not None:
+            with place:
+                thread.draw()
+
+    ui.timer(0.01, fill, once=True)

@@ -13,8 +13,9 @@ from nicegui import ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from oneplan.choices import CycleStep, StepState
+from oneplan.choices import CommentOn, CycleStep, StepState
 from oneplan.services.cycle.schemas import CycleInfo, StepInfo
+from oneplan.web.comments import thread_here
 from oneplan.web.format import sentence, when
 from oneplan.web.layout import attempt, frame, require_visitor
 from oneplan.web.pages.home import state_badge
@@ -149,6 +150,14 @@ class CycleView:
                     .props(f'data-testid="actions-{step.name}"')
                 ):
                     self.actions(step)
+        with ui.expansion("Discuss a step", icon="forum").classes("w-full mt-2"):
+            for step in cycle.steps:
+                thread_here(
+                    self.visitor,
+                    CommentOn.cycle_step,
+                    f"{step.month}/{step.name}",
+                    sentence(step.title),
+                )
         if cycle.agenda:
             ui.label("Decisions on the agenda").classes("text-lg font-semibold mt-4")
             for decision in cycle.agenda:

@@ -16,11 +16,13 @@ from nicegui.events import ValueChangeEventArguments
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from oneplan.choices import CommentOn
 from oneplan.errors import OneplanError, Stale
 from oneplan.services.demand.node_edits import change_node
 from oneplan.services.demand.node_lists import NodeLists, node_lists
 from oneplan.services.demand.nodes import NodePlan, level_choices, node_plan
 from oneplan.services.permissions import Permission
+from oneplan.web.comments import thread_here
 from oneplan.web.demand import node_url
 from oneplan.web.demand.browse import NodeBrowser
 from oneplan.web.demand.chart import chart_options
@@ -155,6 +157,11 @@ async def _parents(visitor: Visitor, plan: NodePlan) -> dict[str, str]:
     return found
 
 
+#: The nodes people discuss on the page: a family, an item (a cell has its own thread in the
+#: API and the command line).
+DISCUSSED = {"family": CommentOn.family, "item": CommentOn.item}
+
+
 async def demand_page(
     request: Request, level: str = "total", node: str = "", built: str = ""
 ) -> RedirectResponse | None:
@@ -194,6 +201,8 @@ async def demand_page(
                     ui.echart(chart_options(plan)).classes("w-full").style("height: 230px")
                 ).mark("chart")
                 view.grid = PlanGrid(plan, visitor.may(Permission.override_demand), view.save)
+                if plan.level in DISCUSSED:
+                    thread_here(visitor, DISCUSSED[plan.level], plan.member, "Discussion")
             if below is not None and plan.children is not None:
                 with ui.tab_panel(below).classes("p-0"):
                     browser = NodeBrowser(

@@ -16,11 +16,13 @@ from nicegui import ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from oneplan.choices import CommentOn
 from oneplan.errors import Stale
 from oneplan.services.jobs.schemas import JobOut, JobQuery, JobState
 from oneplan.services.permissions import Permission
 from oneplan.services.scenario.schemas import Assumption, ScenarioInfo
 from oneplan.services.scenario.targets import AssumptionChoices
+from oneplan.web.comments import thread_here
 from oneplan.web.format import when
 from oneplan.web.layout import attempt, frame, require_visitor, show_problem
 from oneplan.web.pages.assumption_form import AssumptionForm, describe
@@ -260,6 +262,7 @@ class ScenariosView:
                         'color=primary dense data-testid="add-assumption-save"'
                     ).mark("add-assumption-save")
             self.runs(info)
+            thread_here(self.visitor, CommentOn.scenario, info.name, "Discussion")
 
     def actions(self, info: ScenarioInfo) -> None:
         if self.runner:
