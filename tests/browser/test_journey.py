@@ -125,6 +125,15 @@ def test_the_month_in_the_browser(site: Site, people: dict[str, Person]) -> None
     page = eve.go("/cycle")
     expect(page.get_by_test_id("steps")).to_be_visible()
     eve.shoot("cycle")
+    # the admin's pages: the data, the audit trail of the month, the users
+    ada = people["ada"]
+    for path, picture in (("/data", "data"), ("/audit", "audit"), ("/admin", "admin")):
+        page = ada.go(path)
+        expect(page.get_by_test_id("page-ready")).to_be_attached()
+        ada.shoot(picture)
+    page = ada.go("/audit")
+    expect(page.get_by_text("cycle.step.approve").first).to_be_visible()
+
     assert states(site) == {
         "gather_data": "approved",
         "demand_review": "approved",
