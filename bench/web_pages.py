@@ -78,7 +78,7 @@ def prepare(folder: Path, items: int, env: dict[str, str]) -> None:
         "--password-stdin",
         stdin=PASSWORD + "\n",
     )
-    oneplan(env, folder, "demo-data", "company", "--items", str(items))
+    oneplan(env, folder, "demo-data", "company", "--items", str(items), "--no-history")
     oneplan(env, folder, "cycle", "run", "company")
     print(f"demo company with {items} items built in {time.perf_counter() - started:.0f} s")
 
