@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from nicegui import ui
+from nicegui.testing.user import User
 from tests.web.conftest import ADMIN, Browsers
 
 from oneplan.config import Settings
@@ -25,6 +26,12 @@ def _engine(planned: tuple[sa.Engine, pd.DataFrame]) -> sa.Engine:
     return planned[0]
 
 
+def open_tab(user: User, name: str) -> None:
+    """Show the tab ``name``, as a click on it does: the page draws a tab when first shown."""
+    for tabs in user.find(kind=ui.tabs).elements:
+        tabs.value = name
+
+
 async def test_the_supply_page_shows_the_heatmap_and_what_a_limit_is_worth(
     web: Browsers, planned: tuple[sa.Engine, pd.DataFrame]
 ) -> None:
@@ -32,16 +39,20 @@ async def test_the_supply_page_shows_the_heatmap_and_what_a_limit_is_worth(
         view = supply_overview(session, ADMIN)
     planner = web.person("sam", Role.supply_planner)
     await planner.open(f"/supply?version={view.version.id}")
+    await planner.should_see(marker="balance-chart")
+    open_tab(planner, "Capacity")
     await planner.should_see(marker="capacity-heatmap")
     [chart] = planner.find(marker="capacity-heatmap").elements
     assert isinstance(chart, ui.echart)
     [series] = chart.options["series"]
     assert series["type"] == "heatmap" and len(series["data"]) == len(view.utilisation)
     assert set(chart.options["yAxis"]["data"]) == set(view.utilisation["resource"])
+    open_tab(planner, "Binding limits")
     with planner.scope(marker="binding-words"):
         await planner.should_see(str(view.strongest["words"].iloc[0]))
     await planner.should_see(marker="balance-chart")
     await planner.should_see(marker="grid-supply_plan_by_month")
+    open_tab(planner, "Unmet demand")
     await planner.should_see(marker="unmet")
 
 
@@ -68,6 +79,7 @@ async def test_a_viewer_sees_the_plan_but_cannot_re_plan(
 ) -> None:
     viewer = web.person("vic", Role.viewer)
     await viewer.open("/supply")
+    open_tab(viewer, "Capacity")
     await viewer.should_see(marker="capacity-heatmap")
     await viewer.should_not_see(marker="replan")
     await viewer.should_not_see(marker="replan-card")

@@ -82,16 +82,6 @@ def amount_of_money(value: float, currency: str) -> str:
     return f"{currency} {shown}".strip()
 
 
-def _what(constraint: str, kind: str | None, resource: object, subject: object) -> str:
-    if constraint == "capacity":
-        return f"unit from supplier {resource}" if kind == "supplier" else f"hour on {resource}"
-    if constraint == "labour_hours":
-        return f"labour hour of {resource}"
-    if constraint == "overtime_limit":
-        return f"overtime hour allowed for {resource}"
-    return f"unit of {constraint.replace('_', ' ')} for {subject}"
-
-
 def binding_in_words(
     binding: pd.DataFrame, kinds: pd.Series, currency: str, top: int | None = None
 ) -> pd.DataFrame:
@@ -109,20 +99,50 @@ def binding_in_words(
     One more hour on P2 in June 2027 is worth EUR 41
     One more unit of safety stock for A at DC in February 2027 costs EUR 3.50
     """
-    shown = binding if top is None else binding.head(top)
-    words: list[str] = []
-    row: Any
-    for row in shown.itertuples(index=False):
-        subject = row.resource if isinstance(row.resource, str) else f"{row.item} at {row.location}"
-        what = _what(str(row.constraint), kinds.get(row.resource), row.resource, subject)
-        price = float(row.shadow_price)
-        verb = "is worth" if price >= 0 else "costs"
-        sentence = f"One more {what} in {month_label(row.period)} {verb} "
-        sentence += amount_of_money(price, currency)
-        if bool(row.degenerate):
-            sentence += " (set by the relaxation penalty, not a business value)"
-        words.append(sentence)
-    return shown.assign(words=words).reset_index(drop=True)
+    shown = (binding if top is None else binding.head(top)).reset_index(drop=True)
+    if shown.empty:
+        return shown.assign(words=pd.Series(dtype=object))
+    constraint = shown["constraint"].astype(str)
+    resource = shown["resource"].astype(object)
+    named = resource.map(lambda r: isinstance(r, str)).astype(bool)
+    label = resource.where(named, "").astype(str)
+    place = shown["item"].astype(str) + " at " + shown["location"].astype(str)
+    subject = label.where(named, place)
+    supplier = resource.map(kinds).eq("supplier")
+    # every limit in whole columns: the words of one row are the same sentence as ever
+    what = np.select(
+        [
+            constraint.eq("capacity") & supplier,
+            constraint.eq("capacity"),
+            constraint.eq("labour_hours"),
+            constraint.eq("overtime_limit"),
+        ],
+        [
+            "unit from supplier " + label,
+            "hour on " + label,
+            "labour hour of " + label,
+            "overtime hour allowed for " + label,
+        ],
+        default="unit of " + constraint.str.replace("_", " ") + " for " + subject,
+    )
+    price = shown["shadow_price"].astype(float)
+    month = pd.to_datetime(shown["period"]).dt.strftime("%B %Y")
+    amount = price.map(lambda value: amount_of_money(value, currency)).astype(str)
+    verbs = np.where(price >= 0, "is worth", "costs").tolist()
+    # the sentence from its finished columns (joining text is a loop in pandas too)
+    words = pd.Series(
+        [
+            f"One more {w} in {m} {v} {a}"
+            for w, m, v, a in zip(
+                what.tolist(), month.tolist(), verbs, amount.tolist(), strict=True
+            )
+        ],
+        index=shown.index,
+        dtype=object,
+    )
+    penalty = " (set by the relaxation penalty, not a business value)"
+    words = words.where(~shown["degenerate"].astype(bool), words + penalty)
+    return shown.assign(words=words.astype(object))
 
 
 def strongest_limits(binding: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ workforce, and re-planning as a job.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -225,6 +226,33 @@ def _workforce(view: SupplyOverview) -> None:
     phased_grid(table, name="workforce_plan", kind="decimal", by_row=kinds, corner="workers, hours")
 
 
+class LazyTabs:
+    """Each tab drawn the first time it is shown: the page is usable once the first is drawn,
+    not after every grid and chart of the plan (the binding limits alone are thousands of
+    rows on a company's plan)."""
+
+    def __init__(
+        self,
+        view: SupplyOverview,
+        drawers: Mapping[ui.tab, Callable[[SupplyOverview], None]],
+        panels: dict[ui.tab, ui.tab_panel],
+    ) -> None:
+        self.view, self.drawers, self.panels = view, drawers, panels
+        self.drawn: set[str] = set()
+
+    def show(self, chosen: object) -> None:
+        for tab, panel in self.panels.items():
+            name = str(tab.props.get("name"))
+            if (chosen is tab or chosen == name) and name not in self.drawn:
+                self.drawn.add(name)
+                with panel:
+                    self.drawers[tab](self.view)
+
+    def start(self, tabs: ui.tabs, first: ui.tab) -> None:
+        self.show(first)
+        tabs.on_value_change(lambda event: self.show(event.value))
+
+
 async def supply_page(request: Request, version: int | None = None) -> RedirectResponse | None:
     from oneplan.services.supply.overview import supply_overview
 
@@ -247,16 +275,16 @@ async def supply_page(request: Request, version: int | None = None) -> RedirectR
             limits_tab = ui.tab("Binding limits")
             unmet_tab = ui.tab("Unmet demand")
             work_tab = ui.tab("Workforce")
+        drawers = {
+            plan_tab: _balance,
+            capacity_tab: _capacity,
+            limits_tab: _constraints,
+            unmet_tab: _unmet,
+            work_tab: _workforce,
+        }
         with ui.tab_panels(tabs, value=plan_tab).classes("w-full"):
-            for tab, draw in (
-                (plan_tab, _balance),
-                (capacity_tab, _capacity),
-                (limits_tab, _constraints),
-                (unmet_tab, _unmet),
-                (work_tab, _workforce),
-            ):
-                with ui.tab_panel(tab).classes("p-0 gap-2"):
-                    draw(view)
+            panels = {tab: ui.tab_panel(tab).classes("p-0 gap-2") for tab in drawers}
+        LazyTabs(view, drawers, panels).start(tabs, plan_tab)
     return None
 
 
