@@ -203,12 +203,7 @@ async def demand_page(
                 view.grid = PlanGrid(plan, visitor.may(Permission.override_demand), view.save)
                 if plan.level in DISCUSSED:
                     thread_here(visitor, DISCUSSED[plan.level], plan.member, "Discussion")
-            if below is not None and plan.children is not None:
-                with ui.tab_panel(below).classes("p-0"):
-                    browser = NodeBrowser(
-                        visitor, plan.level, plan.member, plan.title, plan.children, plan.currency
-                    )
-                    await browser.load()
+            below_panel = ui.tab_panel(below).classes("p-0") if below is not None else None
             with ui.tab_panel(accuracy).classes("p-0") as accuracy_panel_:
                 measured = AccuracyTab(visitor, accuracy_panel_)
             with ui.tab_panel(launches).classes("p-0"):
@@ -218,11 +213,28 @@ async def demand_page(
             with ui.tab_panel(overrides).classes("p-0"):
                 view.overrides()
 
+        browsed: list[NodeBrowser] = []
+
         async def switched(event: ValueChangeEventArguments[Any]) -> None:
             if event.value == "accuracy":
                 await measured.open()
+            if event.value == "below" and below_panel is not None and not browsed:
+                assert plan.children is not None
+                with below_panel:
+                    browsed.append(
+                        NodeBrowser(
+                            visitor,
+                            plan.level,
+                            plan.member,
+                            plan.title,
+                            plan.children,
+                            plan.currency,
+                        )
+                    )
+                await browsed[0].load()
 
-        # accuracy reads every stored plan: measured when the tab is first opened
+        # accuracy reads every stored plan, the nodes below are pages of their own: each is
+        # read when its tab is first opened, not before the plan is shown
         panels.on_value_change(switched)
     return None
 
