@@ -47,7 +47,7 @@ def cached_cells(
 ) -> Cells:
     """The cells of this version as ``work_out`` gives them, from memory when nothing they
     depend on changed. Callers must not change the frame in place (copy or ``assign``)."""
-    key = (str(session.get_bind().url), version_id, row_version, master_stamp(session))
+    key = (str(session.get_bind().engine.url), version_id, row_version, master_stamp(session))
     with _lock:
         found = _kept.get(key)
         if found is not None:
