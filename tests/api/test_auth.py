@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from oneplan.api.app import create_app
 from oneplan.api.deps import CSRF_HEADER, SESSION_COOKIE
 from oneplan.config import Settings
 from oneplan.db.session import unit_of_work
+from oneplan.db.users import ApiToken
 from oneplan.services.permissions import Role
 from oneplan.services.users.service import disable_user, revoke
 
@@ -226,3 +229,36 @@ def test_someone_without_a_grant_logs_in_and_sees_only_themselves(
     me = api.get("/me").json()
     assert me["user"]["grants"] == [] and me["permissions"] == []
     assert api.get("/plan-versions").status_code == 403
+
+
+def _last_used(engine: sa.Engine) -> list[object]:
+    with unit_of_work(engine, write=False) as session:
+        return list(session.scalars(sa.select(ApiToken.last_used_at).order_by(ApiToken.id)))
+
+
+def test_a_read_stamps_the_tokens_last_use_once_a_minute(
+    api: TestClient, people: People, engine: sa.Engine
+) -> None:
+    people.add("ann", Role.viewer)
+    assert _last_used(engine)[-1] is None
+    assert api.get("/plan-versions", headers=people.as_("ann")).status_code == 200
+    stamped = _last_used(engine)[-1]
+    assert stamped is not None  # the first use is written at once
+    assert api.get("/plan-versions", headers=people.as_("ann")).status_code == 200
+    assert _last_used(engine)[-1] == stamped  # not again within the minute
+    with unit_of_work(engine) as session:
+        session.execute(sa.update(ApiToken).values(last_used_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    assert api.get("/me", headers=people.as_("ann")).status_code == 200
+    assert str(_last_used(engine)[-1]) > "2020-01-02"
+
+
+def test_a_read_does_not_wait_for_a_writer(
+    api: TestClient, people: People, engine: sa.Engine
+) -> None:
+    people.add("ann", Role.viewer)
+    assert api.get("/me", headers=people.as_("ann")).status_code == 200  # stamped: nothing due
+    with unit_of_work(engine) as writer:  # a change in progress: on SQLite, the write lock
+        writer.execute(sa.select(ApiToken).with_for_update()).all()  # PostgreSQL: the token's row
+        started = time.monotonic()
+        assert api.get("/plan-versions", headers=people.as_("ann")).status_code == 200
+        assert time.monotonic() - started < 5

@@ -4,6 +4,7 @@ without scope reads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from oneplan.db.models import Family
 from oneplan.db.session import unit_of_work
 from oneplan.errors import PermissionDenied
 from oneplan.services.actor import Actor
@@ -110,3 +112,23 @@ def test_the_whole_package_is_exported_by_a_grant_without_scope_only(
     with unit_of_work(engine) as session:
         counts = export_package(session, EVERYONE, tmp_path / "all")
     assert counts["items"] == len(pd.read_csv(tmp_path / "all" / "items.csv"))
+
+
+def test_the_demand_plan_read_again_follows_a_change_of_the_master_data(
+    planned: tuple[sa.Engine, Any],
+) -> None:
+    engine, _ = planned
+    with unit_of_work(engine, write=False) as session:
+        before = demand_plan(session, EVERYONE, level="category", limit=1000)
+        again = demand_plan(session, EVERYONE, level="category", limit=1000)  # from memory
+    assert again == before
+    with unit_of_work(engine) as session:  # as an import does: the row and its updated_at
+        session.execute(
+            sa.update(Family)
+            .where(Family.code == "HOS")
+            .values(category="Hoses", updated_at=datetime.now(UTC) + timedelta(seconds=1))
+        )
+    with unit_of_work(engine, write=False) as session:
+        after = demand_plan(session, EVERYONE, level="category", limit=1000)
+    assert "Hoses" in {r.member for r in after.items}
+    assert "Hoses" not in {r.member for r in before.items}

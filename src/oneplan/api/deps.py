@@ -65,8 +65,11 @@ def client_address(request: Request) -> str:
 
 
 def request_session(request: Request) -> Iterator[Session]:
-    """The request's transaction: committed when the route returns, rolled back on an error."""
-    with unit_of_work(engine_of(request)) as session:
+    """The request's transaction: committed when the route returns, rolled back on an error.
+    A read (GET, HEAD, OPTIONS) gets a read-only snapshot: on SQLite it does not queue for the
+    write lock behind every change, on PostgreSQL it cannot change anything by mistake."""
+    write = request.method not in SAFE_METHODS
+    with unit_of_work(engine_of(request), write=write) as session:
         yield session
 
 
@@ -106,17 +109,34 @@ def current_actor(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_token)],
 ) -> Actor:
     """Who is asking: the token's user, or the logged-in user of the session cookie."""
-    from oneplan.services.users.sessions import csrf_matches, resolve_session
-    from oneplan.services.users.tokens import REFUSED, authenticate_token
+    from oneplan.services.users.sessions import csrf_matches, mark_seen, resolve_session
+    from oneplan.services.users.tokens import (
+        REFUSED,
+        authenticate_token,
+        check_token,
+        stamp_token_use,
+    )
 
+    # A change stamps "last used" within the request's transaction; a read cannot write in its
+    # snapshot, so when a stamp is due (once a minute at most) a short transaction writes it.
+    read = request.method in SAFE_METHODS
     if bearer is not None:
         try:
-            return authenticate_token(session, bearer.credentials)
+            if not read:
+                return authenticate_token(session, bearer.credentials)
+            actor, due = check_token(session, bearer.credentials)
         except PermissionDenied as refused:
             raise NotAuthenticated(REFUSED) from refused
+        if due is not None:
+            with unit_of_work(engine_of(request)) as writer:
+                stamp_token_use(writer, due)
+        return actor
     if cookie is None:
         raise NotAuthenticated(NOT_LOGGED_IN)
-    resolved = resolve_session(session, cookie, policy_of(settings_of(request)))
+    resolved = resolve_session(session, cookie, policy_of(settings_of(request)), stamp=not read)
+    if resolved.seen_due:
+        with unit_of_work(engine_of(request)) as writer:
+            mark_seen(writer, resolved.row_id)
     if request.method not in SAFE_METHODS:
         check_origin(request)
     if request.method not in SAFE_METHODS and not csrf_matches(

@@ -18,7 +18,9 @@ def in_months(
     >>> len(in_months(f, "2027-02", None)), len(in_months(f, None, "2027-01"))
     (2, 1)
     """
-    period = pd.to_datetime(frame[column])
+    period = frame[column]
+    if not pd.api.types.is_datetime64_dtype(period):  # to_datetime scans even a datetime column
+        period = pd.to_datetime(period)
     keep = np.ones(len(frame), dtype=bool)
     if start:
         keep &= (period >= pd.Timestamp(f"{start}-01")).to_numpy()

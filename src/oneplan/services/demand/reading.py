@@ -20,6 +20,7 @@ from oneplan.engines.frames import ID_SEPARATOR
 from oneplan.errors import NotFound, PermissionDenied
 from oneplan.services.actor import Actor
 from oneplan.services.data.service import read_tables
+from oneplan.services.demand.cells_cache import cached_cells
 from oneplan.services.demand.schemas import (
     DemandPlanPage,
     DemandPlanRow,
@@ -29,9 +30,10 @@ from oneplan.services.demand.schemas import (
     NodeLayers,
     NodeOverride,
 )
-from oneplan.services.demand.service import demand_version
+from oneplan.services.demand.service import KIND, demand_version
 from oneplan.services.paging import in_months, page_records
 from oneplan.services.scope import readable
+from oneplan.services.versions.store import get_version, load_frames
 
 MEASURES = [*LAYERS, "quantity", "value"]
 #: A node's layers as the planning grid names them, top to bottom.
@@ -50,18 +52,25 @@ def _cells(
 ) -> tuple[int, pd.DataFrame, list[str]]:
     """The version's id, its consensus cells with their hierarchy keys, a ``readable`` mark and
     ``item_location``, and the measures it stores (a plan made by hand may hold only units)."""
-    version, frames = demand_version(session, actor, version_id, ["consensus"])
-    consensus = frames.get("consensus")
+    version = get_version(session, version_id, KIND)
+    keyed, stored = cached_cells(
+        session, version.id, version.version, lambda: _keyed_cells(session, version.id)
+    )
+    cells = keyed.assign(readable=readable(actor, keyed["family"], keyed["location"]))
+    return version.id, cells, stored
+
+
+def _keyed_cells(session: Session, version_id: int) -> tuple[pd.DataFrame, list[str]]:
+    consensus = load_frames(session, version_id, ["consensus"]).get("consensus")
     if consensus is None:
-        raise NotFound(f"demand plan version {version.id} holds no consensus")
+        raise NotFound(f"demand plan version {version_id} holds no consensus")
     stored = [m for m in MEASURES if m in consensus.columns]
     tables = read_tables(session, ["items", "families", "locations"])
     cells = hierarchy_keys(consensus, tables)
     cells = cells.reindex(columns=[*cells.columns, *(m for m in MEASURES if m not in stored)])
     cells[MEASURES] = cells[MEASURES].astype("float64").fillna(0.0)
     cells["item_location"] = cells["item"].astype(str) + ID_SEPARATOR + cells["location"]
-    cells["readable"] = readable(actor, cells["family"], cells["location"])
-    return version.id, cells, stored
+    return cells, stored
 
 
 def _members_readable(cells: pd.DataFrame, level: str) -> pd.Series:

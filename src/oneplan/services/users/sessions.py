@@ -65,6 +65,8 @@ class Resolved:
     row_id: int
     user_id: int
     csrf_hash: str
+    #: Whether its last use is due to be written (`mark_seen`) and was not.
+    seen_due: bool = False
 
 
 def _aware(at: datetime) -> datetime:
@@ -154,9 +156,13 @@ def start_session(
     return Started(session_id, csrf_token, row.expires_at, actor_of(user), row.id)
 
 
-def resolve_session(session: Session, session_id: str, policy: LoginPolicy) -> Resolved:
+def resolve_session(
+    session: Session, session_id: str, policy: LoginPolicy, *, stamp: bool = True
+) -> Resolved:
     """The session the id names, when it is open, within its lifetime and not idle too long,
-    and its user active; `NotAuthenticated` otherwise. Its last use is written now and then."""
+    and its user active; `NotAuthenticated` otherwise. Its last use is written now and then;
+    ``stamp=False`` leaves that to the caller (`Resolved.seen_due`, `mark_seen`), so a read can
+    run in a read-only transaction."""
     row = session.scalars(
         sa.select(LoginSession).where(LoginSession.session_hash == token_digest(session_id))
     ).first()
@@ -172,10 +178,18 @@ def resolve_session(session: Session, session_id: str, policy: LoginPolicy) -> R
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         raise NotAuthenticated("not logged in, or the session has ended: log in again")
-    if now - _aware(row.last_seen_at) >= SEEN_EVERY:
-        row.last_seen_at = now
+    due = now - _aware(row.last_seen_at) >= SEEN_EVERY
+    if due and stamp:
+        mark_seen(session, row.id)
+    return Resolved(actor_of(user), row.id, user.id, row.csrf_hash, seen_due=due and not stamp)
+
+
+def mark_seen(session: Session, row_id: int) -> None:
+    """Write that the session was used now (flushed): the idle time counts from here."""
+    row = session.get(LoginSession, row_id)
+    if row is not None:
+        row.last_seen_at = datetime.now(UTC)
         session.flush()
-    return Resolved(actor_of(user), row.id, user.id, row.csrf_hash)
 
 
 def csrf_matches(resolved: Resolved, token: str | None) -> bool:
